@@ -1,0 +1,104 @@
+#include "models/cache/tag_array.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace smp {
+
+Replacement parse_replacement(const std::string& name) {
+    if (name == "lru") return Replacement::Lru;
+    if (name == "plru") return Replacement::Plru;
+    if (name == "random") return Replacement::Random;
+    throw std::invalid_argument("unknown replacement policy '" + name + "'");
+}
+
+TagArray::TagArray(std::uint64_t sets, std::uint32_t ways, Replacement policy, std::uint64_t seed)
+    : m_sets(sets), m_ways(ways), m_policy(policy), m_lines(sets * ways),
+      m_rng(seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {
+    if (m_policy == Replacement::Lru) m_stamp.assign(sets * ways, 0);
+    if (m_policy == Replacement::Plru) m_plru.assign(sets * (ways > 1 ? ways - 1 : 1), 0);
+    if (m_rng == 0) m_rng = 1;
+}
+
+// Tree-PLRU: node k has children 2k+1, 2k+2; leaves map to ways. Bit 0 = victim on the left.
+void TagArray::touch(std::uint64_t set, std::uint32_t way) {
+    switch (m_policy) {
+    case Replacement::Lru:
+        m_stamp[set * m_ways + way] = ++m_clock;
+        break;
+    case Replacement::Plru: {
+        if (m_ways == 1) break;
+        std::uint8_t* bits = &m_plru[set * (m_ways - 1)];
+        std::uint32_t node = 0, lo = 0, hi = m_ways;
+        while (hi - lo > 1) {
+            std::uint32_t mid = (lo + hi) / 2;
+            if (way < mid) { // accessed left: point the victim to the right
+                bits[node] = 1;
+                node = 2 * node + 1;
+                hi = mid;
+            } else {
+                bits[node] = 0;
+                node = 2 * node + 2;
+                lo = mid;
+            }
+        }
+        break;
+    }
+    case Replacement::Random:
+        break;
+    }
+}
+
+std::uint32_t TagArray::victim(std::uint64_t set) {
+    LineInfo* base = &m_lines[set * m_ways];
+    for (std::uint32_t w = 0; w < m_ways; ++w) {
+        if (!base[w].valid()) return w;
+    }
+    switch (m_policy) {
+    case Replacement::Lru: {
+        const std::uint64_t* st = &m_stamp[set * m_ways];
+        return static_cast<std::uint32_t>(std::min_element(st, st + m_ways) - st);
+    }
+    case Replacement::Plru: {
+        if (m_ways == 1) return 0;
+        const std::uint8_t* bits = &m_plru[set * (m_ways - 1)];
+        std::uint32_t node = 0, lo = 0, hi = m_ways;
+        while (hi - lo > 1) {
+            std::uint32_t mid = (lo + hi) / 2;
+            if (bits[node] == 0) {
+                node = 2 * node + 1;
+                hi = mid;
+            } else {
+                node = 2 * node + 2;
+                lo = mid;
+            }
+        }
+        return lo;
+    }
+    case Replacement::Random: {
+        m_rng ^= m_rng << 13;
+        m_rng ^= m_rng >> 7;
+        m_rng ^= m_rng << 17;
+        return static_cast<std::uint32_t>(m_rng % m_ways);
+    }
+    }
+    return 0;
+}
+
+std::vector<std::uint32_t> TagArray::lru_order(std::uint64_t set) const {
+    std::vector<std::uint32_t> order(m_ways);
+    for (std::uint32_t w = 0; w < m_ways; ++w) order[w] = w;
+    if (m_policy != Replacement::Lru) return order;
+    const std::uint64_t* st = &m_stamp[set * m_ways];
+    std::stable_sort(order.begin(), order.end(),
+                     [st](std::uint32_t a, std::uint32_t b) { return st[a] > st[b]; });
+    return order;
+}
+
+std::uint64_t TagArray::count_valid() const {
+    std::uint64_t n = 0;
+    for (const auto& l : m_lines) n += l.valid() ? 1 : 0;
+    return n;
+}
+
+} // namespace smp

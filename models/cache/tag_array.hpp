@@ -1,0 +1,71 @@
+// Set-associative tag store with LRU, tree-PLRU or random replacement. Plain C++, no SystemC.
+#pragma once
+
+#include "models/cache/mesi.hpp"
+#include "models/common/types.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace smp {
+
+enum class Replacement : std::uint8_t { Lru, Plru, Random };
+
+Replacement parse_replacement(const std::string& name);
+
+// One cache line's tag and bookkeeping. `line` is the line address (byte address >> line bits).
+struct LineInfo {
+    Addr line = 0;
+    mesi::State state = mesi::State::I;
+    TaskId filler_task = kNoTask; // task whose access brought the line in
+    CpuId filler_cpu = kNoCpu;    // CPU that brought it in
+    bool valid() const { return state != mesi::State::I; }
+};
+
+class TagArray {
+public:
+    TagArray(std::uint64_t sets, std::uint32_t ways, Replacement policy, std::uint64_t seed);
+
+    std::uint64_t sets() const { return m_sets; }
+    std::uint32_t ways() const { return m_ways; }
+    std::uint64_t set_of(Addr line) const { return line & (m_sets - 1); }
+
+    // Way holding `line`, or -1. Does not touch replacement state.
+    int find(Addr line) const {
+        const LineInfo* base = &m_lines[set_of(line) * m_ways];
+        for (std::uint32_t w = 0; w < m_ways; ++w) {
+            if (base[w].line == line && base[w].valid()) return static_cast<int>(w);
+        }
+        return -1;
+    }
+
+    LineInfo& at(std::uint64_t set, std::uint32_t way) { return m_lines[set * m_ways + way]; }
+    const LineInfo& at(std::uint64_t set, std::uint32_t way) const {
+        return m_lines[set * m_ways + way];
+    }
+
+    // Marks (set, way) most recently used.
+    void touch(std::uint64_t set, std::uint32_t way);
+
+    // Way to fill next in `set`: an invalid way if any (lowest index), else the policy's victim.
+    std::uint32_t victim(std::uint64_t set);
+
+    // Ways of `set` from most to least recently used (LRU only; for tests and ghost copies).
+    std::vector<std::uint32_t> lru_order(std::uint64_t set) const;
+
+    // Number of valid lines (slow; for checks and tests).
+    std::uint64_t count_valid() const;
+
+private:
+    std::uint64_t m_sets;
+    std::uint32_t m_ways;
+    Replacement m_policy;
+    std::vector<LineInfo> m_lines;
+    std::vector<std::uint64_t> m_stamp;  // LRU: last-use stamp per line
+    std::uint64_t m_clock = 0;
+    std::vector<std::uint8_t> m_plru;    // PLRU: ways-1 tree bits per set
+    std::uint64_t m_rng;
+};
+
+} // namespace smp

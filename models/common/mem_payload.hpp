@@ -1,0 +1,84 @@
+// The one TLM convention of smpsim: every memory transaction is a tlm_generic_payload + MemExt.
+//
+// * Transport: blocking (b_transport) with temporal decoupling. The `delay` argument is the
+//   initiator's local time offset. Private levels add their hit latency to `delay` and never wait.
+//   The first shared resource on the path (the socket's snoop bus) synchronises: it waits for
+//   `delay`, sets it to zero, then handles the transaction atomically at the true global time.
+//   Nothing below the bus waits, so a transaction from the bus downwards is atomic.
+// * Latency composition (all in core cycles; ns figures are converted once, rounded up):
+//   each cache level adds its `latency` when it is looked up, hit or miss; the bus adds
+//   `bus.snoop_ns` (+ `bus.c2c_ns` when another core's cache supplies the line) plus any wait for
+//   the bus; crossing to another socket adds `link.latency_ns` each way; memory adds
+//   `memory.latency_ns` plus queueing behind earlier transfers on that controller.
+// * Address: the payload address is the physical address of the line (line-aligned);
+//   the virtual address and the task travel in the extension. No data is moved (timing model).
+// * Commands (MemExt::cmd): GetS (read), GetM (read for ownership), Upgrade (S -> M without data),
+//   PutM (dirty writeback; posted: it occupies resources but adds no latency to the requester).
+//   Snoops flow upwards on separate `snoop_in` sockets with MemExt::snoop set.
+// * Responses: `exclusive` says whether the requester may hold the line in E; `served_by` is set by
+//   the level that supplied the data.
+#pragma once
+
+#include "models/common/types.hpp"
+
+#include <tlm>
+
+namespace smp {
+
+enum class AccessKind : std::uint8_t { IFetch, Load, Store, Atomic, Writeback };
+enum class CohCmd : std::uint8_t { GetS, GetM, Upgrade, PutM };
+enum class SnoopCmd : std::uint8_t { Read, ReadExcl, Invalidate, Probe };
+
+// Where the data of a request came from, nearest first.
+enum class ServedBy : std::uint8_t { L1, L2, Llc, PeerCache, RemoteCache, Memory, RemoteMemory };
+constexpr int kNumServedBy = 7;
+
+inline const char* served_by_name(ServedBy s) {
+    switch (s) {
+    case ServedBy::L1: return "l1";
+    case ServedBy::L2: return "l2";
+    case ServedBy::Llc: return "llc";
+    case ServedBy::PeerCache: return "peer_cache";
+    case ServedBy::RemoteCache: return "remote_cache";
+    case ServedBy::Memory: return "memory";
+    case ServedBy::RemoteMemory: return "remote_memory";
+    }
+    return "?";
+}
+
+// What TLM lacks: who asks, what for, and the coherence answer.
+struct MemExt : tlm::tlm_extension<MemExt> {
+    // request
+    CpuId cpu = 0;
+    TaskId task = kNoTask;
+    Addr vaddr = 0;
+    AccessKind kind = AccessKind::Load;
+    CohCmd cmd = CohCmd::GetS;
+    // response
+    bool exclusive = false;
+    ServedBy served_by = ServedBy::L1;
+    // snoops
+    SnoopCmd snoop = SnoopCmd::Read;
+    bool snoop_hit = false;    // some cache above held the line
+    bool snoop_dirty = false;  // the line was modified above (data supplied or written back)
+    bool snoop_supplied = false;
+
+    tlm::tlm_extension_base* clone() const override { return new MemExt(*this); }
+    void copy_from(const tlm::tlm_extension_base& other) override {
+        *this = static_cast<const MemExt&>(other);
+    }
+};
+
+// Prepares a payload for a line request; `ext` must already be attached.
+inline void set_line_request(tlm::tlm_generic_payload& p, Addr line_paddr, unsigned line_bytes,
+                             bool write) {
+    p.set_address(line_paddr);
+    p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    p.set_data_length(line_bytes);
+    p.set_streaming_width(line_bytes);
+    p.set_byte_enable_ptr(nullptr);
+    p.set_dmi_allowed(false);
+    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+}
+
+} // namespace smp

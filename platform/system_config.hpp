@@ -1,0 +1,67 @@
+// The whole machine and experiment description: one typed schema, bound as-is by pybind11.
+#pragma once
+
+#include "models/cache/cache_config.hpp"
+#include "models/core/core_config.hpp"
+#include "models/interconnect/bus_config.hpp"
+#include "models/irq/irq_config.hpp"
+#include "models/memory/memory_config.hpp"
+#include "os/workload_config.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace smp {
+
+struct TopologyConfig {
+    std::int64_t sockets = 1;
+    std::int64_t cores_per_socket = 4;
+    std::int64_t threads_per_core = 1;
+
+    std::int64_t cpus() const { return sockets * cores_per_socket * threads_per_core; }
+    void validate(const std::string& path) const;
+};
+
+struct KernelConfig {
+    bool enabled = false;              // false: bare-metal, each task runs alone on its first CPU
+    std::string era = "linux-2.6.10";
+    std::int64_t hz = 1000;
+
+    void validate(const std::string& path) const;
+};
+
+struct TaskConfig {
+    std::string name;
+    WorkloadConfig workload;
+    std::vector<std::int64_t> cpus;    // allowed CPUs; bare-metal runs on the first
+    std::int64_t nice = 0;
+    std::string threads_of;            // share this earlier task's address space
+    std::string start_after;           // start when this earlier task has exited
+};
+
+struct SystemConfig {
+    std::string name = "custom";
+    TopologyConfig topology;
+    double freq_ghz = 2.0;
+    CacheConfig l1i;
+    CacheConfig l1d;
+    CacheConfig l2;
+    CacheConfig llc;
+    BusConfig bus;
+    LinkConfig link;
+    MemoryConfig memory;
+    IrqConfig irq;
+    CoreConfig core;
+    KernelConfig kernel;
+    std::int64_t quantum_cycles = 1000; // temporal-decoupling quantum
+    std::int64_t seed = 1;
+    bool check = false;                 // invariant checkers
+    std::vector<TaskConfig> tasks;
+
+    std::int64_t cpus() const { return topology.cpus(); }
+    // Throws ConfigError naming the first invalid dotted field.
+    void validate() const;
+};
+
+} // namespace smp
