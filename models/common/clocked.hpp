@@ -12,7 +12,12 @@ namespace smp {
 class Clocked {
 public:
     explicit Clocked(double freq_ghz)
-        : m_period(static_cast<double>(std::llround(1000.0 / freq_ghz)), sc_core::SC_PS) {}
+        : m_freq_ghz(freq_ghz),
+          m_period(static_cast<double>(std::llround(1000.0 / freq_ghz)), sc_core::SC_PS) {}
+
+    double freq_ghz() const { return m_freq_ghz; }
+    // A latency in ns as whole cycles of this clock, rounded up.
+    Cycle ns(double latency_ns) const { return ns_to_cycles(latency_ns, m_freq_ghz); }
 
     const sc_core::sc_time& period() const { return m_period; }
     sc_core::sc_time cycles(Cycle n) const { return m_period * static_cast<double>(n); }
@@ -22,6 +27,7 @@ public:
     Cycle now_cycles() const { return to_cycles(sc_core::sc_time_stamp()); }
 
 private:
+    double m_freq_ghz;
     sc_core::sc_time m_period;
 };
 

@@ -1,0 +1,232 @@
+#include "models/cache/cache.hpp"
+
+#include <algorithm>
+
+namespace smp {
+
+using sc_core::sc_time;
+using tlm::tlm_generic_payload;
+
+namespace {
+
+ServedBy served_for(CacheLevel level) {
+    switch (level) {
+    case CacheLevel::L1: return ServedBy::L1;
+    case CacheLevel::L2: return ServedBy::L2;
+    case CacheLevel::Llc: return ServedBy::Llc;
+    }
+    return ServedBy::L1;
+}
+
+mesi::Event snoop_event(SnoopCmd c) {
+    switch (c) {
+    case SnoopCmd::Read: return mesi::Event::SnoopRead;
+    case SnoopCmd::ReadExcl: return mesi::Event::SnoopReadExcl;
+    default: return mesi::Event::SnoopInvalidate;
+    }
+}
+
+} // namespace
+
+Cache::Cache(sc_core::sc_module_name name, const CacheConfig& cfg, CacheLevel level,
+             const Clocked& clock, std::uint64_t seed)
+    : sc_module(name), cpu_side("cpu_side"), mem_side("mem_side"), snoop_in("snoop_in"),
+      snoop_out("snoop_out"), m_cfg(cfg), m_level(level), m_served(served_for(level)),
+      m_clock(clock),
+      m_tags(static_cast<std::uint64_t>(cfg.sets()), static_cast<std::uint32_t>(cfg.ways),
+             parse_replacement(cfg.replacement), seed),
+      m_line_bits(log2_floor(static_cast<std::uint64_t>(cfg.line))),
+      m_hit_time(clock.cycles(static_cast<Cycle>(cfg.latency))),
+      m_mshr_free(static_cast<std::size_t>(cfg.mshrs), 0) {
+    cpu_side.register_b_transport(this, &Cache::b_transport);
+    snoop_in.register_b_transport(this, &Cache::snoop);
+    m_own.set_extension(&m_own_ext);
+    m_own.set_data_ptr(m_dummy);
+}
+
+mesi::State Cache::state_of(Addr line) const {
+    const int way = m_tags.find(line);
+    return way < 0 ? mesi::State::I
+                   : m_tags.at(m_tags.set_of(line), static_cast<std::uint32_t>(way)).state;
+}
+
+void Cache::b_transport(int, tlm_generic_payload& p, sc_time& delay) {
+    MemExt* ext = nullptr;
+    p.get_extension(ext);
+    const Addr line = p.get_address() >> m_line_bits;
+    delay += m_hit_time;
+    p.set_response_status(tlm::TLM_OK_RESPONSE);
+    if (ext->cmd == CohCmd::PutM) {
+        writeback_in(line, *ext, delay);
+        return;
+    }
+    ++stats.accesses;
+    const std::uint64_t set = m_tags.set_of(line);
+    int way = m_tags.find(line);
+    const mesi::Event ev = ext->cmd == CohCmd::GetS ? mesi::Event::Load : mesi::Event::Store;
+    if (way >= 0) {
+        LineInfo& l = m_tags.at(set, static_cast<std::uint32_t>(way));
+        const mesi::Transition t = mesi::transition(l.state, ev);
+        if (t.hit) {
+            ++stats.hits;
+            const bool exclusive = mesi::is_exclusive(l.state);
+            l.state = t.next;
+            m_tags.touch(set, static_cast<std::uint32_t>(way));
+            ext->exclusive = exclusive;
+            ext->served_by = m_served;
+            return;
+        }
+    }
+    ++stats.misses;
+    const mesi::State before = way >= 0 ? mesi::State::S : mesi::State::I;
+    const mesi::Transition t = mesi::transition(before, ev);
+    const CohCmd request = ext->cmd;
+    ext->cmd = (t.actions & mesi::kIssueUpgrade) ? CohCmd::Upgrade
+               : (t.actions & mesi::kIssueGetM)  ? CohCmd::GetM
+                                                 : CohCmd::GetS;
+    // One MSHR tracks the miss from issue to fill.
+    std::size_t mshr = 0;
+    for (std::size_t i = 1; i < m_mshr_free.size(); ++i) {
+        if (m_mshr_free[i] < m_mshr_free[mshr]) mshr = i;
+    }
+    const Cycle issue = m_clock.now_cycles() + m_clock.to_cycles(delay);
+    if (m_mshr_free[mshr] > issue) {
+        const Cycle stall = m_mshr_free[mshr] - issue;
+        stats.mshr_stall_cycles += stall;
+        delay += m_clock.cycles(stall);
+    }
+    mem_side->b_transport(p, delay);
+    m_mshr_free[mshr] = m_clock.now_cycles() + m_clock.to_cycles(delay);
+    ext->cmd = request;
+
+    // Fill. The line may have been filled meanwhile by a sibling thread sharing this cache, or
+    // lost to a snoop while the request waited for the bus: look it up again.
+    way = m_tags.find(line);
+    const bool fresh = way < 0;
+    const std::uint32_t w = fresh ? allocate(set, delay) : static_cast<std::uint32_t>(way);
+    LineInfo& l = m_tags.at(set, w);
+    mesi::State s = fresh ? mesi::State::I : l.state;
+    s = mesi::transition(s, ext->exclusive ? mesi::Event::FillExclusive : mesi::Event::FillShared)
+            .next;
+    s = mesi::transition(s, ev).next;
+    if (fresh) {
+        l.line = line;
+        l.filler_task = ext->task;
+        l.filler_cpu = ext->cpu;
+    }
+    l.state = s;
+    m_tags.touch(set, w);
+    ext->exclusive = mesi::is_exclusive(s);
+}
+
+void Cache::writeback_in(Addr line, MemExt& ext, sc_time& delay) {
+    ++stats.writebacks_in;
+    const std::uint64_t set = m_tags.set_of(line);
+    int way = m_tags.find(line);
+    std::uint32_t w;
+    if (way >= 0) {
+        w = static_cast<std::uint32_t>(way);
+    } else { // non-inclusive level: allocate the written-back line
+        w = allocate(set, delay);
+        LineInfo& l = m_tags.at(set, w);
+        l.line = line;
+        l.filler_task = ext.task;
+        l.filler_cpu = ext.cpu;
+    }
+    LineInfo& l = m_tags.at(set, w);
+    l.state = mesi::transition(l.state, mesi::Event::WritebackIn).next;
+    m_tags.touch(set, w);
+}
+
+std::uint32_t Cache::allocate(std::uint64_t set, sc_time& delay) {
+    const std::uint32_t w = m_tags.victim(set);
+    if (m_tags.at(set, w).valid()) evict(set, w, delay);
+    return w;
+}
+
+void Cache::evict(std::uint64_t set, std::uint32_t way, sc_time& delay) {
+    LineInfo& v = m_tags.at(set, way);
+    ++stats.evictions;
+    mesi::State s = v.state;
+    if (m_cfg.inclusive && snoop_out.size() > 0) {
+        m_own_ext.snoop = SnoopCmd::Invalidate;
+        m_own_ext.cpu = v.filler_cpu;
+        m_own_ext.task = v.filler_task;
+        set_line_request(m_own, v.line << m_line_bits, static_cast<unsigned>(m_cfg.line), false);
+        snoop_above(m_own, m_own_ext, delay);
+        if (m_own_ext.snoop_hit) ++stats.back_invalidations;
+        if (m_own_ext.snoop_dirty) s = mesi::State::M;
+    }
+    const mesi::Transition t = mesi::transition(s, mesi::Event::Evict);
+    const Addr line = v.line;
+    v.state = t.next;
+    if (t.actions & mesi::kWriteback) {
+        ++stats.writebacks;
+        send_below(CohCmd::PutM, line, m_own_ext, delay);
+    }
+}
+
+void Cache::send_below(CohCmd cmd, Addr line, const MemExt& like, sc_time& delay) {
+    m_own_ext.cmd = cmd;
+    m_own_ext.kind = AccessKind::Writeback;
+    m_own_ext.cpu = like.cpu;
+    m_own_ext.task = like.task;
+    set_line_request(m_own, line << m_line_bits, static_cast<unsigned>(m_cfg.line), true);
+    mem_side->b_transport(m_own, delay);
+}
+
+void Cache::snoop_above(tlm_generic_payload& p, MemExt& ext, sc_time& delay) {
+    bool hit = false, dirty = false, supplied = false;
+    for (unsigned i = 0; i < snoop_out.size(); ++i) {
+        ext.snoop_hit = ext.snoop_dirty = ext.snoop_supplied = false;
+        snoop_out[i]->b_transport(p, delay);
+        hit |= ext.snoop_hit;
+        dirty |= ext.snoop_dirty;
+        supplied |= ext.snoop_supplied;
+    }
+    ext.snoop_hit = hit;
+    ext.snoop_dirty = dirty;
+    ext.snoop_supplied = supplied;
+}
+
+void Cache::snoop(tlm_generic_payload& p, sc_time& delay) {
+    MemExt* ext = nullptr;
+    p.get_extension(ext);
+    p.set_response_status(tlm::TLM_OK_RESPONSE);
+    const Addr line = p.get_address() >> m_line_bits;
+    const std::uint64_t set = m_tags.set_of(line);
+    const int way = m_tags.find(line);
+    if (ext->snoop == SnoopCmd::Probe) { // does this cache still hold the line? No state change.
+        ext->snoop_hit = way >= 0;
+        ext->snoop_dirty = ext->snoop_supplied = false;
+        return;
+    }
+    ++stats.snoops;
+    bool hit = false, dirty = false, supplied = false;
+    if (snoop_out.size() > 0 && (way >= 0 || !m_cfg.inclusive)) {
+        snoop_above(p, *ext, delay);
+        hit = ext->snoop_hit;
+        dirty = ext->snoop_dirty;
+        supplied = ext->snoop_supplied;
+    }
+    if (way >= 0) {
+        LineInfo& l = m_tags.at(set, static_cast<std::uint32_t>(way));
+        // Dirty data above makes this copy dirty as far as the requester is concerned.
+        const mesi::State s = dirty ? mesi::State::M : l.state;
+        const mesi::Transition t = mesi::transition(s, snoop_event(ext->snoop));
+        hit = true;
+        dirty |= s == mesi::State::M;
+        if (t.actions & mesi::kSupply) {
+            supplied = true;
+            ++stats.supplied;
+        }
+        l.state = t.next;
+        if (t.next == mesi::State::I) ++stats.invalidations;
+        ++stats.snoop_hits;
+    }
+    ext->snoop_hit = hit;
+    ext->snoop_dirty = dirty;
+    ext->snoop_supplied = supplied;
+}
+
+} // namespace smp

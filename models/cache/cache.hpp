@@ -1,0 +1,77 @@
+// Cache module: orchestrates the tag array and the MESI function; all latencies in cycles.
+#pragma once
+
+#include "models/cache/cache_config.hpp"
+#include "models/cache/cache_stats.hpp"
+#include "models/cache/mesi.hpp"
+#include "models/cache/tag_array.hpp"
+#include "models/common/clocked.hpp"
+#include "models/common/mem_payload.hpp"
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <vector>
+
+namespace smp {
+
+enum class CacheLevel : std::uint8_t { L1, L2, Llc };
+
+// A set-associative write-back, write-allocate cache. Requests arrive on cpu_side (from cores or
+// upper caches), misses and writebacks leave on mem_side, snoops arrive on snoop_in and are
+// forwarded to the caches above through snoop_out (which also carries back-invalidations).
+class Cache : public sc_core::sc_module {
+public:
+    tlm_utils::multi_passthrough_target_socket<Cache, 32, tlm::tlm_base_protocol_types, 0,
+                                               sc_core::SC_ZERO_OR_MORE_BOUND>
+        cpu_side;
+    tlm_utils::simple_initiator_socket<Cache> mem_side;
+    tlm_utils::simple_target_socket<Cache> snoop_in;
+    tlm_utils::multi_passthrough_initiator_socket<Cache, 32, tlm::tlm_base_protocol_types, 0,
+                                                  sc_core::SC_ZERO_OR_MORE_BOUND>
+        snoop_out;
+
+    Cache(sc_core::sc_module_name name, const CacheConfig& cfg, CacheLevel level,
+          const Clocked& clock, std::uint64_t seed);
+    ~Cache() override { m_own.clear_extension(&m_own_ext); }
+
+    const CacheConfig& config() const { return m_cfg; }
+    const TagArray& tags() const { return m_tags; }
+    CacheLevel level() const { return m_level; }
+    unsigned line_bits() const { return m_line_bits; }
+    // State of a line (by line address) in this cache, I if absent.
+    mesi::State state_of(Addr line) const;
+
+    CacheStats stats;
+
+private:
+    void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    void snoop(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+
+    void writeback_in(Addr line, MemExt& ext, sc_core::sc_time& delay);
+    std::uint32_t allocate(std::uint64_t set, sc_core::sc_time& delay);
+    void evict(std::uint64_t set, std::uint32_t way, sc_core::sc_time& delay);
+    void send_below(CohCmd cmd, Addr line, const MemExt& like, sc_core::sc_time& delay);
+    // Sends a snoop to every cache above; returns {hit, dirty, supplied} or-ed over them.
+    void snoop_above(tlm::tlm_generic_payload& p, MemExt& ext, sc_core::sc_time& delay);
+    Cycle mshr_admit(sc_core::sc_time& delay);
+
+    CacheConfig m_cfg;
+    CacheLevel m_level;
+    ServedBy m_served;
+    const Clocked& m_clock;
+    TagArray m_tags;
+    unsigned m_line_bits;
+    sc_core::sc_time m_hit_time;
+    std::vector<Cycle> m_mshr_free; // cycle at which each MSHR becomes free
+
+    // Payload for requests this cache originates (writebacks, back-invalidations).
+    tlm::tlm_generic_payload m_own;
+    MemExt m_own_ext;
+    unsigned char m_dummy[8] = {};
+};
+
+} // namespace smp

@@ -1,0 +1,145 @@
+#include "models/core/core.hpp"
+
+#include <algorithm>
+
+namespace smp {
+
+using sc_core::sc_time;
+
+Core::Core(sc_core::sc_module_name name, CpuId id, const CoreConfig& cfg, const Clocked& clock,
+           Cycle l1_latency, unsigned line_bytes, IrqController& irqs)
+    : sc_module(name), inst_mem_side("inst_mem_side"), data_mem_side("data_mem_side"), m_id(id),
+      m_cfg(cfg), m_clock(clock), m_l1_latency(l1_latency), m_line_bits(log2_floor(line_bytes)),
+      m_irqs(irqs), m_apic(irqs.apic(id)), m_counters(&m_scratch) {
+    m_payload.set_extension(&m_ext);
+    m_payload.set_data_ptr(m_dummy);
+    m_ext.cpu = id;
+    m_qk.reset();
+}
+
+void Core::set_context(TaskId task, AddressSpace* as, TaskCounters* counters) {
+    m_task = task;
+    m_as = as;
+    m_counters = counters ? counters : &m_scratch;
+}
+
+void Core::execute(const Op& op) {
+    if (op.kind == OpKind::Compute) {
+        compute(op.cycles);
+    } else {
+        access(op.kind, op.addr, op.size);
+    }
+}
+
+void Core::local_irq_enable() {
+    if (m_irq_off > 0 && --m_irq_off == 0) take_interrupts();
+}
+
+void Core::take_interrupts() {
+    if (m_irq_off > 0) return;
+    PendingIrq irq;
+    while (m_apic.take(local_cycle(), irq)) {
+        ++stats.irqs;
+        if (irq.vector != IrqVector::Timer) ++stats.ipis_received;
+        ++m_irq_off; // handlers run with interrupts disabled
+        m_qk.inc(m_clock.cycles(m_irqs.accept_cost()));
+        if (m_handler) m_handler(*this, irq);
+        --m_irq_off;
+    }
+}
+
+void Core::compute(Cycle n) {
+    ++stats.ops;
+    ++m_counters->ops;
+    const Cycle quantum = m_clock.to_cycles(tlm_utils::tlm_quantumkeeper::get_global_quantum());
+    while (n > 0) {
+        take_interrupts();
+        const Cycle local = local_cycle();
+        const Cycle next_irq = m_irq_off ? kNever : m_apic.next_arrival();
+        Cycle step = n;
+        if (next_irq != kNever && next_irq > local && next_irq - local < step) step = next_irq - local;
+        if (step <= quantum) { // short: run ahead of global time
+            m_qk.inc(m_clock.cycles(step));
+            n -= step;
+            if (m_qk.need_sync()) m_qk.sync();
+            continue;
+        }
+        // Long: synchronise, then sleep until done or until an interrupt is posted (re-plan).
+        m_qk.sync();
+        const Cycle t0 = m_clock.now_cycles();
+        sc_core::wait(m_clock.cycles(step), m_apic.posted);
+        m_qk.reset();
+        n -= std::min(n, m_clock.now_cycles() - t0);
+    }
+    take_interrupts();
+}
+
+void Core::access(OpKind kind, Addr vaddr, unsigned size) {
+    take_interrupts();
+    ++stats.ops;
+    ++m_counters->ops;
+    const Addr first = vaddr >> m_line_bits;
+    const Addr last = (vaddr + (size ? size - 1 : 0)) >> m_line_bits;
+    for (Addr l = first; l <= last; ++l) line_access(kind, vaddr, l << m_line_bits);
+    if (m_qk.need_sync()) m_qk.sync();
+    take_interrupts();
+}
+
+void Core::line_access(OpKind kind, Addr vaddr, Addr line_vaddr) {
+    ++stats.accesses;
+    ++m_counters->accesses;
+    const bool atomic = kind == OpKind::Atomic;
+    if (atomic) { // a locked operation happens at its true global time
+        m_qk.sync();
+        ++stats.atomics;
+    }
+    m_ext.task = m_task;
+    m_ext.vaddr = vaddr;
+    m_ext.kind = kind == OpKind::Load     ? AccessKind::Load
+                 : kind == OpKind::Store  ? AccessKind::Store
+                 : kind == OpKind::Atomic ? AccessKind::Atomic
+                                          : AccessKind::IFetch;
+    m_ext.cmd = (kind == OpKind::Load || kind == OpKind::IFetch) ? CohCmd::GetS : CohCmd::GetM;
+    m_ext.served_by = ServedBy::L1;
+    const Addr paddr = m_as ? m_as->translate(line_vaddr) : line_vaddr;
+    set_line_request(m_payload, paddr, 1u << m_line_bits, m_ext.cmd != CohCmd::GetS);
+
+    const Cycle before = local_cycle();
+    sc_time delay = m_qk.get_local_time();
+    (kind == OpKind::IFetch ? inst_mem_side : data_mem_side)->b_transport(m_payload, delay);
+    m_qk.set(delay);
+    if (atomic) m_qk.inc(m_clock.cycles(static_cast<Cycle>(m_cfg.atomic_cycles)));
+    const Cycle latency = local_cycle() - before;
+    const Cycle stall = latency > m_l1_latency ? latency - m_l1_latency : 0;
+    stats.stall_cycles += stall;
+    m_counters->stall_cycles += stall;
+    if (m_ext.served_by != ServedBy::L1) ++m_counters->l1_misses;
+    ++m_counters->served[static_cast<int>(m_ext.served_by)];
+}
+
+void Core::send_ipi(CpuId to, IrqVector vector) {
+    m_qk.sync();
+    m_irqs.send_ipi(m_id, to, vector, m_clock.now_cycles());
+    m_qk.inc(m_clock.cycles(m_irqs.send_cost()));
+}
+
+void Core::halt_until(const sc_core::sc_event& wake, const std::function<bool()>& done) {
+    m_qk.sync();
+    const Cycle t0 = m_clock.now_cycles();
+    while (!done()) {
+        take_interrupts();
+        m_qk.sync();
+        if (done()) break;
+        const Cycle now = m_clock.now_cycles();
+        const Cycle next = m_irq_off ? kNever : m_apic.next_arrival();
+        if (next == kNever) {
+            sc_core::wait(wake | m_apic.posted);
+        } else if (next > now) {
+            sc_core::wait(m_clock.cycles(next - now), wake | m_apic.posted);
+        }
+        m_qk.reset();
+    }
+    stats.idle_cycles += m_clock.now_cycles() - t0;
+}
+
+} // namespace smp

@@ -1,0 +1,84 @@
+// A core (hardware thread) executing the operations of whichever SystemC thread runs on it.
+#pragma once
+
+#include "models/common/clocked.hpp"
+#include "models/common/mem_payload.hpp"
+#include "models/common/op.hpp"
+#include "models/core/core_config.hpp"
+#include "models/core/core_stats.hpp"
+#include "models/irq/irq_controller.hpp"
+#include "models/memory/address_map.hpp"
+
+#include <functional>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+namespace smp {
+
+// Compute and private-cache hits run ahead of global time (temporal decoupling, one
+// tlm_quantumkeeper per core); accesses that leave the private caches are synchronised by the bus,
+// atomics and IPI sends synchronise here. Interrupts are taken at operation boundaries, and a
+// compute(n) is split by an arriving interrupt. Delivery is exact when the quantum does not exceed
+// the IPI latency; otherwise an interrupt may be taken up to one quantum late.
+class Core : public sc_core::sc_module {
+public:
+    tlm_utils::simple_initiator_socket<Core> inst_mem_side; // to the L1I
+    tlm_utils::simple_initiator_socket<Core> data_mem_side; // to the L1D
+
+    using IrqHandler = std::function<void(Core&, const PendingIrq&)>;
+
+    Core(sc_core::sc_module_name name, CpuId id, const CoreConfig& cfg, const Clocked& clock,
+         Cycle l1_latency, unsigned line_bytes, IrqController& irqs);
+    ~Core() override { m_payload.clear_extension(&m_ext); }
+
+    CpuId id() const { return m_id; }
+    const Clocked& clock() const { return m_clock; }
+
+    // The context whose accesses the core issues: task id, its address space, its counters.
+    void set_context(TaskId task, AddressSpace* as, TaskCounters* counters);
+    void set_irq_handler(IrqHandler h) { m_handler = std::move(h); }
+
+    // Operations (call from the SystemC thread running on this core).
+    void execute(const Op& op);
+    void compute(Cycle n);
+    void access(OpKind kind, Addr vaddr, unsigned size);
+    void send_ipi(CpuId to, IrqVector vector);
+    // Halts (idle) until `done()` holds, re-checked whenever `wake` fires; takes interrupts on time.
+    void halt_until(const sc_core::sc_event& wake, const std::function<bool()>& done);
+    void local_irq_disable() { ++m_irq_off; }
+    void local_irq_enable();
+
+    // This core's notion of now: global time plus its local offset.
+    Cycle local_cycle() const { return m_clock.to_cycles(m_qk.get_current_time()); }
+    void sync() { m_qk.sync(); }
+
+    CoreStats stats;
+
+private:
+    void take_interrupts();
+    void line_access(OpKind kind, Addr vaddr, Addr line_vaddr);
+
+    CpuId m_id;
+    CoreConfig m_cfg;
+    const Clocked& m_clock;
+    Cycle m_l1_latency;
+    unsigned m_line_bits;
+    IrqController& m_irqs;
+    LocalApic& m_apic;
+    tlm_utils::tlm_quantumkeeper m_qk;
+    IrqHandler m_handler;
+    unsigned m_irq_off = 0;
+
+    TaskId m_task = kNoTask;
+    AddressSpace* m_as = nullptr;
+    TaskCounters* m_counters = nullptr;
+    TaskCounters m_scratch;
+
+    tlm::tlm_generic_payload m_payload;
+    MemExt m_ext;
+    unsigned char m_dummy[8] = {};
+};
+
+} // namespace smp

@@ -1,0 +1,42 @@
+// Counters of one core (hardware thread), and the per-task counters a core updates.
+#pragma once
+
+#include "models/common/mem_payload.hpp"
+#include "models/common/stats.hpp"
+
+#include <string>
+
+namespace smp {
+
+struct CoreStats {
+    Counter cycles = 0;        // cycles of the run (set at the end)
+    Counter idle_cycles = 0;   // cycles halted with nothing to run
+    Counter ops = 0;           // operations executed (compute blocks and accesses)
+    Counter accesses = 0;      // memory accesses (one per line touched)
+    Counter stall_cycles = 0;  // access cycles beyond the L1 hit latency
+    Counter atomics = 0;
+    Counter irqs = 0;          // interrupts taken
+    Counter ipis_received = 0;
+
+    void register_stats(StatsRegistry& r, const std::string& p) const {
+        r.add(p + ".cycles", &cycles);
+        r.add(p + ".idle_cycles", &idle_cycles);
+        r.add(p + ".ops", &ops);
+        r.add(p + ".accesses", &accesses);
+        r.add(p + ".stall_cycles", &stall_cycles);
+        r.add(p + ".atomics", &atomics);
+        r.add(p + ".irqs", &irqs);
+        r.add(p + ".ipis_received", &ipis_received);
+    }
+};
+
+// What the running task did on this core; the owner of the task supplies the struct.
+struct TaskCounters {
+    Counter ops = 0;
+    Counter accesses = 0;
+    Counter l1_misses = 0;
+    Counter stall_cycles = 0;
+    Counter served[kNumServedBy] = {};
+};
+
+} // namespace smp

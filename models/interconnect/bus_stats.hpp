@@ -1,0 +1,44 @@
+// Counters of a socket's snoop bus and of the socket-to-socket fabric.
+#pragma once
+
+#include "models/common/stats.hpp"
+
+#include <string>
+
+namespace smp {
+
+struct BusStats {
+    Counter transactions = 0;   // requests that were broadcast (reads, read-for-ownership, upgrades)
+    Counter c2c_transfers = 0;  // lines supplied by another cache on this bus
+    Counter upgrades = 0;
+    Counter writebacks = 0;     // dirty lines passed below (evictions and M->S downgrades)
+    Counter busy_cycles = 0;    // occupancy
+    Counter wait_cycles = 0;    // cycles requests waited for the bus
+    Counter snoops_from_below = 0;
+
+    void register_stats(StatsRegistry& r, const std::string& p) const {
+        r.add(p + ".transactions", &transactions);
+        r.add(p + ".c2c_transfers", &c2c_transfers);
+        r.add(p + ".upgrades", &upgrades);
+        r.add(p + ".writebacks", &writebacks);
+        r.add(p + ".busy_cycles", &busy_cycles);
+        r.add(p + ".wait_cycles", &wait_cycles);
+        r.add(p + ".snoops_from_below", &snoops_from_below);
+    }
+};
+
+struct FabricStats {
+    Counter requests = 0;
+    Counter remote_snoops = 0;   // snoop broadcasts to other sockets
+    Counter remote_c2c = 0;      // lines supplied by a cache in another socket
+    Counter remote_memory = 0;   // requests served by another socket's memory
+
+    void register_stats(StatsRegistry& r, const std::string& p) const {
+        r.add(p + ".requests", &requests);
+        r.add(p + ".remote_snoops", &remote_snoops);
+        r.add(p + ".remote_c2c", &remote_c2c);
+        r.add(p + ".remote_memory", &remote_memory);
+    }
+};
+
+} // namespace smp

@@ -1,0 +1,49 @@
+// The system fabric below the sockets: socket-to-socket link, remote snoops, NUMA memory routing.
+#pragma once
+
+#include "models/common/clocked.hpp"
+#include "models/common/mem_payload.hpp"
+#include "models/interconnect/bus_config.hpp"
+#include "models/interconnect/bus_stats.hpp"
+#include "models/memory/address_map.hpp"
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+namespace smp {
+
+// Socket s binds cpu_side[s] (requests from its LLC or bus), snoop_out[s] (snoops into the
+// socket) and mem_side[s] (its memory controller). A request from socket s snoops every other
+// socket over the link (round trip 2 * link.latency_ns, overlapping a local memory access) and
+// takes the line from a remote cache that holds it E/M, or from the page's home memory (remote
+// homes add the link round trip). Nothing here waits: the bus above has synchronised already.
+class Fabric : public sc_core::sc_module {
+public:
+    tlm_utils::multi_passthrough_target_socket<Fabric> cpu_side;
+    tlm_utils::multi_passthrough_initiator_socket<Fabric> snoop_out;
+    tlm_utils::multi_passthrough_initiator_socket<Fabric> mem_side;
+
+    Fabric(sc_core::sc_module_name name, const LinkConfig& link, const BusConfig& bus,
+           unsigned sockets, bool interleave, const Clocked& clock);
+    ~Fabric() override { m_own.clear_extension(&m_own_ext); }
+
+    FabricStats stats;
+
+private:
+    void b_transport(int socket, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+
+    const Clocked& m_clock;
+    unsigned m_sockets;
+    Cycle m_link;
+    Cycle m_remote_snoop;
+    Cycle m_remote_c2c;
+    HomeMap m_home;
+
+    tlm::tlm_generic_payload m_own;
+    MemExt m_own_ext;
+    unsigned char m_dummy[8] = {};
+};
+
+} // namespace smp

@@ -1,0 +1,62 @@
+// A socket's coherent snooping bus: the synchronisation point of every transaction.
+#pragma once
+
+#include "models/common/clocked.hpp"
+#include "models/common/mem_payload.hpp"
+#include "models/interconnect/bus_config.hpp"
+#include "models/interconnect/bus_stats.hpp"
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+namespace smp {
+
+// Agents (the lowest private cache of each core or thread group) bind cpu_side[i] and
+// snoop_out[i] in the same order. A request first waits for its annotated delay (the requester's
+// local time), then for the bus, broadcasts a snoop to the other agents, and takes the line from
+// a peer (cache-to-cache) or from below (mem_side: the socket's LLC or the fabric).
+// Snoops arriving from below on snoop_in are broadcast to every agent.
+class SnoopBus : public sc_core::sc_module {
+public:
+    tlm_utils::multi_passthrough_target_socket<SnoopBus, 32, tlm::tlm_base_protocol_types, 0,
+                                               sc_core::SC_ZERO_OR_MORE_BOUND>
+        cpu_side;
+    tlm_utils::multi_passthrough_initiator_socket<SnoopBus, 32, tlm::tlm_base_protocol_types, 0,
+                                                  sc_core::SC_ZERO_OR_MORE_BOUND>
+        snoop_out;
+    tlm_utils::simple_initiator_socket<SnoopBus> mem_side;
+    tlm_utils::simple_target_socket<SnoopBus> snoop_in;
+
+    SnoopBus(sc_core::sc_module_name name, const BusConfig& cfg, const Clocked& clock);
+    ~SnoopBus() override { m_own.clear_extension(&m_own_ext); }
+
+    // Called after every transaction with the line's physical address (checker mode).
+    void set_observer(std::function<void(Addr)> f) { m_observer = std::move(f); }
+
+    BusStats stats;
+
+private:
+    void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    void snoop(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    // Snoops every agent but `except`; returns the or-ed result in ext.
+    void broadcast(tlm::tlm_generic_payload& p, MemExt& ext, int except, SnoopCmd cmd,
+                   sc_core::sc_time& delay);
+    void writeback_below(tlm::tlm_generic_payload& p, MemExt& ext, sc_core::sc_time& delay);
+
+    const Clocked& m_clock;
+    Cycle m_snoop_cycles;
+    Cycle m_c2c_cycles;
+    Cycle m_occupancy_cycles;
+    Cycle m_busy_until = 0;
+    std::function<void(Addr)> m_observer;
+
+    tlm::tlm_generic_payload m_own;
+    MemExt m_own_ext;
+    unsigned char m_dummy[8] = {};
+};
+
+} // namespace smp

@@ -1,0 +1,354 @@
+#include "platform/config_json.hpp"
+
+#include "models/common/units.hpp"
+#include "platform/presets.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace smp {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Short description of a JSON value for error messages: its type and (truncated) text.
+std::string describe(const json& v) {
+    std::string text = v.dump();
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    return std::string(v.type_name()) + " " + text;
+}
+
+std::string where(const std::string& path) { return path.empty() ? "config" : path; }
+
+void read_value(const json& v, const std::string& path, std::int64_t& out) {
+    if (v.is_number_unsigned()) {
+        const auto u = v.get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+            throw ConfigError(path, "integer out of range, got " + v.dump());
+        }
+        out = static_cast<std::int64_t>(u);
+        return;
+    }
+    if (v.is_number_integer()) {
+        out = v.get<std::int64_t>();
+        return;
+    }
+    throw ConfigError(path, "expected an integer, got " + describe(v));
+}
+
+void read_value(const json& v, const std::string& path, double& out) {
+    if (!v.is_number()) throw ConfigError(path, "expected a number, got " + describe(v));
+    out = v.get<double>();
+}
+
+void read_value(const json& v, const std::string& path, bool& out) {
+    if (!v.is_boolean()) throw ConfigError(path, "expected true or false, got " + describe(v));
+    out = v.get<bool>();
+}
+
+void read_value(const json& v, const std::string& path, std::string& out) {
+    if (!v.is_string()) throw ConfigError(path, "expected a string, got " + describe(v));
+    out = v.get<std::string>();
+}
+
+void read_value(const json& v, const std::string& path, std::vector<std::int64_t>& out) {
+    if (!v.is_array()) throw ConfigError(path, "expected a list of integers, got " + describe(v));
+    std::vector<std::int64_t> result;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        std::int64_t x = 0;
+        read_value(v[i], path + "[" + to_text(i) + "]", x);
+        result.push_back(x);
+    }
+    out = std::move(result);
+}
+
+// A size: an integer byte count or a string such as "32KiB".
+void read_size(const json& v, const std::string& path, std::int64_t& out) {
+    if (v.is_string()) {
+        out = parse_size(path, v.get<std::string>());
+        return;
+    }
+    if (!v.is_number_integer()) {
+        throw ConfigError(path, "expected a size (integer bytes or a string like \"32KiB\"), got " +
+                                    describe(v));
+    }
+    read_value(v, path, out);
+}
+
+// Walks one JSON object: each known key is applied once; finish() rejects the rest.
+class ObjectReader {
+public:
+    ObjectReader(const json& j, std::string path) : m_j(j), m_path(std::move(path)) {
+        if (!j.is_object()) {
+            throw ConfigError(where(m_path), "expected an object, got " + describe(j));
+        }
+    }
+
+    template <typename T> ObjectReader& get(const char* key, T& out) {
+        return apply(key, [&](const json& v, const std::string& p) { read_value(v, p, out); });
+    }
+    ObjectReader& size(const char* key, std::int64_t& out) {
+        return apply(key, [&](const json& v, const std::string& p) { read_size(v, p, out); });
+    }
+    template <typename F> ObjectReader& apply(const char* key, F&& fn) {
+        m_known.push_back(key);
+        auto it = m_j.find(key);
+        if (it != m_j.end()) fn(*it, join(m_path, key));
+        return *this;
+    }
+    // Declares a key handled elsewhere (e.g. "preset", applied first).
+    ObjectReader& known(const char* key) {
+        m_known.push_back(key);
+        return *this;
+    }
+
+    void finish() const {
+        const std::set<std::string> known(m_known.begin(), m_known.end());
+        for (auto it = m_j.begin(); it != m_j.end(); ++it) {
+            if (known.count(it.key())) continue;
+            std::string list;
+            for (const auto& k : m_known) list += (list.empty() ? "" : ", ") + k;
+            throw ConfigError(join(m_path, it.key()), "unknown field (known: " + list + ")");
+        }
+    }
+
+private:
+    const json& m_j;
+    std::string m_path;
+    std::vector<std::string> m_known;
+};
+
+json topology_to_json(const TopologyConfig& t) {
+    return {{"sockets", t.sockets},
+            {"cores_per_socket", t.cores_per_socket},
+            {"threads_per_core", t.threads_per_core}};
+}
+
+void read_topology(const json& j, const std::string& path, TopologyConfig& t) {
+    ObjectReader(j, path)
+        .get("sockets", t.sockets)
+        .get("cores_per_socket", t.cores_per_socket)
+        .get("threads_per_core", t.threads_per_core)
+        .finish();
+}
+
+void read_bus(const json& j, const std::string& path, BusConfig& b) {
+    ObjectReader(j, path)
+        .get("snoop_ns", b.snoop_ns)
+        .get("c2c_ns", b.c2c_ns)
+        .get("occupancy_ns", b.occupancy_ns)
+        .finish();
+}
+
+void read_link(const json& j, const std::string& path, LinkConfig& l) {
+    ObjectReader(j, path).get("latency_ns", l.latency_ns).finish();
+}
+
+void read_memory(const json& j, const std::string& path, MemoryConfig& m) {
+    ObjectReader(j, path)
+        .get("latency_ns", m.latency_ns)
+        .get("bandwidth_gbps", m.bandwidth_gbps)
+        .get("mapping", m.mapping)
+        .get("numa", m.numa)
+        .finish();
+}
+
+void read_irq(const json& j, const std::string& path, IrqConfig& q) {
+    ObjectReader(j, path)
+        .get("ipi_send_cycles", q.ipi_send_cycles)
+        .get("ipi_latency_ns", q.ipi_latency_ns)
+        .get("ipi_accept_cycles", q.ipi_accept_cycles)
+        .get("tick_hz", q.tick_hz)
+        .finish();
+}
+
+void read_core(const json& j, const std::string& path, CoreConfig& c) {
+    ObjectReader(j, path).get("mlp", c.mlp).get("atomic_cycles", c.atomic_cycles).finish();
+}
+
+void read_kernel(const json& j, const std::string& path, KernelConfig& k) {
+    ObjectReader(j, path).get("enabled", k.enabled).get("era", k.era).get("hz", k.hz).finish();
+}
+
+void read_tasks(const json& j, const std::string& path, std::vector<TaskConfig>& tasks) {
+    if (!j.is_array()) throw ConfigError(path, "expected a list of tasks, got " + describe(j));
+    std::vector<TaskConfig> result;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        result.push_back(task_from_json(j[i], path + "[" + to_text(i) + "]"));
+    }
+    tasks = std::move(result);
+}
+
+SystemConfig from_json_unchecked(const json& j) {
+    if (!j.is_object()) throw ConfigError("config", "expected a JSON object, got " + describe(j));
+    SystemConfig c;
+    auto p = j.find("preset");
+    if (p != j.end()) {
+        std::string name;
+        read_value(*p, "preset", name);
+        c = preset(name);
+    }
+    auto cache = [](CacheConfig& out) {
+        return [&out](const json& v, const std::string& path) { out = cache_from_json(v, path, out); };
+    };
+    ObjectReader(j, "")
+        .known("preset")
+        .get("name", c.name)
+        .apply("topology", [&](const json& v, const std::string& p) { read_topology(v, p, c.topology); })
+        .get("freq_ghz", c.freq_ghz)
+        .apply("l1i", cache(c.l1i))
+        .apply("l1d", cache(c.l1d))
+        .apply("l2", cache(c.l2))
+        .apply("llc", cache(c.llc))
+        .apply("bus", [&](const json& v, const std::string& p) { read_bus(v, p, c.bus); })
+        .apply("link", [&](const json& v, const std::string& p) { read_link(v, p, c.link); })
+        .apply("memory", [&](const json& v, const std::string& p) { read_memory(v, p, c.memory); })
+        .apply("irq", [&](const json& v, const std::string& p) { read_irq(v, p, c.irq); })
+        .apply("core", [&](const json& v, const std::string& p) { read_core(v, p, c.core); })
+        .apply("kernel", [&](const json& v, const std::string& p) { read_kernel(v, p, c.kernel); })
+        .get("quantum_cycles", c.quantum_cycles)
+        .get("seed", c.seed)
+        .get("check", c.check)
+        .apply("tasks", [&](const json& v, const std::string& p) { read_tasks(v, p, c.tasks); })
+        .finish();
+    return c;
+}
+
+} // namespace
+
+json cache_to_json(const CacheConfig& c) {
+    return {{"enabled", c.enabled},     {"size", c.size},
+            {"ways", c.ways},           {"line", c.line},
+            {"latency", c.latency},     {"mshrs", c.mshrs},
+            {"replacement", c.replacement}, {"inclusive", c.inclusive},
+            {"shared_by", c.shared_by}};
+}
+
+CacheConfig cache_from_json(const json& j, const std::string& path, const CacheConfig& base) {
+    CacheConfig c = base;
+    ObjectReader(j, path)
+        .get("enabled", c.enabled)
+        .size("size", c.size)
+        .get("ways", c.ways)
+        .get("line", c.line)
+        .get("latency", c.latency)
+        .get("mshrs", c.mshrs)
+        .get("replacement", c.replacement)
+        .get("inclusive", c.inclusive)
+        .get("shared_by", c.shared_by)
+        .finish();
+    return c;
+}
+
+json workload_to_json(const WorkloadConfig& w) {
+    return {{"kind", w.kind},
+            {"size", w.size},
+            {"pattern", w.pattern},
+            {"stride", w.stride},
+            {"access_size", w.access_size},
+            {"passes", w.passes},
+            {"write_ratio", w.write_ratio},
+            {"compute_per_access", w.compute_per_access},
+            {"base", w.base},
+            {"cycles", w.cycles}};
+}
+
+WorkloadConfig workload_from_json(const json& j, const std::string& path,
+                                  const WorkloadConfig& base) {
+    WorkloadConfig w = base;
+    ObjectReader(j, path)
+        .get("kind", w.kind)
+        .size("size", w.size)
+        .get("pattern", w.pattern)
+        .get("stride", w.stride)
+        .get("access_size", w.access_size)
+        .get("passes", w.passes)
+        .get("write_ratio", w.write_ratio)
+        .get("compute_per_access", w.compute_per_access)
+        .get("base", w.base)
+        .get("cycles", w.cycles)
+        .finish();
+    return w;
+}
+
+json task_to_json(const TaskConfig& t) {
+    return {{"name", t.name},
+            {"workload", workload_to_json(t.workload)},
+            {"cpus", t.cpus},
+            {"nice", t.nice},
+            {"threads_of", t.threads_of},
+            {"start_after", t.start_after}};
+}
+
+TaskConfig task_from_json(const json& j, const std::string& path) {
+    TaskConfig t;
+    ObjectReader(j, path)
+        .get("name", t.name)
+        .apply("workload",
+               [&](const json& v, const std::string& p) { t.workload = workload_from_json(v, p); })
+        .get("cpus", t.cpus)
+        .get("nice", t.nice)
+        .get("threads_of", t.threads_of)
+        .get("start_after", t.start_after)
+        .finish();
+    return t;
+}
+
+json config_to_json(const SystemConfig& c) {
+    json tasks = json::array();
+    for (const auto& t : c.tasks) tasks.push_back(task_to_json(t));
+    return {{"name", c.name},
+            {"topology", topology_to_json(c.topology)},
+            {"freq_ghz", c.freq_ghz},
+            {"l1i", cache_to_json(c.l1i)},
+            {"l1d", cache_to_json(c.l1d)},
+            {"l2", cache_to_json(c.l2)},
+            {"llc", cache_to_json(c.llc)},
+            {"bus", {{"snoop_ns", c.bus.snoop_ns},
+                     {"c2c_ns", c.bus.c2c_ns},
+                     {"occupancy_ns", c.bus.occupancy_ns}}},
+            {"link", {{"latency_ns", c.link.latency_ns}}},
+            {"memory", {{"latency_ns", c.memory.latency_ns},
+                        {"bandwidth_gbps", c.memory.bandwidth_gbps},
+                        {"mapping", c.memory.mapping},
+                        {"numa", c.memory.numa}}},
+            {"irq", {{"ipi_send_cycles", c.irq.ipi_send_cycles},
+                     {"ipi_latency_ns", c.irq.ipi_latency_ns},
+                     {"ipi_accept_cycles", c.irq.ipi_accept_cycles},
+                     {"tick_hz", c.irq.tick_hz}}},
+            {"core", {{"mlp", c.core.mlp}, {"atomic_cycles", c.core.atomic_cycles}}},
+            {"kernel", {{"enabled", c.kernel.enabled},
+                        {"era", c.kernel.era},
+                        {"hz", c.kernel.hz}}},
+            {"quantum_cycles", c.quantum_cycles},
+            {"seed", c.seed},
+            {"check", c.check},
+            {"tasks", tasks}};
+}
+
+SystemConfig config_from_json(const json& j) {
+    try {
+        return from_json_unchecked(j);
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const json::exception& e) {
+        // Not expected (every access is type-checked first); kept so no nlohmann error escapes.
+        throw ConfigError("config", std::string("malformed JSON value: ") + e.what());
+    }
+}
+
+SystemConfig config_from_json_text(const std::string& text) {
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw ConfigError("config", std::string("invalid JSON: ") + e.what());
+    }
+    return config_from_json(j);
+}
+
+} // namespace smp

@@ -1,0 +1,151 @@
+#include "platform/run.hpp"
+
+#include "models/common/sim_error.hpp"
+#include "platform/bare_metal.hpp"
+#include "platform/checker.hpp"
+#include "platform/config_json.hpp"
+#include "platform/system.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <systemc>
+
+namespace smp {
+
+namespace {
+
+void write_text(const std::filesystem::path& p, const std::string& text) {
+    std::ofstream f(p, std::ios::binary);
+    if (!f) throw SimulationError("cannot write " + p.string());
+    f << text;
+}
+
+nlohmann::json task_json(const TaskResult& t) {
+    nlohmann::json served;
+    for (int i = 0; i < kNumServedBy; ++i) served[served_by_name(static_cast<ServedBy>(i))] = t.served[i];
+    return {{"cpu", t.cpu},           {"start_cycle", t.start_cycle}, {"end_cycle", t.end_cycle},
+            {"cycles", t.cycles},     {"ops", t.ops},                 {"accesses", t.accesses},
+            {"l1_misses", t.l1_misses}, {"stall_cycles", t.stall_cycles}, {"served", served},
+            {"exited", t.exited}};
+}
+
+void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunResult& r) {
+    namespace fs = std::filesystem;
+    fs::create_directories(dir);
+    const fs::path out(dir);
+    write_text(out / "config.json", config_to_json(cfg).dump(2) + "\n");
+    nlohmann::json stats(r.stats);
+    write_text(out / "stats.json", stats.dump(2) + "\n");
+    std::ostringstream txt;
+    std::size_t width = 0;
+    for (const auto& [k, v] : r.stats) width = std::max(width, k.size());
+    for (const auto& [k, v] : r.stats) txt << std::left << std::setw(int(width) + 2) << k << v << '\n';
+    write_text(out / "stats.txt", txt.str());
+    nlohmann::json tasks = nlohmann::json::object();
+    for (const auto& t : r.tasks) tasks[t.name] = task_json(t);
+    nlohmann::json res = {{"sim_cycles", r.sim_cycles}, {"host_seconds", r.host_seconds},
+                          {"ops", r.ops},               {"tasks", tasks},
+                          {"stats", stats}};
+    write_text(out / "result.json", res.dump(2) + "\n");
+}
+
+void collect(System& sys, BareMetal& bm, RunResult& r) {
+    const Cycle end = sys.clock().now_cycles();
+    sys.finish(end);
+    r.sim_cycles = end;
+    r.stats = sys.stats().snapshot();
+    r.ops = 0;
+    for (CpuId c = 0; c < sys.cpus(); ++c) r.ops += sys.core(c).stats.ops;
+    r.tasks.clear();
+    for (auto& t : bm.tasks()) {
+        TaskResult tr;
+        tr.name = t.cfg.name;
+        tr.cpu = t.cpu;
+        tr.start_cycle = t.start;
+        tr.end_cycle = t.exited ? t.end : end;
+        tr.cycles = t.started ? tr.end_cycle - t.start : 0;
+        tr.ops = t.counters.ops;
+        tr.accesses = t.counters.accesses;
+        tr.l1_misses = t.counters.l1_misses;
+        tr.stall_cycles = t.counters.stall_cycles;
+        for (int i = 0; i < kNumServedBy; ++i) tr.served[i] = t.counters.served[i];
+        tr.exited = t.exited;
+        r.tasks.push_back(tr);
+    }
+}
+
+} // namespace
+
+RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
+    cfg.validate();
+    if (opts.until_cycles < 0) {
+        throw ConfigError("until", "must be >= 0 cycles (0 = until every task exits), got " +
+                                       to_text(opts.until_cycles));
+    }
+    using sc_core::sc_report_handler;
+    sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_THROW);
+    sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_THROW);
+    sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", sc_core::SC_DO_NOTHING);
+
+    const auto t0 = std::chrono::steady_clock::now();
+    auto sys = std::make_unique<System>(cfg);
+    BareMetal bm(*sys, cfg);
+    CoherenceChecker checker(*sys);
+    std::string violation;
+    if (cfg.check) {
+        for (SnoopBus* bus : sys->buses()) {
+            bus->set_observer([&checker, &violation, &sys](Addr paddr) {
+                if (!violation.empty()) return;
+                std::string err = checker.check_line(paddr);
+                if (!err.empty()) {
+                    std::ostringstream os;
+                    os << "coherence check failed at cycle " << sys->clock().now_cycles()
+                       << ", line 0x" << std::hex << paddr << ": " << err;
+                    violation = os.str();
+                    sc_core::sc_stop();
+                }
+            });
+        }
+    }
+    bm.spawn();
+
+    RunResult r;
+    std::string failure;
+    try {
+        if (bm.tasks().empty()) {
+            sc_core::sc_start(sc_core::SC_ZERO_TIME);
+        } else if (opts.until_cycles > 0) {
+            sc_core::sc_start(sys->clock().cycles(static_cast<Cycle>(opts.until_cycles)));
+        } else {
+            sc_core::sc_start();
+        }
+    } catch (const sc_core::sc_report& e) {
+        failure = e.what();
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    if (failure.empty() && !violation.empty()) failure = violation;
+    if (failure.empty() && opts.until_cycles == 0 && !bm.all_exited()) {
+        failure = "simulation ran out of events at cycle " +
+                  std::to_string(sys->clock().now_cycles()) + " before every task exited";
+    }
+    collect(*sys, bm, r);
+    if (failure.empty() && cfg.check) {
+        try {
+            r.stats["system.check.lines_checked"] = checker.check_all();
+        } catch (const SimulationError& e) {
+            failure = e.what();
+        }
+    }
+    r.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // Whatever was computed is kept, also when the run failed.
+    if (!opts.out_dir.empty()) write_outputs(opts.out_dir, cfg, r);
+    if (!failure.empty()) throw SimulationError(failure);
+    return r;
+}
+
+} // namespace smp

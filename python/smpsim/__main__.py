@@ -1,0 +1,207 @@
+"""Command line: ``python3 -m smpsim run CONFIG.json|CONFIG.py [--out DIR] [--set KEY=VALUE ...]
+[--until T]``.
+
+A JSON config is the format of ``config.json`` (``SystemConfig.to_json``); it may start from a
+preset with a "preset" key and give only what differs. A Python config must define ``cfg`` (a
+SystemConfig) or a function ``config()`` returning one. ``--set`` assigns dotted fields after
+loading: ``--set l2.size=512KiB --set topology.sockets=2 --set tasks[0].nice=5``.
+"""
+
+import argparse
+import json
+import os
+import re
+import runpy
+import sys
+
+from . import _smpsim
+from .errors import SimulationError
+from .runner import run
+
+EXIT_SIM_ERROR = 1
+EXIT_USAGE = 2
+
+_PART_RE = re.compile(r"^([A-Za-z_]\w*)(?:\[(-?\d+)\])?$")
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def load_config(path):
+    """Load a SystemConfig from a .json or .py file; errors name the file."""
+    if path.endswith(".json"):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        try:
+            return _smpsim.SystemConfig.from_json(text)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
+    if path.endswith(".py"):
+        if not os.path.isfile(path):
+            raise OSError(f"{path}: no such file")
+        namespace = runpy.run_path(path, run_name="__smpsim_config__")
+        if "cfg" in namespace:
+            cfg = namespace["cfg"]
+        elif callable(namespace.get("config")):
+            cfg = namespace["config"]()
+        else:
+            raise ValueError(f"{path}: must define `cfg` (a SystemConfig) or a function "
+                             f"`config()` returning one")
+        if not isinstance(cfg, _smpsim.SystemConfig):
+            raise ValueError(f"{path}: the config is a {type(cfg).__name__}, not a SystemConfig")
+        return cfg
+    raise ValueError(f"{path}: expected a .json or .py configuration file")
+
+
+def _convert(text, current, key):
+    """Convert the text of --set to the type of the field's current value."""
+    if isinstance(current, bool):
+        low = text.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(f"{key}: expected true or false, got {text!r}")
+    if isinstance(current, int):
+        try:
+            return int(text, 0)
+        except ValueError:
+            return text  # sizes accept "512KiB"; other int fields reject it with a clear error
+    if isinstance(current, float):
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"{key}: expected a number, got {text!r}") from None
+    if isinstance(current, str):
+        return text
+    if isinstance(current, list):
+        try:
+            return [int(x, 0) for x in text.strip().strip("[]").split(",") if x.strip()]
+        except ValueError:
+            raise ValueError(f"{key}: expected a comma-separated list of ints, "
+                             f"got {text!r}") from None
+    raise ValueError(f"{key}: is a group of fields; set one of them ({key}.<field>=...)")
+
+
+def _assign(obj, parts, text, key):
+    name, index = _parse_part(parts[0], key)
+    if not hasattr(obj, name) or name.startswith("_") or callable(getattr(obj, name)):
+        raise ValueError(f"{key}: unknown field '{name}' in {type(obj).__name__}")
+    if index is None:
+        if len(parts) == 1:
+            setattr(obj, name, _convert(text, getattr(obj, name), key))
+            return
+        child = getattr(obj, name)
+        _assign(child, parts[1:], text, key)
+        setattr(obj, name, child)  # nested structs are references already; harmless then
+        return
+    items = list(getattr(obj, name))
+    try:
+        item = items[index]
+    except (IndexError, TypeError):
+        raise ValueError(f"{key}: no element [{index}] in {name} "
+                         f"(it has {len(items)})") from None
+    if len(parts) == 1:
+        items[index] = _convert(text, item, key)
+    else:
+        _assign(item, parts[1:], text, key)
+    setattr(obj, name, items)
+
+
+def _parse_part(part, key):
+    m = _PART_RE.match(part)
+    if not m:
+        raise ValueError(f"{key}: cannot parse '{part}' (expected name or name[index])")
+    return m.group(1), (int(m.group(2)) if m.group(2) is not None else None)
+
+
+def apply_set(cfg, assignment):
+    """Apply one ``KEY=VALUE`` assignment (dotted key) to ``cfg``."""
+    key, sep, text = assignment.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ValueError(f"--set {assignment!r}: expected KEY=VALUE, e.g. l2.size=512KiB")
+    try:
+        _assign(cfg, key.split("."), text.strip(), key)
+    except TypeError as e:
+        raise ValueError(f"{key}: {e}") from None
+
+
+def format_summary(res):
+    """A short human-readable summary of a Result."""
+    freq = res.config.freq_ghz if res.config is not None else None
+    when = ""
+    if freq:
+        ns = res.sim_cycles / freq
+        value, unit = next(((ns / div, u) for div, u in ((1e9, "s"), (1e6, "ms"), (1e3, "us"))
+                            if ns >= div), (ns, "ns"))
+        when = f"  ({value:.3f} {unit} at {freq:g} GHz)"
+    lines = [f"sim cycles   : {res.sim_cycles}{when}",
+             f"host seconds : {res.host_seconds:.3f}",
+             f"ops          : {res.ops}"]
+    if res.tasks:
+        width = max(len("task"), *(len(n) for n in res.tasks))
+        lines.append(f"{'task':<{width}}  {'cpu':>4}  {'cycles':>14}  {'ops':>12}  "
+                     f"{'l1_misses':>10}  exited")
+        for name, t in res.tasks.items():
+            lines.append(f"{name:<{width}}  {t.get('cpu', -1):>4}  {t.get('cycles', 0):>14}  "
+                         f"{t.get('ops', 0):>12}  {t.get('l1_misses', 0):>10}  "
+                         f"{'yes' if t.get('exited') else 'no'}")
+    if res.out:
+        lines.append(f"output       : {res.out}")
+    return "\n".join(lines)
+
+
+def _cmd_run(args):
+    cfg = load_config(args.config)
+    for assignment in args.set or []:
+        apply_set(cfg, assignment)
+    until = args.until
+    if until is not None and until.strip().isdigit():
+        until = int(until)
+    res = run(cfg, out=args.out, until=until)
+    print(format_summary(res))
+    if args.json:
+        print(json.dumps({"sim_cycles": res.sim_cycles, "host_seconds": res.host_seconds,
+                          "ops": res.ops, "tasks": res.tasks}, indent=2))
+    return 0
+
+
+def build_parser():
+    """The argparse parser of ``python3 -m smpsim``."""
+    parser = argparse.ArgumentParser(prog="python3 -m smpsim",
+                                     description="smpsim: cycle-level SMP simulator.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    p = sub.add_parser("run", help="run one simulation",
+                       description="Run one simulation of CONFIG and print a summary.")
+    p.add_argument("config", metavar="CONFIG", help="a .json config (SystemConfig.to_json format, "
+                   "optionally with a \"preset\" key) or a .py file defining `cfg` or `config()`")
+    p.add_argument("--out", metavar="DIR", help="output directory (default: a temporary one, "
+                   "removed afterwards)")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append",
+                   help="assign a dotted field, e.g. l2.size=512KiB (repeatable)")
+    p.add_argument("--until", metavar="T", help="stop at this simulated time ('5ms') or cycle "
+                   "count (default: when every task has exited)")
+    p.add_argument("--json", action="store_true", help="also print the results as JSON")
+    p.set_defaults(func=_cmd_run)
+    return parser
+
+
+def main(argv=None):
+    """Entry point; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SimulationError as e:
+        print(f"smpsim: simulation error: {e}", file=sys.stderr)
+        return EXIT_SIM_ERROR
+    except (ValueError, TypeError, AttributeError, OSError) as e:
+        print(f"smpsim: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("smpsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+"""Exceptions raised by smpsim.
+
+Invalid configurations raise the built-in ``ValueError`` (naming the dotted field and its allowed
+range); failures inside a simulation raise :class:`SimulationError`.
+"""
+
+
+class SimulationError(RuntimeError):
+    """A failure inside the simulation (violated invariant, no progress, a crashed child process).
+
+    The message gives the simulated time and a state summary when the simulator could provide
+    them, otherwise how the simulation process ended and the tail of its error output.
+    """

@@ -1,0 +1,64 @@
+"""The outcome of one simulation (see :func:`smpsim.run`)."""
+
+__all__ = ["Result"]
+
+
+class Result:
+    """Outcome of one simulation, read from the ``result.json`` the simulator wrote.
+
+    stats         dict: dotted stat name ("system.cpu0.l1d.misses") -> int
+    tasks         dict: task name -> {cpu, start_cycle, end_cycle, cycles, ops, accesses,
+                  l1_misses, stall_cycles, served: {l1, l2, llc, peer_cache, remote_cache,
+                  memory, remote_memory}, exited}
+    migrations    list of dicts, one per migration (empty without the guest kernel)
+    sim_cycles    simulated core cycles
+    host_seconds  wall-clock seconds the simulation took
+    ops           operations issued by every task together
+    out           the output directory, or None when the run used a removed temporary one
+    config        a copy of the SystemConfig that was simulated
+    """
+
+    def __init__(self, stats, tasks, sim_cycles, host_seconds, ops, out=None, config=None,
+                 migrations=None):
+        self.stats = dict(stats)
+        self.tasks = dict(tasks)
+        self.sim_cycles = int(sim_cycles)
+        self.host_seconds = float(host_seconds)
+        self.ops = int(ops)
+        self.out = out
+        self.config = config
+        self.migrations = list(migrations or [])
+
+    @classmethod
+    def from_json(cls, data, out=None, config=None):
+        """Build a Result from the parsed ``result.json`` object."""
+        try:
+            return cls(stats=data.get("stats", {}), tasks=data.get("tasks", {}),
+                       sim_cycles=data["sim_cycles"], host_seconds=data.get("host_seconds", 0.0),
+                       ops=data.get("ops", 0), out=out, config=config,
+                       migrations=data.get("migrations", []))
+        except (KeyError, TypeError, AttributeError, ValueError) as e:
+            raise ValueError(f"result.json: malformed ({type(e).__name__}: {e})") from None
+
+    def to_dataframe(self):
+        """Return the per-task results as a pandas DataFrame (one row per task; the ``served``
+        counts become columns ``served_l1`` ...). Needs pandas."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Result.to_dataframe() needs pandas, which is not installed for "
+                              "this interpreter; use Result.tasks (a dict) instead") from None
+        rows = []
+        for name, t in self.tasks.items():
+            row = {"task": name}
+            for key, value in t.items():
+                if isinstance(value, dict):
+                    row.update({f"{key}_{k}": v for k, v in value.items()})
+                else:
+                    row[key] = value
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("task") if rows else pd.DataFrame()
+
+    def __repr__(self):
+        return (f"<Result: {self.sim_cycles} cycles, {len(self.tasks)} task(s), "
+                f"{len(self.stats)} stats, {self.host_seconds:.3f} s host>")
