@@ -1,0 +1,28 @@
+# smpsim: `make run` (main job) and `make test` (every test). Both install what is missing first.
+PYTHON := /usr/bin/python3
+BUILD := build
+JOBS ?= $(shell nproc)
+export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
+
+.PHONY: deps configure build run test bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+configure: deps
+	@test -f $(BUILD)/CMakeCache.txt || cmake --preset release
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	PYTHONPATH=$(BUILD)/python $(PYTHON) configs/migration_cost.py --out out/migration_cost
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+bench: build
+	PYTHONPATH=$(BUILD)/python $(PYTHON) bench/bench_platform.py
+
+clean:
+	rm -rf $(BUILD)

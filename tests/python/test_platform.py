@@ -1,0 +1,145 @@
+"""Analytical and invariant checks of the hardware platform, through the Python API (bare metal)."""
+import json
+import os
+
+import pytest
+
+import smpsim
+from smpsim import workloads as wl
+
+KiB = 1024
+
+
+def quad():
+    cfg = smpsim.presets.quad()
+    cfg.check = True
+    return cfg
+
+
+@pytest.mark.parametrize("size_kib,passes", [(16, 3), (32, 2), (128, 3), (512, 2)])
+def test_streaming_l1d_misses_are_analytical(size_kib, passes):
+    cfg = quad()
+    cfg.add_task("s", wl.WorkingSet(size="%dKiB" % size_kib, passes=passes), cpus=[0])
+    res = smpsim.run(cfg)
+    line, l1 = cfg.l1d.line, cfg.l1d.size
+    w = size_kib * KiB
+    expected = w // line if w <= l1 else passes * w // line
+    assert res.stats["system.cpu0.l1d.misses"] == expected
+    # 8-byte accesses: every line is touched line/8 times per pass.
+    assert res.stats["system.cpu0.l1d.accesses"] == passes * w // 8
+
+
+def test_latencies_compose_exactly():
+    """One pass of 64-byte accesses over 1 MiB on quad: L2 misses everything, the LLC holds it."""
+    cfg = quad()
+    cfg.add_task("s", wl.WorkingSet(size="1MiB", passes=3, access_size=64), cpus=[0])
+    res = smpsim.run(cfg)
+    lines = (1 << 20) // 64
+    snoop = -(-int(cfg.bus.snoop_ns * cfg.freq_ghz * 1000) // 1000)  # ns -> cycles, rounded up
+    mem = int(cfg.memory.latency_ns * cfg.freq_ghz)
+    llc_hit = cfg.l1d.latency + cfg.l2.latency + snoop + cfg.llc.latency
+    assert res.stats["system.llc0.misses"] == lines
+    assert res.stats["system.llc0.hits"] == 2 * lines
+    assert res.tasks["s"]["cycles"] == 2 * lines * llc_hit + lines * (llc_hit + mem)
+    assert res.tasks["s"]["served"]["memory"] == lines
+    assert res.tasks["s"]["served"]["llc"] == 2 * lines
+
+
+def random_stress(cfg, size="256KiB", accesses_per_task=20000):
+    for cpu in range(cfg.cores):
+        w = wl.WorkingSet(size=size, pattern="random", write_ratio=0.3, passes=1)
+        passes = max(1, accesses_per_task // (w.size // w.access_size))
+        w.passes = passes
+        cfg.add_task("t%d" % cpu, w, cpus=[cpu], threads_of="t0" if cpu else None)
+    return cfg
+
+
+def caches_of(stats):
+    return sorted({k.rsplit(".", 1)[0] for k in stats if k.endswith(".accesses") and
+                   (".l1" in k or ".l2" in k or ".llc" in k)})
+
+
+@pytest.mark.parametrize("preset", smpsim.presets.names())
+def test_random_stress_keeps_swmr_and_counts(preset):
+    cfg = smpsim.presets.get(preset)
+    cfg.check = True  # every transaction checks its line; the end checks every line
+    if cfg.cores > 8:
+        cfg.topology.cores_per_socket = 2  # 8 CPUs over the same sockets: quick but multi-socket
+    res = smpsim.run(random_stress(cfg, accesses_per_task=5000))
+    assert res.stats["system.check.lines_checked"] > 0
+    names = caches_of(res.stats)
+    assert names
+    for c in names:
+        s = res.stats
+        assert s[c + ".hits"] + s[c + ".misses"] == s[c + ".accesses"], c
+    # Shared data written by several cores: some lines must have moved cache to cache.
+    c2c = sum(v for k, v in res.stats.items() if k.endswith("c2c_transfers") or
+              k.endswith("remote_c2c"))
+    assert c2c > 0
+
+
+def test_quantum_does_not_change_results():
+    def go(quantum):
+        cfg = random_stress(quad(), size="128KiB", accesses_per_task=8000)
+        cfg.quantum_cycles = quantum
+        return smpsim.run(cfg)
+
+    lock, dflt = go(1), go(smpsim.presets.quad().quantum_cycles)
+    for c in caches_of(lock.stats):
+        a, b = lock.stats[c + ".misses"], dflt.stats[c + ".misses"]
+        assert abs(a - b) <= max(2, 0.02 * a), c
+    for name, t in lock.tasks.items():
+        assert abs(t["cycles"] - dflt.tasks[name]["cycles"]) <= 0.02 * t["cycles"], name
+
+
+def test_same_seed_same_bytes(tmp_path):
+    def go(d):
+        cfg = random_stress(quad(), size="64KiB", accesses_per_task=3000)
+        smpsim.run(cfg, out=str(tmp_path / d))
+        return (tmp_path / d / "stats.json").read_bytes(), (tmp_path / d / "config.json").read_bytes()
+
+    assert go("a") == go("b")
+
+
+def test_seed_changes_random_streams():
+    def go(seed):
+        cfg = random_stress(quad(), size="64KiB", accesses_per_task=3000)
+        cfg.seed = seed
+        return smpsim.run(cfg).stats
+
+    assert go(1) != go(2)
+
+
+def test_address_spaces_are_isolated():
+    """Two processes with the same virtual addresses never share lines; two threads do."""
+    def go(shared):
+        cfg = quad()
+        cfg.add_task("a", wl.WorkingSet(size="64KiB", write_ratio=1.0), cpus=[0])
+        cfg.add_task("b", wl.WorkingSet(size="64KiB"), cpus=[1], start_after="a",
+                     threads_of="a" if shared else None)
+        return smpsim.run(cfg)
+
+    assert go(False).stats["system.bus0.c2c_transfers"] == 0
+    assert go(True).stats["system.bus0.c2c_transfers"] == 64 * KiB // 64
+
+
+def test_outputs_written(tmp_path):
+    cfg = quad()
+    cfg.add_task("a", wl.WorkingSet(size="8KiB"), cpus=[0])
+    smpsim.run(cfg, out=str(tmp_path))
+    for f in ("config.json", "stats.json", "stats.txt", "result.json"):
+        assert (tmp_path / f).stat().st_size > 0
+    again = smpsim.SystemConfig.from_json((tmp_path / "config.json").read_text())
+    assert json.loads(again.to_json()) == json.loads(cfg.to_json())
+
+
+def test_migration_cost_script_orders_distances(tmp_path):
+    import subprocess, sys
+    env = dict(os.environ)
+    out = subprocess.run([sys.executable, "configs/migration_cost.py", "--preset", "opteron_2x2",
+                          "--size", "64KiB", "--out", str(tmp_path)], capture_output=True,
+                         text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    rows = list(__import__("csv").DictReader(open(tmp_path / "cost.csv")))
+    cost = {int(r["dst"]): int(r["extra_cycles"]) for r in rows}
+    assert cost[0] == 0 < cost[1] < cost[2]
