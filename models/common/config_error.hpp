@@ -31,7 +31,7 @@ template <typename T> std::string to_text(const T& v) {
 
 template <typename T>
 void require_range(const std::string& field, T value, T lo, T hi, const std::string& note = "") {
-    if (value < lo || value > hi) {
+    if (!(value >= lo && value <= hi)) { // also rejects NaN
         throw ConfigError(field, "must be in [" + to_text(lo) + ", " + to_text(hi) + "]" +
                                      (note.empty() ? "" : " (" + note + ")") + ", got " +
                                      to_text(value));
@@ -39,7 +39,7 @@ void require_range(const std::string& field, T value, T lo, T hi, const std::str
 }
 
 template <typename T> void require_min(const std::string& field, T value, T lo) {
-    if (value < lo) {
+    if (!(value >= lo)) {
         throw ConfigError(field, "must be >= " + to_text(lo) + ", got " + to_text(value));
     }
 }

@@ -354,3 +354,12 @@ def test_child_reports_unreadable_and_malformed_config(tmp_path):
     bad.write_text('{"l2": {"ways": 8,}}')
     with pytest.raises(ValueError, match=r"bad\.json: config: invalid JSON"):
         runner._execute(str(bad), str(tmp_path), 0, timeout=60)
+
+
+def test_nan_and_overflowing_sizes_are_rejected():
+    cfg = smpsim.presets.quad()
+    cfg.freq_ghz = float("nan")
+    with pytest.raises(ValueError, match=r"^freq_ghz:"):
+        cfg.validate()
+    with pytest.raises(ValueError, match="too large"):
+        smpsim.presets.quad().l2.size = "999999999999999GiB"
