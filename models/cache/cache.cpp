@@ -176,17 +176,8 @@ void Cache::send_below(CohCmd cmd, Addr line, const MemExt& like, sc_time& delay
 }
 
 void Cache::snoop_above(tlm_generic_payload& p, MemExt& ext, sc_time& delay) {
-    bool hit = false, dirty = false, supplied = false;
-    for (unsigned i = 0; i < snoop_out.size(); ++i) {
-        ext.snoop_hit = ext.snoop_dirty = ext.snoop_supplied = false;
-        snoop_out[i]->b_transport(p, delay);
-        hit |= ext.snoop_hit;
-        dirty |= ext.snoop_dirty;
-        supplied |= ext.snoop_supplied;
-    }
-    ext.snoop_hit = hit;
-    ext.snoop_dirty = dirty;
-    ext.snoop_supplied = supplied;
+    snoop_each(ext, ext.snoop, static_cast<int>(snoop_out.size()), -1,
+               [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
 }
 
 void Cache::snoop(tlm_generic_payload& p, sc_time& delay) {

@@ -69,6 +69,26 @@ struct MemExt : tlm::tlm_extension<MemExt> {
     }
 };
 
+// Sends the snoop `cmd` through send(i) for every i in [0, n) except `except`, and leaves the
+// or-ed answer (hit, dirty, supplied) in ext; ext.snoop is restored afterwards.
+template <typename Send> void snoop_each(MemExt& ext, SnoopCmd cmd, int n, int except, Send send) {
+    const SnoopCmd saved = ext.snoop;
+    bool hit = false, dirty = false, supplied = false;
+    for (int i = 0; i < n; ++i) {
+        if (i == except) continue;
+        ext.snoop = cmd;
+        ext.snoop_hit = ext.snoop_dirty = ext.snoop_supplied = false;
+        send(i);
+        hit |= ext.snoop_hit;
+        dirty |= ext.snoop_dirty;
+        supplied |= ext.snoop_supplied;
+    }
+    ext.snoop = saved;
+    ext.snoop_hit = hit;
+    ext.snoop_dirty = dirty;
+    ext.snoop_supplied = supplied;
+}
+
 // Prepares a payload for a line request; `ext` must already be attached.
 inline void set_line_request(tlm::tlm_generic_payload& p, Addr line_paddr, unsigned line_bytes,
                              bool write) {

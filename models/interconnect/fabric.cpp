@@ -36,17 +36,11 @@ void Fabric::b_transport(int socket, tlm::tlm_generic_payload& p, sc_time& delay
         const SnoopCmd cmd = ext->cmd == CohCmd::GetS   ? SnoopCmd::Read
                              : ext->cmd == CohCmd::GetM ? SnoopCmd::ReadExcl
                                                         : SnoopCmd::Invalidate;
-        const SnoopCmd saved = ext->snoop;
-        for (unsigned t = 0; t < m_sockets; ++t) {
-            if (t == s) continue;
-            ext->snoop = cmd;
-            ext->snoop_hit = ext->snoop_dirty = ext->snoop_supplied = false;
-            snoop_out[t]->b_transport(p, delay);
-            remote_hit |= ext->snoop_hit;
-            remote_dirty |= ext->snoop_dirty;
-            remote_supplied |= ext->snoop_supplied;
-        }
-        ext->snoop = saved;
+        snoop_each(*ext, cmd, static_cast<int>(m_sockets), socket,
+                   [&](int t) { snoop_out[static_cast<unsigned>(t)]->b_transport(p, delay); });
+        remote_hit = ext->snoop_hit;
+        remote_dirty = ext->snoop_dirty;
+        remote_supplied = ext->snoop_supplied;
         probe = 2 * m_link + m_remote_snoop;
     }
     if (ext->cmd == CohCmd::Upgrade) { // invalidation acknowledgements only

@@ -20,21 +20,8 @@ SnoopBus::SnoopBus(sc_core::sc_module_name name, const BusConfig& cfg, const Clo
 
 void SnoopBus::broadcast(tlm_generic_payload& p, MemExt& ext, int except, SnoopCmd cmd,
                          sc_time& delay) {
-    const SnoopCmd saved = ext.snoop;
-    bool hit = false, dirty = false, supplied = false;
-    for (int i = 0; i < static_cast<int>(snoop_out.size()); ++i) {
-        if (i == except) continue;
-        ext.snoop = cmd;
-        ext.snoop_hit = ext.snoop_dirty = ext.snoop_supplied = false;
-        snoop_out[i]->b_transport(p, delay);
-        hit |= ext.snoop_hit;
-        dirty |= ext.snoop_dirty;
-        supplied |= ext.snoop_supplied;
-    }
-    ext.snoop = saved;
-    ext.snoop_hit = hit;
-    ext.snoop_dirty = dirty;
-    ext.snoop_supplied = supplied;
+    snoop_each(ext, cmd, static_cast<int>(snoop_out.size()), except,
+               [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
 }
 
 void SnoopBus::writeback_below(tlm_generic_payload& p, MemExt& ext, sc_time& delay) {
