@@ -172,7 +172,10 @@ void Cache::send_below(CohCmd cmd, Addr line, const MemExt& like, sc_time& delay
     m_own_ext.cpu = like.cpu;
     m_own_ext.task = like.task;
     set_line_request(m_own, line << m_line_bits, static_cast<unsigned>(m_cfg.line), true);
-    mem_side->b_transport(m_own, delay);
+    // A PutM is posted (mem_payload.hpp): it travels at the requester's local time but adds no
+    // latency to the requester, so the level below works on a copy of the delay.
+    sc_time posted = delay;
+    mem_side->b_transport(m_own, posted);
 }
 
 void Cache::snoop_above(tlm_generic_payload& p, MemExt& ext, sc_time& delay) {

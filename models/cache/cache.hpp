@@ -53,7 +53,8 @@ private:
 
     void writeback_in(Addr line, MemExt& ext, sc_core::sc_time& delay);
     std::uint32_t allocate(std::uint64_t set, sc_core::sc_time& delay);
-    void evict(std::uint64_t set, std::uint32_t way, sc_core::sc_time& delay);
+    // Cold path: kept out of line so the hit path of b_transport stays small.
+    [[gnu::noinline]] void evict(std::uint64_t set, std::uint32_t way, sc_core::sc_time& delay);
     void send_below(CohCmd cmd, Addr line, const MemExt& like, sc_core::sc_time& delay);
     // Sends a snoop to every cache above; returns {hit, dirty, supplied} or-ed over them.
     void snoop_above(tlm::tlm_generic_payload& p, MemExt& ext, sc_core::sc_time& delay);

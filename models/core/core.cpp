@@ -55,17 +55,23 @@ void Core::compute(Cycle n) {
     while (n > 0) {
         take_interrupts();
         const Cycle local = local_cycle();
+        const Cycle ahead = local - m_clock.now_cycles(); // run-ahead of global time
         const Cycle next_irq = m_irq_off ? kNever : m_apic.next_arrival();
         Cycle step = n;
         if (next_irq != kNever && next_irq > local && next_irq - local < step) step = next_irq - local;
-        if (step <= quantum) { // short: run ahead of global time
+        // Short: run ahead of global time, but never more than one quantum, so that an IPI posted
+        // meanwhile (arriving >= one IPI latency >= one quantum later) cannot be overrun.
+        if (ahead + step <= quantum) {
             m_qk.inc(m_clock.cycles(step));
             n -= step;
             if (m_qk.need_sync()) m_qk.sync();
             continue;
         }
-        // Long: synchronise, then sleep until done or until an interrupt is posted (re-plan).
-        m_qk.sync();
+        if (ahead > 0) { // catch up with global time, then re-plan: an IPI may have been posted
+            m_qk.sync();
+            continue;
+        }
+        // Long: sleep until done or until an interrupt is posted (re-plan).
         const Cycle t0 = m_clock.now_cycles();
         sc_core::wait(m_clock.cycles(step), m_apic.posted);
         m_qk.reset();
