@@ -34,6 +34,9 @@ def distance(cfg, src, dst):
         return "same cpu"
     if src // per_core == dst // per_core:
         return "smt sibling"
+    cluster = cfg.l2.shared_by if cfg.l2.enabled else 0
+    if cluster > per_core and src // cluster == dst // cluster:
+        return "same cluster"
     if src // per_socket == dst // per_socket:
         return "same socket"
     return "other socket"

@@ -30,6 +30,19 @@ std::string CoherenceChecker::check_line(Addr paddr) const {
                 }
             }
         }
+        if (a.agent->coherent_uppers()) { // the cluster's caches among themselves
+            unsigned up_writers = 0, up_readers = 0;
+            for (const Cache* c : a.hierarchy) {
+                if (c == a.agent) continue;
+                const mesi::State s = c->state_of(line);
+                if (mesi::is_exclusive(s)) ++up_writers;
+                else if (s == mesi::State::S) ++up_readers;
+            }
+            if (up_writers > 1 || (up_writers == 1 && up_readers > 0)) {
+                return std::string("single-writer/multiple-reader violated above ") +
+                       a.agent->name();
+            }
+        }
         if (top != mesi::State::I) {
             socket_holds[a.socket] = true;
             where << ' ' << a.agent->name() << '=' << mesi::name(top);

@@ -90,7 +90,10 @@ System::System(const SystemConfig& cfg) : m_cfg(cfg), m_clock(cfg.freq_ghz) {
         const bool first_d = c == 0 || l1d[c] != l1d[c - 1];
         if (m_cfg.l2.enabled) {
             const bool first_l2 = c == 0 || l2[c] != l2[c - 1];
-            if (first_l2) m_agents.push_back(Agent{l2[c], {l2[c]}, socket_of(c)});
+            if (first_l2) {
+                m_agents.push_back(Agent{l2[c], {l2[c]}, socket_of(c)});
+                l2[c]->set_coherent_uppers(group_of(m_cfg.l2) > group_of(m_cfg.l1d));
+            }
             for (Cache* up : {first_i ? l1i[c] : nullptr, first_d ? l1d[c] : nullptr}) {
                 if (!up) continue;
                 up->mem_side.bind(l2[c]->cpu_side);

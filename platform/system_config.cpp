@@ -38,11 +38,23 @@ void validate_sharing(const std::string& name, const CacheConfig& c, const Topol
         }
         return;
     }
+    if (name == "l2") { // private, per core, or per cluster of whole cores within a socket
+        const bool ok = c.shared_by == 1 ||
+                        (c.shared_by % t.threads_per_core == 0 && per_socket % c.shared_by == 0);
+        if (!ok) {
+            throw ConfigError("l2.shared_by",
+                              "must be 1 or a multiple of threads_per_core (" +
+                                  to_text(t.threads_per_core) + ") that divides the " +
+                                  to_text(per_socket) + " CPUs of a socket, got " +
+                                  to_text(c.shared_by));
+        }
+        return;
+    }
     if (c.shared_by != 1 && c.shared_by != t.threads_per_core) {
         throw ConfigError(join(name, "shared_by"),
                           "must be 1 (per hardware thread) or threads_per_core (" +
-                              to_text(t.threads_per_core) + "); a cache shared by several cores "
-                              "is the llc, got " + to_text(c.shared_by));
+                              to_text(t.threads_per_core) + "); caches shared by several cores "
+                              "are the l2 (cluster) or the llc, got " + to_text(c.shared_by));
     }
 }
 

@@ -50,7 +50,7 @@ mesi::State Cache::state_of(Addr line) const {
                    : m_tags.at(m_tags.set_of(line), static_cast<std::uint32_t>(way)).state;
 }
 
-void Cache::b_transport(int, tlm_generic_payload& p, sc_time& delay) {
+void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
     MemExt* ext = nullptr;
     p.get_extension(ext);
     const Addr line = p.get_address() >> m_line_bits;
@@ -68,8 +68,10 @@ void Cache::b_transport(int, tlm_generic_payload& p, sc_time& delay) {
         LineInfo& l = m_tags.at(set, static_cast<std::uint32_t>(way));
         const mesi::Transition t = mesi::transition(l.state, ev);
         if (t.hit) {
+            // A hit never waits, so snooping the cluster's other caches here is atomic with it.
+            const bool peer_copy = m_coherent_uppers && snoop_peers_above(id, p, *ext, way, delay);
             ++stats.hits;
-            const bool exclusive = mesi::is_exclusive(l.state);
+            const bool exclusive = mesi::is_exclusive(l.state) && !peer_copy;
             l.state = t.next;
             m_tags.touch(set, static_cast<std::uint32_t>(way));
             ext->exclusive = exclusive;
@@ -116,7 +118,24 @@ void Cache::b_transport(int, tlm_generic_payload& p, sc_time& delay) {
     }
     l.state = s;
     m_tags.touch(set, w);
-    ext->exclusive = mesi::is_exclusive(s);
+    // The request may have waited below; a sibling above may hold the line again by now.
+    const bool peer_copy =
+        m_coherent_uppers && snoop_peers_above(id, p, *ext, static_cast<int>(w), delay);
+    ext->exclusive = mesi::is_exclusive(l.state) && !peer_copy;
+}
+
+bool Cache::snoop_peers_above(int requester, tlm_generic_payload& p, MemExt& ext, int way,
+                              sc_time& delay) {
+    if (way < 0 && m_cfg.inclusive) return false; // inclusion: no copy above
+    const SnoopCmd cmd = ext.cmd == CohCmd::GetS ? SnoopCmd::Read : SnoopCmd::ReadExcl;
+    snoop_each(ext, cmd, static_cast<int>(snoop_out.size()), requester,
+               [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
+    if (ext.snoop_dirty && way >= 0) { // the dirty data comes down into this level
+        LineInfo& l = m_tags.at(m_tags.set_of(p.get_address() >> m_line_bits),
+                                static_cast<std::uint32_t>(way));
+        l.state = mesi::transition(l.state, mesi::Event::WritebackIn).next;
+    }
+    return ext.snoop_hit && cmd == SnoopCmd::Read;
 }
 
 void Cache::writeback_in(Addr line, MemExt& ext, sc_time& delay) {

@@ -38,6 +38,11 @@ public:
           const Clocked& clock, std::uint64_t seed);
     ~Cache() override { m_own.clear_extension(&m_own_ext); }
 
+    // Set when several cores' caches sit above this one (a cluster-shared cache): each request
+    // then snoops the other upper caches, so this level keeps them coherent, as a bus would.
+    void set_coherent_uppers(bool on) { m_coherent_uppers = on; }
+    bool coherent_uppers() const { return m_coherent_uppers; }
+
     const CacheConfig& config() const { return m_cfg; }
     const TagArray& tags() const { return m_tags; }
     CacheLevel level() const { return m_level; }
@@ -52,6 +57,9 @@ private:
     void snoop(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
 
     void writeback_in(Addr line, MemExt& ext, sc_core::sc_time& delay);
+    // Cluster-shared level: snoops the uppers other than `requester`; true if one keeps a copy.
+    bool snoop_peers_above(int requester, tlm::tlm_generic_payload& p, MemExt& ext, int way,
+                           sc_core::sc_time& delay);
     std::uint32_t allocate(std::uint64_t set, sc_core::sc_time& delay);
     // Cold path: kept out of line so the hit path of b_transport stays small.
     [[gnu::noinline]] void evict(std::uint64_t set, std::uint32_t way, sc_core::sc_time& delay);
@@ -68,6 +76,7 @@ private:
     unsigned m_line_bits;
     sc_core::sc_time m_hit_time;
     std::vector<Cycle> m_mshr_free; // cycle at which each MSHR becomes free
+    bool m_coherent_uppers = false;
 
     // Payload for requests this cache originates (writebacks, back-invalidations).
     tlm::tlm_generic_payload m_own;

@@ -143,3 +143,33 @@ def test_migration_cost_script_orders_distances(tmp_path):
     rows = list(__import__("csv").DictReader(open(tmp_path / "cost.csv")))
     cost = {int(r["dst"]): int(r["extra_cycles"]) for r in rows}
     assert cost[0] == 0 < cost[1] < cost[2]
+
+
+def cluster_quad():
+    cfg = quad()
+    cfg.l2.shared_by = 2  # two clusters of two cores, each sharing a 512 KiB L2
+    cfg.l2.size = "512KiB"
+    return cfg
+
+
+@pytest.mark.parametrize("dst,served,c2c", [(1, "l2", 0), (2, "peer_cache", 1024)])
+def test_cluster_shared_l2_serves_its_cores(dst, served, c2c):
+    """A 64 KiB set written on CPU 0 is read on CPU 1 (same cluster: from the shared L2, dirty
+    L1 copies pulled down without the bus) or on CPU 2 (other cluster: cache to cache)."""
+    cfg = cluster_quad()
+    cfg.add_task("a", wl.WorkingSet(size="64KiB", write_ratio=1.0, access_size=64), cpus=[0])
+    cfg.add_task("b", wl.WorkingSet(size="64KiB", access_size=64), cpus=[dst], threads_of="a",
+                 start_after="a")
+    res = smpsim.run(cfg)
+    lines = 64 * KiB // 64
+    assert res.tasks["b"]["served"][served] == lines
+    assert res.stats["system.bus0.c2c_transfers"] == c2c
+    assert "system.l2_0.accesses" in res.stats and "system.cpu0.l2.accesses" not in res.stats
+
+
+def test_cluster_shared_l2_random_stress_keeps_swmr():
+    res = smpsim.run(random_stress(cluster_quad(), size="64KiB", accesses_per_task=8000))
+    assert res.stats["system.check.lines_checked"] > 0
+    for c in caches_of(res.stats):
+        assert res.stats[c + ".hits"] + res.stats[c + ".misses"] == res.stats[c + ".accesses"]
+    assert res.stats["system.l2_0.invalidations"] > 0  # stores invalidated the sibling's L1
