@@ -36,7 +36,7 @@ void Core::local_irq_enable() {
 }
 
 void Core::take_interrupts() {
-    if (m_irq_off > 0) return;
+    if (m_irq_off > 0 || m_apic.next_arrival() == kNever) return; // the common case: none pending
     PendingIrq irq;
     while (m_apic.take(local_cycle(), irq)) {
         ++stats.irqs;
