@@ -170,8 +170,66 @@ void read_core(const json& j, const std::string& path, CoreConfig& c) {
     ObjectReader(j, path).get("mlp", c.mlp).get("atomic_cycles", c.atomic_cycles).finish();
 }
 
+template <class T, class Visit> json fields_to_json(const T& x, Visit visit) {
+    json j = json::object();
+    visit(x, [&j](const char* k, const auto& v) { j[k] = v; });
+    return j;
+}
+
+template <class T, class Visit>
+void fields_from_json(const json& j, const std::string& path, T& x, Visit visit) {
+    ObjectReader r(j, path);
+    visit(x, [&r](const char* k, auto& v) { r.get(k, v); });
+    r.finish();
+}
+
+const auto kDomainVisit = [](auto& d, auto&& v) { os::visit_fields(d, v); };
+const auto kCostVisit = [](auto& c, auto&& v) { os::visit_costs(c, v); };
+const auto kActionVisit = [](auto& a, auto&& v) { os::visit_action(a, v); };
+
+void read_policy(const json& j, const std::string& path, os::SchedPolicy& p) {
+    auto dom = [](os::DomainParams& d) {
+        return [&d](const json& v, const std::string& q) { fields_from_json(v, q, d, kDomainVisit); };
+    };
+    ObjectReader(j, path)
+        .get("nr_cpus", p.nr_cpus)
+        .get("stagger", p.stagger)
+        .get("node_level", p.node_level)
+        .apply("smt", dom(p.smt))
+        .apply("cpu", dom(p.cpu))
+        .apply("node", dom(p.node))
+        .finish();
+}
+
+// "era" first (it fills hz and the policy), then every other key overrides.
 void read_kernel(const json& j, const std::string& path, KernelConfig& k) {
-    ObjectReader(j, path).get("enabled", k.enabled).get("era", k.era).get("hz", k.hz).finish();
+    if (j.is_object()) {
+        auto e = j.find("era");
+        if (e != j.end()) {
+            std::string era;
+            read_value(*e, join(path, "era"), era);
+            k.set_era(era);
+        }
+    }
+    ObjectReader(j, path)
+        .known("era")
+        .get("enabled", k.enabled)
+        .get("hz", k.hz)
+        .get("trace", k.trace)
+        .apply("policy", [&](const json& v, const std::string& p) { read_policy(v, p, k.policy); })
+        .apply("costs", [&](const json& v, const std::string& p) { fields_from_json(v, p, k.costs, kCostVisit); })
+        .finish();
+}
+
+void read_actions(const json& j, const std::string& path, std::vector<ActionConfig>& out) {
+    if (!j.is_array()) throw ConfigError(path, "expected a list of actions, got " + describe(j));
+    std::vector<ActionConfig> result;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        ActionConfig a;
+        fields_from_json(j[i], path + "[" + to_text(i) + "]", a, kActionVisit);
+        result.push_back(a);
+    }
+    out = std::move(result);
 }
 
 void read_tasks(const json& j, const std::string& path, std::vector<TaskConfig>& tasks) {
@@ -214,6 +272,7 @@ SystemConfig from_json_unchecked(const json& j) {
         .get("seed", c.seed)
         .get("check", c.check)
         .apply("tasks", [&](const json& v, const std::string& p) { read_tasks(v, p, c.tasks); })
+        .apply("actions", [&](const json& v, const std::string& p) { read_actions(v, p, c.actions); })
         .finish();
     return c;
 }
@@ -281,7 +340,8 @@ json task_to_json(const TaskConfig& t) {
             {"cpus", t.cpus},
             {"nice", t.nice},
             {"threads_of", t.threads_of},
-            {"start_after", t.start_after}};
+            {"start_after", t.start_after},
+            {"forked", t.forked}};
 }
 
 TaskConfig task_from_json(const json& j, const std::string& path) {
@@ -294,13 +354,30 @@ TaskConfig task_from_json(const json& j, const std::string& path) {
         .get("nice", t.nice)
         .get("threads_of", t.threads_of)
         .get("start_after", t.start_after)
+        .get("forked", t.forked)
         .finish();
     return t;
+}
+
+json kernel_to_json(const KernelConfig& k) {
+    return {{"enabled", k.enabled},
+            {"era", k.era},
+            {"hz", k.hz},
+            {"trace", k.trace},
+            {"policy", {{"nr_cpus", k.policy.nr_cpus},
+                        {"stagger", k.policy.stagger},
+                        {"node_level", k.policy.node_level},
+                        {"smt", fields_to_json(k.policy.smt, kDomainVisit)},
+                        {"cpu", fields_to_json(k.policy.cpu, kDomainVisit)},
+                        {"node", fields_to_json(k.policy.node, kDomainVisit)}}},
+            {"costs", fields_to_json(k.costs, kCostVisit)}};
 }
 
 json config_to_json(const SystemConfig& c) {
     json tasks = json::array();
     for (const auto& t : c.tasks) tasks.push_back(task_to_json(t));
+    json actions = json::array();
+    for (const auto& a : c.actions) actions.push_back(fields_to_json(a, kActionVisit));
     return {{"name", c.name},
             {"topology", topology_to_json(c.topology)},
             {"freq_ghz", c.freq_ghz},
@@ -321,13 +398,12 @@ json config_to_json(const SystemConfig& c) {
                      {"ipi_accept_cycles", c.irq.ipi_accept_cycles},
                      {"tick_hz", c.irq.tick_hz}}},
             {"core", {{"mlp", c.core.mlp}, {"atomic_cycles", c.core.atomic_cycles}}},
-            {"kernel", {{"enabled", c.kernel.enabled},
-                        {"era", c.kernel.era},
-                        {"hz", c.kernel.hz}}},
+            {"kernel", kernel_to_json(c.kernel)},
             {"quantum_cycles", c.quantum_cycles},
             {"seed", c.seed},
             {"check", c.check},
-            {"tasks", tasks}};
+            {"tasks", tasks},
+            {"actions", actions}};
 }
 
 SystemConfig config_from_json(const json& j) {

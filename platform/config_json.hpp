@@ -25,6 +25,7 @@ SystemConfig config_from_json_text(const std::string& text);
 nlohmann::json cache_to_json(const CacheConfig& c);
 nlohmann::json workload_to_json(const WorkloadConfig& w);
 nlohmann::json task_to_json(const TaskConfig& t);
+nlohmann::json kernel_to_json(const KernelConfig& k);
 CacheConfig cache_from_json(const nlohmann::json& j, const std::string& path,
                             const CacheConfig& base = CacheConfig{});
 WorkloadConfig workload_from_json(const nlohmann::json& j, const std::string& path,

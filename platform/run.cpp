@@ -4,6 +4,7 @@
 #include "platform/bare_metal.hpp"
 #include "platform/checker.hpp"
 #include "platform/config_json.hpp"
+#include "platform/guest.hpp"
 #include "platform/system.hpp"
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <systemc>
 
@@ -30,7 +32,29 @@ nlohmann::json task_json(const TaskResult& t) {
     return {{"cpu", t.cpu},           {"start_cycle", t.start_cycle}, {"end_cycle", t.end_cycle},
             {"cycles", t.cycles},     {"ops", t.ops},                 {"accesses", t.accesses},
             {"l1_misses", t.l1_misses}, {"stall_cycles", t.stall_cycles}, {"served", served},
-            {"exited", t.exited}};
+            {"exited", t.exited},     {"started", t.started},         {"migrations", t.migrations},
+            {"switches", t.switches}};
+}
+
+nlohmann::json migration_json(const os::MigrationEvent& m) {
+    return {{"task", m.task_name},        {"src", m.src},
+            {"dst", m.dst},               {"reason", os::reason_name(m.reason)},
+            {"reason_detail", m.reason_detail}, {"mechanism", m.mechanism},
+            {"kernel_hot", m.kernel_hot}, {"t_decision", m.t_decision},
+            {"t_dequeue", m.t_dequeue},   {"t_enqueue", m.t_enqueue},
+            {"t_first_run", m.t_first_run}};
+}
+
+std::string migrations_csv(const std::vector<os::MigrationEvent>& ms) {
+    std::ostringstream os;
+    os << "task,src,dst,reason,reason_detail,mechanism,kernel_hot,t_decision,t_dequeue,t_enqueue,"
+          "t_first_run\n";
+    for (const auto& m : ms) {
+        os << m.task_name << ',' << m.src << ',' << m.dst << ',' << os::reason_name(m.reason) << ','
+           << m.reason_detail << ',' << m.mechanism << ',' << m.kernel_hot << ',' << m.t_decision
+           << ',' << m.t_dequeue << ',' << m.t_enqueue << ',' << m.t_first_run << '\n';
+    }
+    return os.str();
 }
 
 void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunResult& r) {
@@ -47,13 +71,22 @@ void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunRes
     write_text(out / "stats.txt", txt.str());
     nlohmann::json tasks = nlohmann::json::object();
     for (const auto& t : r.tasks) tasks[t.name] = task_json(t);
+    nlohmann::json migrations = nlohmann::json::array();
+    for (const auto& m : r.migrations) migrations.push_back(migration_json(m));
+    nlohmann::json actions = nlohmann::json::array();
+    for (const auto& a : r.actions) {
+        actions.push_back({{"kind", a.kind}, {"task", a.task}, {"at", a.at}, {"executed", a.executed},
+                           {"cpu", a.cpu}, {"result", a.result}, {"message", a.message}});
+    }
     nlohmann::json res = {{"sim_cycles", r.sim_cycles}, {"host_seconds", r.host_seconds},
                           {"ops", r.ops},               {"tasks", tasks},
+                          {"migrations", migrations},   {"actions", actions},
                           {"stats", stats}};
     write_text(out / "result.json", res.dump(2) + "\n");
+    if (cfg.kernel.enabled) write_text(out / "migrations.csv", migrations_csv(r.migrations));
 }
 
-void collect(System& sys, BareMetal& bm, RunResult& r) {
+void collect_common(System& sys, RunResult& r) {
     const Cycle end = sys.clock().now_cycles();
     sys.finish(end);
     r.sim_cycles = end;
@@ -61,6 +94,46 @@ void collect(System& sys, BareMetal& bm, RunResult& r) {
     r.ops = 0;
     for (CpuId c = 0; c < sys.cpus(); ++c) r.ops += sys.core(c).stats.ops;
     r.tasks.clear();
+}
+
+void collect_guest(System& sys, GuestMachine& g, const SystemConfig& cfg, RunResult& r) {
+    collect_common(sys, r);
+    const Cycle end = r.sim_cycles;
+    os::Kernel& k = g.kernel();
+    for (const auto& tp : k.tasks()) {
+        const os::Task& t = *tp;
+        if (t.kind != os::TaskKind::User) continue;
+        const TaskCounters& c = g.counters(t.pid);
+        TaskResult tr;
+        tr.name = t.comm;
+        tr.cpu = t.cpu;
+        tr.started = t.started;
+        tr.start_cycle = t.start;
+        tr.end_cycle = t.exited ? t.end : end;
+        tr.cycles = t.started ? tr.end_cycle - t.start : 0;
+        tr.ops = c.ops;
+        tr.accesses = c.accesses;
+        tr.l1_misses = c.l1_misses;
+        tr.stall_cycles = c.stall_cycles;
+        for (int i = 0; i < kNumServedBy; ++i) tr.served[i] = c.served[i];
+        tr.exited = t.exited;
+        tr.migrations = t.migrations;
+        tr.switches = t.switches;
+        r.tasks.push_back(tr);
+    }
+    r.migrations = k.migrations();
+    r.actions.clear();
+    for (std::size_t i = 0; i < k.actions().size(); ++i) {
+        const auto& a = k.actions()[i];
+        const auto& o = k.action_results()[i];
+        r.actions.push_back(ActionOutcome{a.kind, a.task, std::uint64_t(a.at), o.executed, o.cpu,
+                                          o.result, o.executed ? o.message : "not performed"});
+    }
+}
+
+void collect(System& sys, BareMetal& bm, RunResult& r) {
+    collect_common(sys, r);
+    const Cycle end = r.sim_cycles;
     for (auto& t : bm.tasks()) {
         TaskResult tr;
         tr.name = t.cfg.name;
@@ -93,7 +166,14 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
 
     const auto t0 = std::chrono::steady_clock::now();
     auto sys = std::make_unique<System>(cfg);
-    BareMetal bm(*sys, cfg);
+    std::unique_ptr<BareMetal> bm;
+    std::unique_ptr<GuestMachine> guest;
+    if (cfg.kernel.enabled) {
+        guest = std::make_unique<GuestMachine>(*sys, cfg);
+        guest->register_stats(sys->stats());
+    } else {
+        bm = std::make_unique<BareMetal>(*sys, cfg);
+    }
     CoherenceChecker checker(*sys);
     std::string violation;
     if (cfg.check) {
@@ -111,12 +191,17 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
             });
         }
     }
-    bm.spawn();
+    if (guest) {
+        guest->spawn();
+    } else {
+        bm->spawn();
+    }
+    const bool has_tasks = guest ? guest->has_user_tasks() : !bm->tasks().empty();
 
     RunResult r;
     std::string failure;
     try {
-        if (bm.tasks().empty()) {
+        if (!has_tasks) {
             sc_core::sc_start(sc_core::SC_ZERO_TIME);
         } else if (opts.until_cycles > 0) {
             sc_core::sc_start(sys->clock().cycles(static_cast<Cycle>(opts.until_cycles)));
@@ -129,11 +214,20 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
         failure = e.what();
     }
     if (failure.empty() && !violation.empty()) failure = violation;
-    if (failure.empty() && opts.until_cycles == 0 && !bm.all_exited()) {
+    const bool all_exited = guest ? guest->kernel().all_user_tasks_exited() : bm->all_exited();
+    if (failure.empty() && opts.until_cycles == 0 && !all_exited) {
         failure = "simulation ran out of events at cycle " +
                   std::to_string(sys->clock().now_cycles()) + " before every task exited";
     }
-    collect(*sys, bm, r);
+    if (guest) {
+        collect_guest(*sys, *guest, cfg, r);
+    } else {
+        collect(*sys, *bm, r);
+    }
+    if (failure.empty() && guest && cfg.check) {
+        const std::string err = guest->kernel().check_invariants(all_exited);
+        if (!err.empty()) failure = "kernel invariant violated at the end of the run: " + err;
+    }
     if (failure.empty() && cfg.check) {
         try {
             r.stats["system.check.lines_checked"] = checker.check_all();

@@ -1,6 +1,7 @@
 // One simulation from a SystemConfig to results on disk: elaborate, sc_start, collect, write.
 #pragma once
 
+#include "os/trace.hpp"
 #include "platform/system_config.hpp"
 
 #include <cstdint>
@@ -27,18 +28,35 @@ struct TaskResult {
     std::uint64_t stall_cycles = 0; // cycles beyond the L1 hit latency spent on accesses
     std::uint64_t served[7] = {};   // accesses by ServedBy (l1 ... remote_memory)
     bool exited = false;
+    bool started = true;
+    std::uint64_t migrations = 0;   // guest kernel: CPU changes
+    std::uint64_t switches = 0;     // guest kernel: times switched in
+};
+
+// What became of one timed action.
+struct ActionOutcome {
+    std::string kind;
+    std::string task;
+    std::uint64_t at = 0;           // cycle it was issued
+    std::uint64_t executed = 0;     // cycle the guest performed it (0: never)
+    std::int64_t cpu = -1;          // CPU that performed it
+    std::int64_t result = 0;        // 0 or -errno as the guest saw it
+    std::string message;
 };
 
 struct RunResult {
     std::map<std::string, std::uint64_t> stats;
     std::vector<TaskResult> tasks;
+    std::vector<os::MigrationEvent> migrations;
+    std::vector<ActionOutcome> actions;
     std::uint64_t sim_cycles = 0;
     double host_seconds = 0.0;
     std::uint64_t ops = 0;
 };
 
 // Validates, simulates in this process (SystemC allows one elaboration per process) and, when
-// out_dir is set, writes config.json, stats.json, stats.txt and result.json there.
+// out_dir is set, writes config.json, stats.json, stats.txt, result.json and (with the guest
+// kernel) migrations.csv there.
 // Throws ConfigError on bad configuration, SimulationError on a failure inside the simulation.
 RunResult simulate(const SystemConfig& cfg, const RunOptions& opts);
 

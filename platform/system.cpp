@@ -50,7 +50,9 @@ System::System(const SystemConfig& cfg) : m_cfg(cfg), m_clock(cfg.freq_ghz) {
     const auto sockets = static_cast<unsigned>(topo.sockets);
     const auto line = static_cast<unsigned>(m_cfg.l1d.line);
 
-    m_irq = std::make_unique<IrqController>("irq", m_cfg.irq, n, m_clock);
+    IrqConfig irq = m_cfg.irq;
+    if (m_cfg.kernel.enabled) irq.tick_hz = m_cfg.kernel.hz; // the guest kernel's HZ
+    m_irq = std::make_unique<IrqController>("irq", irq, n, m_clock);
     for (unsigned c = 0; c < n; ++c) {
         m_cores.push_back(std::make_unique<Core>(name_of_cpu(c).c_str(), c, m_cfg.core, m_clock,
                                                  static_cast<Cycle>(m_cfg.l1d.latency), line,

@@ -1,5 +1,6 @@
 #include "platform/system_config.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace smp {
@@ -9,20 +10,6 @@ void TopologyConfig::validate(const std::string& path) const {
     require_range<std::int64_t>(join(path, "cores_per_socket"), cores_per_socket, 1, 1024);
     require_range<std::int64_t>(join(path, "threads_per_core"), threads_per_core, 1, 8);
     require_range<std::int64_t>("cores", cpus(), 1, 4096, "sockets * cores_per_socket * threads");
-}
-
-void KernelConfig::validate(const std::string& path) const {
-    if (era != "linux-2.4.21" && era != "linux-2.6.10" && era != "linux-2.6.24" &&
-        era != "linux-4.7") {
-        throw ConfigError(join(path, "era"), "must be one of linux-2.4.21, linux-2.6.10, "
-                                             "linux-2.6.24, linux-4.7, got '" + era + "'");
-    }
-    require_range<std::int64_t>(join(path, "hz"), hz, 1, 100000);
-    if (enabled) {
-        throw ConfigError(join(path, "enabled"),
-                          "the guest kernel is not part of this build yet; only bare-metal runs "
-                          "(kernel.enabled = False) are available");
-    }
 }
 
 namespace {
@@ -113,7 +100,73 @@ void SystemConfig::validate() const {
                               "must name an earlier task, got '" + t.start_after + "'");
         }
         t.workload.validate(join(path, "workload"));
+        if (t.forked && !kernel.enabled) {
+            throw ConfigError(join(path, "forked"), "a forked task needs the guest kernel "
+                                                    "(kernel.enabled = True)");
+        }
         names.insert(t.name);
+    }
+    validate_actions(names);
+}
+
+void SystemConfig::validate_actions(const std::set<std::string>& names) const {
+    std::set<std::string> children;
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+        const ActionConfig& a = actions[i];
+        const std::string path = "actions[" + to_text(i) + "]";
+        const auto& kinds = ActionConfig::kinds();
+        if (std::find(kinds.begin(), kinds.end(), a.kind) == kinds.end()) {
+            std::string all;
+            for (const auto& k : kinds) all += (all.empty() ? "" : ", ") + k;
+            throw ConfigError(join(path, "kind"), "must be one of " + all + ", got '" + a.kind + "'");
+        }
+        if (!kernel.enabled) {
+            throw ConfigError(path, "actions need the guest kernel (kernel.enabled = True)");
+        }
+        require_range<std::int64_t>(join(path, "at"), a.at, 0, std::int64_t(1) << 62, "cycles");
+        const bool needs_task = a.kind == "set_affinity" || a.kind == "exec" || a.kind == "fork" ||
+                                a.kind == "sleep" || a.kind == "wake";
+        if (needs_task && !names.count(a.task)) {
+            throw ConfigError(join(path, "task"), "must name a task, got '" + a.task + "'");
+        }
+        if (a.kind == "set_affinity") {
+            if (a.cpus.empty()) throw ConfigError(join(path, "cpus"), "must list at least one CPU");
+            for (std::size_t k = 0; k < a.cpus.size(); ++k) {
+                require_range<std::int64_t>(join(path, "cpus[" + to_text(k) + "]"), a.cpus[k], 0,
+                                            cpus() - 1, "CPUs are numbered from 0");
+            }
+            if (!a.by.empty() && a.by != a.task) {
+                throw ConfigError(join(path, "by"), "must be empty (a control task) or the task "
+                                                    "itself ('" + a.task + "'), got '" + a.by + "'");
+            }
+        }
+        const bool cpu_needed = a.kind == "cpu_offline" || a.kind == "cpu_online";
+        if (cpu_needed || a.cpu != -1) {
+            require_range<std::int64_t>(join(path, "cpu"), a.cpu, cpu_needed ? 0 : -1, cpus() - 1,
+                                        cpu_needed ? "the CPU to take offline / bring online"
+                                                   : "-1 = chosen at run time");
+        }
+        if (a.kind == "sleep") {
+            require_range<std::int64_t>(join(path, "duration"), a.duration, 1,
+                                        std::int64_t(1) << 62, "cycles");
+        }
+        if (a.kind == "fork") {
+            const auto it = std::find_if(tasks.begin(), tasks.end(),
+                                         [&a](const TaskConfig& t) { return t.name == a.child; });
+            if (it == tasks.end() || !it->forked) {
+                throw ConfigError(join(path, "child"), "must name a task added with forked=True, "
+                                                       "got '" + a.child + "'");
+            }
+            if (!children.insert(a.child).second) {
+                throw ConfigError(join(path, "child"), "task '" + a.child + "' is forked twice");
+            }
+        }
+    }
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+        if (tasks[i].forked && !children.count(tasks[i].name)) {
+            throw ConfigError("tasks[" + to_text(i) + "].forked",
+                              "no fork action creates task '" + tasks[i].name + "'");
+        }
     }
 }
 

@@ -6,9 +6,11 @@
 #include "models/interconnect/bus_config.hpp"
 #include "models/irq/irq_config.hpp"
 #include "models/memory/memory_config.hpp"
+#include "os/kernel_config.hpp"
 #include "os/workload_config.hpp"
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,13 +25,8 @@ struct TopologyConfig {
     void validate(const std::string& path) const;
 };
 
-struct KernelConfig {
-    bool enabled = false;              // false: bare-metal, each task runs alone on its first CPU
-    std::string era = "linux-2.6.10";
-    std::int64_t hz = 1000;
-
-    void validate(const std::string& path) const;
-};
+using os::ActionConfig;
+using os::KernelConfig;
 
 struct TaskConfig {
     std::string name;
@@ -38,6 +35,7 @@ struct TaskConfig {
     std::int64_t nice = 0;
     std::string threads_of;            // share this earlier task's address space
     std::string start_after;           // start when this earlier task has exited
+    bool forked = false;               // created by a fork action, not at boot (kernel only)
 };
 
 struct SystemConfig {
@@ -58,10 +56,14 @@ struct SystemConfig {
     std::int64_t seed = 1;
     bool check = false;                 // invariant checkers
     std::vector<TaskConfig> tasks;
+    std::vector<ActionConfig> actions;  // timed actions (kernel only), in issue order
 
     std::int64_t cpus() const { return topology.cpus(); }
     // Throws ConfigError naming the first invalid dotted field.
     void validate() const;
+
+private:
+    void validate_actions(const std::set<std::string>& task_names) const;
 };
 
 } // namespace smp

@@ -150,6 +150,20 @@ void set_cores(SystemConfig& c, std::int64_t n) {
     c.topology.cores_per_socket = n / per;
 }
 
+// Binds every field a visitor lists (one listing of the fields, in os/kernel_config.hpp) as a
+// read/write property, located by its offset in a default-constructed instance.
+template <class T, class Visit> void bind_fields(py::class_<T>& cls, Visit visit) {
+    T probe{};
+    visit(probe, [&cls, &probe](const char* name, auto& field) {
+        using F = std::decay_t<decltype(field)>;
+        const std::ptrdiff_t off = reinterpret_cast<char*>(&field) - reinterpret_cast<char*>(&probe);
+        cls.def_property(
+            name,
+            [off](const T& self) { return *reinterpret_cast<const F*>(reinterpret_cast<const char*>(&self) + off); },
+            [off](T& self, const F& v) { *reinterpret_cast<F*>(reinterpret_cast<char*>(&self) + off) = v; });
+    });
+}
+
 } // namespace
 
 PYBIND11_MODULE(_smpsim, m) {
@@ -226,14 +240,55 @@ PYBIND11_MODULE(_smpsim, m) {
     add_common(core);
     add_field_pickle(core);
 
+    py::class_<os::DomainParams> dom(m, "DomainParams",
+                                     "One sched-domain level (SD_*_INIT): intervals in ms, "
+                                     "cache_hot_time in ns, SD_* flags as booleans.");
+    bind_fields(dom, [](auto& d, auto&& v) { os::visit_fields(d, v); });
+    dom.def("validate", &os::DomainParams::validate, py::arg("path") = "");
+    add_common(dom);
+    add_field_pickle(dom);
+
+    py::class_<os::KernelCosts> costs(m, "KernelCosts",
+                                      "Straight-line cycles of each kernel primitive, on top of "
+                                      "the memory accesses it makes.");
+    bind_fields(costs, [](auto& c, auto&& v) { os::visit_costs(c, v); });
+    costs.def("validate", &os::KernelCosts::validate, py::arg("path") = "");
+    add_common(costs);
+    add_field_pickle(costs);
+
+    py::class_<os::SchedPolicy> policy(m, "SchedPolicy", "The era's scheduling policy; every "
+                                                         "field may be overridden (ablations).");
+    policy.def_readwrite("nr_cpus", &os::SchedPolicy::nr_cpus, "NR_CPUS of CPU_OFFSET (0: CPU count)")
+        .def_readwrite("stagger", &os::SchedPolicy::stagger, "CPU_OFFSET staggering of balancing")
+        .def_readwrite("node_level", &os::SchedPolicy::node_level,
+                       "a NODE domain above the CPU level on multi-socket machines")
+        .def_readwrite("smt", &os::SchedPolicy::smt)
+        .def_readwrite("cpu", &os::SchedPolicy::cpu)
+        .def_readwrite("node", &os::SchedPolicy::node)
+        .def("validate", &os::SchedPolicy::validate, py::arg("path") = "");
+    add_common(policy);
+    add_field_pickle(policy);
+
     py::class_<KernelConfig> kernel(m, "KernelConfig", "Guest kernel (disabled = bare-metal).");
     kernel.def_readwrite("enabled", &KernelConfig::enabled)
-        .def_readwrite("era", &KernelConfig::era,
-                       "linux-2.4.21 | linux-2.6.10 | linux-2.6.24 | linux-4.7")
+        .def_property(
+            "era", [](const KernelConfig& k) { return k.era; },
+            [](KernelConfig& k, const std::string& e) { k.set_era(e); },
+            "linux-2.6.10 (linux-2.4.21, linux-2.6.24, linux-4.7 to come); setting it fills hz "
+            "and policy with that era's values")
         .def_readwrite("hz", &KernelConfig::hz)
+        .def_readwrite("policy", &KernelConfig::policy)
+        .def_readwrite("costs", &KernelConfig::costs)
+        .def_readwrite("trace", &KernelConfig::trace, "record the kernel event trace")
         .def("validate", &KernelConfig::validate, py::arg("path") = "");
     add_common(kernel);
     add_field_pickle(kernel);
+
+    py::class_<ActionConfig> action(m, "ActionConfig",
+                                    "One timed action (use smpsim.actions and cfg.at()).");
+    bind_fields(action, [](auto& a, auto&& v) { os::visit_action(a, v); });
+    add_common(action);
+    add_field_pickle(action);
 
     py::class_<WorkloadConfig> wl(m, "WorkloadConfig", "A task's program (see smpsim.workloads).");
     wl.def_readwrite("kind", &WorkloadConfig::kind, "working_set | spin")
@@ -267,7 +322,8 @@ PYBIND11_MODULE(_smpsim, m) {
         .def_property(
             "start_after", [](const TaskConfig& t) { return t.start_after; },
             [](TaskConfig& t, py::handle v) { t.start_after = str_or_none(v, "start_after"); },
-            "name of an earlier task that must exit first ('' = start at once)");
+            "name of an earlier task that must exit first ('' = start at once)")
+        .def_readwrite("forked", &TaskConfig::forked, "created by a Fork action, not at boot");
     add_common(task);
     add_field_pickle(task);
 
@@ -306,6 +362,27 @@ PYBIND11_MODULE(_smpsim, m) {
                 c.tasks = std::move(tasks);
             },
             "tuple of TaskConfig copies; change with add_task() or by assigning a list")
+        .def_property(
+            "actions",
+            [](const SystemConfig& c) {
+                py::tuple out(c.actions.size());
+                for (std::size_t i = 0; i < c.actions.size(); ++i) out[i] = py::cast(c.actions[i]);
+                return out;
+            },
+            [](SystemConfig& c, const py::iterable& items) {
+                std::vector<ActionConfig> actions;
+                for (py::handle item : items) {
+                    if (!py::isinstance<ActionConfig>(item)) {
+                        throw py::type_error("actions: expected ActionConfig items");
+                    }
+                    actions.push_back(item.cast<ActionConfig>());
+                }
+                c.actions = std::move(actions);
+            },
+            "tuple of ActionConfig copies; add with cfg.at(time, smpsim.actions.X(...))")
+        .def(
+            "add_action", [](SystemConfig& c, const ActionConfig& a) { c.actions.push_back(a); },
+            py::arg("action"), "Appends one ActionConfig (cfg.at() builds them).")
         .def_property("cores", &SystemConfig::cpus, &set_cores,
                       "number of CPUs; setting it sets topology.cores_per_socket")
         .def("validate", &SystemConfig::validate,
@@ -321,7 +398,8 @@ PYBIND11_MODULE(_smpsim, m) {
         .def(
             "add_task",
             [](SystemConfig& c, const std::string& name, const WorkloadConfig& workload,
-               py::handle cpus, std::int64_t nice, py::handle threads_of, py::handle start_after) {
+               py::handle cpus, std::int64_t nice, py::handle threads_of, py::handle start_after,
+               bool forked) {
                 TaskConfig t;
                 t.name = name;
                 t.workload = workload;
@@ -329,11 +407,12 @@ PYBIND11_MODULE(_smpsim, m) {
                 t.nice = nice;
                 t.threads_of = str_or_none(threads_of, "threads_of");
                 t.start_after = str_or_none(start_after, "start_after");
+                t.forked = forked;
                 c.tasks.push_back(std::move(t));
             },
             py::arg("name"), py::arg("workload"), py::arg("cpus") = py::none(),
             py::arg("nice") = 0, py::arg("threads_of") = py::none(),
-            py::arg("start_after") = py::none(),
+            py::arg("start_after") = py::none(), py::arg("forked") = false,
             "Appends a task. cpus=None allows every CPU of the current topology.")
         .def("__repr__", [](const SystemConfig& c) {
             return "<SystemConfig '" + c.name + "': " + to_text(c.cpus()) + " CPUs (" +

@@ -35,8 +35,9 @@ void Core::local_irq_enable() {
     if (m_irq_off > 0 && --m_irq_off == 0) take_interrupts();
 }
 
-void Core::take_interrupts() {
-    if (m_irq_off > 0 || m_apic.next_arrival() == kNever) return; // the common case: none pending
+bool Core::take_interrupts() {
+    if (m_irq_off > 0 || m_apic.next_arrival() == kNever) return false; // the common case
+    bool took = false;
     PendingIrq irq;
     while (m_apic.take(local_cycle(), irq)) {
         ++stats.irqs;
@@ -45,15 +46,19 @@ void Core::take_interrupts() {
         m_qk.inc(m_clock.cycles(m_irqs.accept_cost()));
         if (m_handler) m_handler(*this, irq);
         --m_irq_off;
+        took = true;
     }
+    return took;
 }
 
-void Core::compute(Cycle n) {
-    ++stats.ops;
-    ++m_counters->ops;
+Cycle Core::compute_for(Cycle n, bool stop_on_irq, bool resumed) {
+    if (!resumed) {
+        ++stats.ops;
+        ++m_counters->ops;
+    }
     const Cycle quantum = m_clock.to_cycles(tlm_utils::tlm_quantumkeeper::get_global_quantum());
     while (n > 0) {
-        take_interrupts();
+        if (take_interrupts() && stop_on_irq) return n;
         const Cycle local = local_cycle();
         const Cycle ahead = local - m_clock.now_cycles(); // run-ahead of global time
         const Cycle next_irq = m_irq_off ? kNever : m_apic.next_arrival();
@@ -78,6 +83,7 @@ void Core::compute(Cycle n) {
         n -= std::min(n, m_clock.now_cycles() - t0);
     }
     take_interrupts();
+    return 0;
 }
 
 void Core::access(OpKind kind, Addr vaddr, unsigned size) {
@@ -86,14 +92,28 @@ void Core::access(OpKind kind, Addr vaddr, unsigned size) {
     ++m_counters->ops;
     const Addr first = vaddr >> m_line_bits;
     const Addr last = (vaddr + (size ? size - 1 : 0)) >> m_line_bits;
-    for (Addr l = first; l <= last; ++l) line_access(kind, vaddr, l << m_line_bits);
+    for (Addr l = first; l <= last; ++l) {
+        const Addr line = l << m_line_bits;
+        line_access(kind, vaddr, m_as ? m_as->translate(line) : line, *m_counters);
+    }
     if (m_qk.need_sync()) m_qk.sync();
     take_interrupts();
 }
 
-void Core::line_access(OpKind kind, Addr vaddr, Addr line_vaddr) {
+ServedBy Core::access_phys(OpKind kind, Addr paddr) {
+    take_interrupts();
+    if (kind != OpKind::IFetch && m_qk.get_local_time() != sc_core::SC_ZERO_TIME) m_qk.sync();
+    ++stats.kernel_accesses;
+    const Cycle before = local_cycle();
+    const ServedBy s = line_access(kind, paddr, paddr & ~((Addr(1) << m_line_bits) - 1), m_kernel_counters);
+    stats.kernel_cycles += local_cycle() - before;
+    if (m_qk.need_sync()) m_qk.sync();
+    return s;
+}
+
+ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters) {
     ++stats.accesses;
-    ++m_counters->accesses;
+    ++counters.accesses;
     const bool atomic = kind == OpKind::Atomic;
     if (atomic) { // a locked operation happens at its true global time
         m_qk.sync();
@@ -107,7 +127,6 @@ void Core::line_access(OpKind kind, Addr vaddr, Addr line_vaddr) {
                                           : AccessKind::IFetch;
     m_ext.cmd = (kind == OpKind::Load || kind == OpKind::IFetch) ? CohCmd::GetS : CohCmd::GetM;
     m_ext.served_by = ServedBy::L1;
-    const Addr paddr = m_as ? m_as->translate(line_vaddr) : line_vaddr;
     set_line_request(m_payload, paddr, 1u << m_line_bits, m_ext.cmd != CohCmd::GetS);
 
     const Cycle before = local_cycle();
@@ -118,9 +137,10 @@ void Core::line_access(OpKind kind, Addr vaddr, Addr line_vaddr) {
     const Cycle latency = local_cycle() - before;
     const Cycle stall = latency > m_l1_latency ? latency - m_l1_latency : 0;
     stats.stall_cycles += stall;
-    m_counters->stall_cycles += stall;
-    if (m_ext.served_by != ServedBy::L1) ++m_counters->l1_misses;
-    ++m_counters->served[static_cast<int>(m_ext.served_by)];
+    counters.stall_cycles += stall;
+    if (m_ext.served_by != ServedBy::L1) ++counters.l1_misses;
+    ++counters.served[static_cast<int>(m_ext.served_by)];
+    return m_ext.served_by;
 }
 
 void Core::send_ipi(CpuId to, IrqVector vector) {
@@ -129,7 +149,7 @@ void Core::send_ipi(CpuId to, IrqVector vector) {
     m_qk.inc(m_clock.cycles(m_irqs.send_cost()));
 }
 
-void Core::halt_until(const sc_core::sc_event& wake, const std::function<bool()>& done) {
+void Core::halt_until(const sc_core::sc_event& wake, const std::function<bool()>& done, bool idle) {
     m_qk.sync();
     const Cycle t0 = m_clock.now_cycles();
     while (!done()) {
@@ -145,7 +165,7 @@ void Core::halt_until(const sc_core::sc_event& wake, const std::function<bool()>
         }
         m_qk.reset();
     }
-    stats.idle_cycles += m_clock.now_cycles() - t0;
+    (idle ? stats.idle_cycles : stats.spin_cycles) += m_clock.now_cycles() - t0;
 }
 
 } // namespace smp

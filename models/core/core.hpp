@@ -42,11 +42,19 @@ public:
 
     // Operations (call from the SystemC thread running on this core).
     void execute(const Op& op);
-    void compute(Cycle n);
+    void compute(Cycle n) { compute_for(n, false); }
+    // Computes up to n cycles; with stop_on_irq, returns early (the cycles left) once an
+    // interrupt has been taken. `resumed`: the rest of an operation already counted.
+    Cycle compute_for(Cycle n, bool stop_on_irq, bool resumed = false);
     void access(OpKind kind, Addr vaddr, unsigned size);
+    // One access of kernel code to a physical line, at the core's synchronised time (fetches
+    // of read-only text run decoupled). Not counted in the running task's counters.
+    ServedBy access_phys(OpKind kind, Addr paddr);
     void send_ipi(CpuId to, IrqVector vector);
-    // Halts (idle) until `done()` holds, re-checked whenever `wake` fires; takes interrupts on time.
-    void halt_until(const sc_core::sc_event& wake, const std::function<bool()>& done);
+    // Halts (idle) until `done()` holds, re-checked whenever `wake` fires; takes interrupts on
+    // time. With idle = false the time counts as spinning (a busy-wait), not as idle.
+    void halt_until(const sc_core::sc_event& wake, const std::function<bool()>& done,
+                    bool idle = true);
     void local_irq_disable() { ++m_irq_off; }
     void local_irq_enable();
 
@@ -57,8 +65,8 @@ public:
     CoreStats stats;
 
 private:
-    void take_interrupts();
-    void line_access(OpKind kind, Addr vaddr, Addr line_vaddr);
+    bool take_interrupts();
+    ServedBy line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters);
 
     CpuId m_id;
     CoreConfig m_cfg;
@@ -75,6 +83,7 @@ private:
     AddressSpace* m_as = nullptr;
     TaskCounters* m_counters = nullptr;
     TaskCounters m_scratch;
+    TaskCounters m_kernel_counters; // kernel accesses (not the running task's)
 
     tlm::tlm_generic_payload m_payload;
     MemExt m_ext;

@@ -17,6 +17,9 @@ struct CoreStats {
     Counter atomics = 0;
     Counter irqs = 0;          // interrupts taken
     Counter ipis_received = 0;
+    Counter kernel_accesses = 0; // accesses made by guest kernel code (also in accesses)
+    Counter kernel_cycles = 0;   // cycles those accesses took
+    Counter spin_cycles = 0;     // cycles busy-waiting on a lock
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
         r.add(p + ".cycles", &cycles);
@@ -27,6 +30,9 @@ struct CoreStats {
         r.add(p + ".atomics", &atomics);
         r.add(p + ".irqs", &irqs);
         r.add(p + ".ipis_received", &ipis_received);
+        r.add(p + ".kernel_accesses", &kernel_accesses);
+        r.add(p + ".kernel_cycles", &kernel_cycles);
+        r.add(p + ".spin_cycles", &spin_cycles);
     }
 };
 

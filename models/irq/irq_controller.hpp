@@ -14,7 +14,9 @@
 
 namespace smp {
 
-enum class IrqVector : std::uint8_t { Timer, Reschedule, CallFunction, Stop };
+// Action: an external (device or high-resolution timer) interrupt that delivers an experiment's
+// timed action to the guest.
+enum class IrqVector : std::uint8_t { Timer, Reschedule, CallFunction, Stop, Action };
 constexpr Cycle kNever = std::numeric_limits<Cycle>::max();
 
 struct PendingIrq {
@@ -49,6 +51,12 @@ public:
     }
     // Pops the earliest interrupt that has arrived by `now`; false if none.
     bool take(Cycle now, PendingIrq& out);
+    // Stops the local timer, or restarts it at the next period boundary after `now`.
+    void set_timer(bool on, Cycle now) {
+        if (!m_tick_period) return;
+        m_next_tick = on ? (now / m_tick_period + 1) * m_tick_period : kNever;
+        if (on) posted.notify(sc_core::SC_ZERO_TIME);
+    }
 
     sc_core::sc_event posted;
     IrqStats stats;

@@ -18,14 +18,16 @@ An invalid configuration raises ValueError naming the dotted field and its allow
 __version__ = "0.1.0"
 
 from . import _smpsim
-from ._smpsim import (BusConfig, CacheConfig, CoreConfig, IrqConfig, KernelConfig, LinkConfig,
-                      MemoryConfig, SystemConfig, TaskConfig, TopologyConfig, WorkloadConfig)
+from ._smpsim import (ActionConfig, BusConfig, CacheConfig, CoreConfig, DomainParams, IrqConfig,
+                      KernelConfig, KernelCosts, LinkConfig, MemoryConfig, SchedPolicy,
+                      SystemConfig, TaskConfig, TopologyConfig, WorkloadConfig)
 from .errors import SimulationError
-from . import presets, units, workloads
+from . import actions, presets, units, workloads
 from .result import Result
 from .runner import run
 
-__all__ = ["__version__", "presets", "workloads", "units", "run", "Result", "SimulationError",
+__all__ = ["__version__", "presets", "workloads", "actions", "units", "run", "Result",
+           "SimulationError", "ActionConfig", "DomainParams", "KernelCosts", "SchedPolicy",
            "SystemConfig", "CacheConfig", "TopologyConfig", "BusConfig", "LinkConfig",
            "MemoryConfig", "IrqConfig", "CoreConfig", "KernelConfig", "WorkloadConfig",
            "TaskConfig"]

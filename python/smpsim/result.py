@@ -10,7 +10,11 @@ class Result:
     tasks         dict: task name -> {cpu, start_cycle, end_cycle, cycles, ops, accesses,
                   l1_misses, stall_cycles, served: {l1, l2, llc, peer_cache, remote_cache,
                   memory, remote_memory}, exited}
-    migrations    list of dicts, one per migration (empty without the guest kernel)
+    migrations    list of dicts, one per migration (empty without the guest kernel): task, src,
+                  dst, reason, reason_detail, mechanism, kernel_hot, t_decision, t_dequeue,
+                  t_enqueue, t_first_run (cycles; 0 = did not happen)
+    actions       list of dicts, one per timed action: kind, task, at, executed, cpu, result
+                  (0 or -errno as the guest saw it), message
     sim_cycles    simulated core cycles
     host_seconds  wall-clock seconds the simulation took
     ops           operations issued by every task together
@@ -19,7 +23,7 @@ class Result:
     """
 
     def __init__(self, stats, tasks, sim_cycles, host_seconds, ops, out=None, config=None,
-                 migrations=None):
+                 migrations=None, actions=None):
         self.stats = dict(stats)
         self.tasks = dict(tasks)
         self.sim_cycles = int(sim_cycles)
@@ -28,6 +32,7 @@ class Result:
         self.out = out
         self.config = config
         self.migrations = list(migrations or [])
+        self.actions = list(actions or [])
 
     @classmethod
     def from_json(cls, data, out=None, config=None):
@@ -36,7 +41,7 @@ class Result:
             return cls(stats=data.get("stats", {}), tasks=data.get("tasks", {}),
                        sim_cycles=data["sim_cycles"], host_seconds=data.get("host_seconds", 0.0),
                        ops=data.get("ops", 0), out=out, config=config,
-                       migrations=data.get("migrations", []))
+                       migrations=data.get("migrations", []), actions=data.get("actions", []))
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise ValueError(f"result.json: malformed ({type(e).__name__}: {e})") from None
 

@@ -1,0 +1,334 @@
+// Kernel set-up: tasks, kernel threads, runqueues, sched domains; invariants; migration records.
+#include "os/kernel.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace smp::os {
+
+const char* level_name(Level l) {
+    switch (l) {
+    case Level::Smt: return "smt";
+    case Level::Cpu: return "cpu";
+    case Level::Node: return "node";
+    }
+    return "?";
+}
+
+Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
+    : m_hal(hal), m_cfg(cfg), m_shape(shape), m_ncpus(shape.cpus()),
+      m_tick_cycles(static_cast<Cycle>(std::llround(shape.freq_ghz * 1e9 / double(cfg.hz)))),
+      m_online(CpuMask::all(shape.cpus())), m_control(shape.cpus(), nullptr),
+      m_inbox(shape.cpus()), m_control_work(shape.cpus()), m_timers(shape.cpus()),
+      m_irq_taken(shape.cpus(), 0), m_dead(shape.cpus(), 0) {
+    for (unsigned c = 0; c < m_ncpus; ++c) {
+        auto rq = std::make_unique<Runqueue>();
+        rq->cpu = int(c);
+        rq->lock.addr = m_layout.rq(int(c), RqLine::L0);
+        rq->arrays[0].cpu = rq->arrays[1].cpu = int(c);
+        m_rqs.push_back(std::move(rq));
+    }
+    // Idle tasks are pids 0..N-1, the migration threads N..2N-1.
+    for (unsigned c = 0; c < m_ncpus; ++c) {
+        auto t = std::make_unique<Task>();
+        t->pid = int(c);
+        t->comm = "swapper/" + std::to_string(c);
+        t->kind = TaskKind::Idle;
+        t->flags = PF_KTHREAD | PF_NOFREEZE;
+        t->prio = t->static_prio = MAX_PRIO;
+        t->cpus_allowed = CpuMask::of(m_ncpus, int(c));
+        t->cpu = int(c);
+        m_rqs[c]->curr = m_rqs[c]->idle = t.get();
+        m_tasks.push_back(std::move(t));
+    }
+    for (unsigned c = 0; c < m_ncpus; ++c) {
+        auto t = std::make_unique<Task>();
+        t->pid = int(m_tasks.size());
+        t->comm = "migration/" + std::to_string(c);
+        t->kind = TaskKind::Migration;
+        t->flags = PF_KTHREAD | PF_NOFREEZE;
+        t->policy = Policy::Fifo;
+        t->rt_priority = 99;
+        t->prio = MAX_RT_PRIO - 1 - t->rt_priority;
+        t->static_prio = 120;
+        t->state = TASK_INTERRUPTIBLE;
+        t->cpus_allowed = CpuMask::of(m_ncpus, int(c));
+        t->cpu = int(c);
+        m_rqs[c]->migration_thread = t.get();
+        m_tasks.push_back(std::move(t));
+    }
+    m_tasklist_lock.addr = m_layout.tasklist_lock();
+    build_domains();
+}
+
+Kernel::~Kernel() {
+    for (auto& rq : m_rqs) {
+        for (auto& a : rq->arrays) {
+            for (auto& q : a.queue) q.clear();
+        }
+    }
+}
+
+unsigned Kernel::task_timeslice(const Task& p) const {
+    // SCALE_PRIO(DEF_TIMESLICE[*4 if nice < 0], static_prio), at least MIN_TIMESLICE (2.6.9).
+    const long def = std::max<long>(100L * m_cfg.hz / 1000, 1);
+    const long min = std::max<long>(5L * m_cfg.hz / 1000, 1);
+    const long base = p.static_prio < 120 ? def * 4 : def;
+    return static_cast<unsigned>(std::max<long>(base * (MAX_PRIO - p.static_prio) / 20, min));
+}
+
+int Kernel::add_task(TaskSpec spec) {
+    auto t = std::make_unique<Task>();
+    t->pid = int(m_tasks.size());
+    t->comm = spec.name;
+    t->kind = TaskKind::User;
+    t->static_prio = t->prio = 120 + spec.nice;
+    t->cpus_allowed = CpuMask(m_ncpus);
+    for (int c : spec.cpus) t->cpus_allowed.set(c);
+    t->cpu = t->cpus_allowed.first();
+    t->mm = t->active_mm = spec.mm;
+    t->program = std::move(spec.program);
+    t->time_slice = task_timeslice(*t);
+    t->first_time_slice = true;
+    // Not yet started: forked later, or started when another task exits.
+    t->state = (spec.forked || spec.start_after >= 0) ? TASK_STOPPED : TASK_RUNNING;
+    if (spec.start_after >= 0) {
+        if (m_start_after.size() <= std::size_t(spec.start_after)) m_start_after.resize(std::size_t(spec.start_after) + 1);
+        m_start_after[std::size_t(spec.start_after)].push_back(t->pid);
+    }
+    ++m_user_alive;
+    m_tasks.push_back(std::move(t));
+    return m_tasks.back()->pid;
+}
+
+void Kernel::add_action(const ActionConfig& a) {
+    m_actions.push_back(a);
+    m_action_results.emplace_back();
+    const bool control = (a.kind == "set_affinity" && a.by.empty()) || a.kind == "cpu_offline" ||
+                         a.kind == "cpu_online" || a.kind == "freeze" || a.kind == "thaw";
+    if (!control) return;
+    for (unsigned c = 0; c < m_ncpus; ++c) { // one control task per CPU, created once
+        if (m_control[c]) continue;
+        auto t = std::make_unique<Task>();
+        t->pid = int(m_tasks.size());
+        t->comm = "taskset/" + std::to_string(c);
+        t->kind = TaskKind::Control;
+        t->flags = PF_NOFREEZE;
+        t->policy = Policy::Fifo;
+        t->rt_priority = 50;
+        t->prio = MAX_RT_PRIO - 1 - t->rt_priority;
+        t->state = TASK_INTERRUPTIBLE;
+        t->cpus_allowed = CpuMask::of(m_ncpus, int(c));
+        t->cpu = int(c);
+        m_control[c] = t.get();
+        m_tasks.push_back(std::move(t));
+    }
+}
+
+Task* Kernel::find_task(const std::string& comm) const {
+    for (const auto& t : m_tasks) {
+        if (t->comm == comm) return t.get();
+    }
+    return nullptr;
+}
+
+void Kernel::boot() {
+    m_booted = true;
+    for (auto& tp : m_tasks) {
+        Task& t = *tp;
+        if (t.kind == TaskKind::User && t.state == TASK_RUNNING) { // initial placement, untimed
+            Runqueue& rq = cpu_rq(t.cpu);
+            rq.active->queue[t.prio].push_back(t);
+            rq.active->bitmap.set(std::size_t(t.prio));
+            ++rq.active->nr_active;
+            t.array = rq.active;
+            ++rq.nr_running;
+        }
+        if (t.kind == TaskKind::Idle) {
+            m_hal.create_thread(t.pid, [this, &t] { idle_loop(t.cpu); });
+            continue;
+        }
+        m_hal.create_thread(t.pid, [this, &t] {
+            finish_task_switch(t.cpu, *cpu_rq(t.cpu).prev_task); // schedule_tail
+            switch (t.kind) {
+            case TaskKind::Migration: migration_thread(t.cpu); break;
+            case TaskKind::Control: control_task(t.cpu); break;
+            default: user_main(t); break;
+            }
+        });
+    }
+    for (unsigned c = 0; c < m_ncpus; ++c) {
+        Runqueue& rq = *m_rqs[c];
+        rq.idle->need_resched = rq.nr_running > 0;
+        m_hal.start_thread(int(c), rq.idle->pid);
+    }
+}
+
+// arch_init_sched_domains (2.6.10): [SMT: siblings] -> [CPU: the node] -> [NODE: all], one
+// domain per CPU per level; groups are shared. cpu_power: SMT group 128; physical group
+// 128 + 128*(n-1)/10; node group = sum of its packages.
+void Kernel::build_domains() {
+    // Earlier domains stay allocated: a CPU may be in the middle of walking them.
+    for (auto& rq : m_rqs) rq->domains.clear();
+    const int t = int(m_shape.threads_per_core);
+    const int per_socket = int(m_shape.cores_per_socket) * t;
+    const bool smt = t > 1;
+    const bool node = m_cfg.policy.node_level && m_shape.sockets > 1;
+    auto online = [this](CpuMask m) { return m & m_online; };
+    auto phys_power = [](unsigned n) { return SCHED_LOAD_SCALE + SCHED_LOAD_SCALE * (n - 1) / 10; };
+
+    // Groups per level, indexed by their first CPU.
+    std::vector<SchedGroup*> smt_groups(m_ncpus), phys_groups(m_ncpus), node_groups(m_ncpus);
+    auto make = [this](int level, const CpuMask& m, unsigned long power) {
+        auto g = std::make_unique<SchedGroup>();
+        g->cpumask = m;
+        g->cpu_power = power;
+        g->addr = m_layout.group(level, int(m_groups.size()));
+        m_groups.push_back(std::move(g));
+        return m_groups.back().get();
+    };
+    std::vector<SchedGroup*> smt_list, phys_list, node_list;
+    for (int c = 0; c < int(m_ncpus); ++c) {
+        if (smt) {
+            CpuMask m = online(CpuMask::of(m_ncpus, c));
+            if (!m.empty()) smt_list.push_back(smt_groups[std::size_t(c)] = make(0, m, SCHED_LOAD_SCALE));
+        }
+        if (c % t == 0) {
+            CpuMask m(m_ncpus);
+            for (int s = c; s < c + t; ++s) m.set(s);
+            m = online(m);
+            if (!m.empty()) phys_list.push_back(make(1, m, phys_power(m.weight())));
+        }
+        if (c % per_socket == 0 && node) {
+            CpuMask m(m_ncpus);
+            for (int s = c; s < c + per_socket; ++s) m.set(s);
+            m = online(m);
+            unsigned long power = 0;
+            for (int s = c; s < c + per_socket; s += t) {
+                CpuMask pm(m_ncpus);
+                for (int k = s; k < s + t; ++k) pm.set(k);
+                pm = online(pm);
+                if (!pm.empty()) power += phys_power(pm.weight());
+            }
+            if (!m.empty()) node_list.push_back(make(2, m, power));
+        }
+    }
+    // The groups of a level inside a span, as a ring starting at the group holding `cpu`.
+    auto ring = [](const std::vector<SchedGroup*>& all, const CpuMask& span, int cpu) {
+        std::vector<SchedGroup*> in;
+        for (SchedGroup* g : all) {
+            if (span.intersects(g->cpumask)) in.push_back(g);
+        }
+        auto local = std::find_if(in.begin(), in.end(), [cpu](SchedGroup* g) { return g->cpumask.test(cpu); });
+        if (local != in.end()) std::rotate(in.begin(), local, in.end());
+        return in;
+    };
+    for (int c = 0; c < int(m_ncpus); ++c) {
+        if (!m_online.test(c)) continue;
+        Runqueue& rq = *m_rqs[std::size_t(c)];
+        auto add = [&](Level lvl, const DomainParams& p, const CpuMask& span,
+                       const std::vector<SchedGroup*>& groups) {
+            auto sd = std::make_unique<SchedDomain>();
+            sd->level = lvl;
+            sd->index = int(rq.domains.size());
+            sd->params = p;
+            sd->span = span;
+            sd->groups = ring(groups, span, c);
+            sd->cache_hot_time = static_cast<Cycle>(std::llround(p.cache_hot_time_ns * m_shape.freq_ghz));
+            sd->balance_interval = 1;
+            sd->last_balance = 0;
+            sd->addr = m_layout.domain(c, sd->index);
+            if (!rq.domains.empty()) rq.domains.back()->parent = sd.get();
+            rq.domains.push_back(sd.get());
+            m_domains.push_back(std::move(sd));
+        };
+        const int core0 = c - c % t;
+        const int sock0 = c - c % per_socket;
+        if (smt) {
+            CpuMask span(m_ncpus);
+            for (int s = core0; s < core0 + t; ++s) span.set(s);
+            add(Level::Smt, m_cfg.policy.smt, online(span), smt_list);
+        }
+        CpuMask cpu_span(m_ncpus);
+        if (node) {
+            for (int s = sock0; s < sock0 + per_socket; ++s) cpu_span.set(s);
+        } else {
+            cpu_span = CpuMask::all(m_ncpus);
+        }
+        add(Level::Cpu, m_cfg.policy.cpu, online(cpu_span), phys_list);
+        if (node) add(Level::Node, m_cfg.policy.node, online(CpuMask::all(m_ncpus)), node_list);
+    }
+}
+
+long Kernel::record_migration(Task& p, int src, int dst, MigReason why, const char* detail,
+                              const char* mechanism, int hot, Cycle decision) {
+    MigrationEvent e;
+    e.task = p.pid;
+    e.task_name = p.comm;
+    e.src = src;
+    e.dst = dst;
+    e.reason = why;
+    e.reason_detail = detail;
+    e.mechanism = mechanism;
+    e.kernel_hot = hot;
+    e.t_decision = decision;
+    m_migrations.push_back(e);
+    ++m_stats.migrations;
+    ++m_stats.migrations_by[static_cast<int>(why)];
+    ++p.migrations;
+    p.first_run_event = long(m_migrations.size()) - 1;
+    return p.first_run_event;
+}
+
+std::string Kernel::check_invariants(bool quiescent) const {
+    auto fail = [](const Task& t, const std::string& what) {
+        return "task " + std::to_string(t.pid) + " (" + t.comm + "): " + what;
+    };
+    for (const auto& tp : m_tasks) {
+        const Task& t = *tp;
+        if (t.kind == TaskKind::Idle || t.exited) continue;
+        int running_on = -1, running = 0;
+        for (const auto& rq : m_rqs) {
+            if (rq->curr == &t) {
+                ++running;
+                running_on = rq->cpu;
+            }
+        }
+        if (running > 1) return fail(t, "current on " + std::to_string(running) + " CPUs");
+        if (running && running_on != t.cpu) {
+            return fail(t, "runs on cpu " + std::to_string(running_on) + " but task_cpu is " + std::to_string(t.cpu));
+        }
+        if (t.array) {
+            const Runqueue& rq = *m_rqs[std::size_t(t.cpu)];
+            if (t.array != &rq.arrays[0] && t.array != &rq.arrays[1]) {
+                return fail(t, "queued on a runqueue other than its cpu's (" + std::to_string(t.cpu) + ")");
+            }
+            const RunList& q = t.array->queue[t.prio];
+            if (std::find_if(q.begin(), q.end(), [&t](const Task& x) { return &x == &t; }) == q.end()) {
+                return fail(t, "array set but not on the queue of its priority");
+            }
+        }
+        if (!t.array && !running && t.state == TASK_RUNNING) {
+            return fail(t, "TASK_RUNNING but neither queued nor running");
+        }
+        if (t.ret_outside_mask) {
+            return fail(t, "returned to user " + std::to_string(t.ret_outside_mask) +
+                               " times on a CPU outside cpus_allowed " + t.cpus_allowed.str());
+        }
+    }
+    for (const auto& rq : m_rqs) {
+        const unsigned long queued = rq->arrays[0].nr_active + rq->arrays[1].nr_active;
+        if (queued != rq->nr_running) {
+            return "cpu " + std::to_string(rq->cpu) + ": nr_running " + std::to_string(rq->nr_running) +
+                   " but " + std::to_string(queued) + " tasks queued";
+        }
+    }
+    if (quiescent && m_stats.migration_requests != m_stats.migration_requests_completed) {
+        return std::to_string(m_stats.migration_requests - m_stats.migration_requests_completed) +
+               " migration request(s) never completed";
+    }
+    return {};
+}
+
+} // namespace smp::os

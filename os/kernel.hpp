@@ -1,0 +1,210 @@
+// The guest kernel (Linux 2.6.10 model): decisions as in kernel/sched.c, every step issued as the
+// memory accesses the real code makes, on the simulated core that runs it (reference §3, §7).
+#pragma once
+
+#include "os/hal.hpp"
+#include "os/kernel_config.hpp"
+#include "os/layout.hpp"
+#include "os/runqueue.hpp"
+#include "os/trace.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace smp::os {
+
+struct MachineShape {
+    unsigned sockets = 1;
+    unsigned cores_per_socket = 1;
+    unsigned threads_per_core = 1;
+    double freq_ghz = 2.0;
+    unsigned cpus() const { return sockets * cores_per_socket * threads_per_core; }
+};
+
+// A user task as the experiment defines it.
+struct TaskSpec {
+    std::string name;
+    std::unique_ptr<OpSource> program;
+    std::vector<int> cpus;     // cpus_allowed
+    int nice = 0;
+    int mm = 0;                // address space id
+    bool forked = false;       // created later by a fork action
+    int start_after = -1;      // pid of a task whose exit starts this one
+};
+
+struct ActionResult {
+    Cycle executed = 0;        // 0: not (yet) executed
+    int cpu = -1;
+    int result = 0;            // 0 or -errno
+    std::string message;
+};
+
+enum class IdleType : std::uint8_t { NotIdle, Idle, NewlyIdle };
+
+constexpr int EINVAL_ = 22, EBUSY_ = 16, ESRCH_ = 3;
+
+class Kernel {
+public:
+    Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape);
+    ~Kernel();
+    Kernel(const Kernel&) = delete;
+    Kernel& operator=(const Kernel&) = delete;
+
+    // Set-up, before boot().
+    int add_task(TaskSpec spec);
+    void add_action(const ActionConfig& a);
+    void boot();
+
+    // Hardware entry points.
+    void interrupt(int cpu, Irq vector);          // on the thread running on cpu, irqs off
+    int action_target(std::size_t index);          // which CPU takes action `index` now
+
+    // Observation.
+    const std::vector<std::unique_ptr<Task>>& tasks() const { return m_tasks; }
+    Task* find_task(const std::string& comm) const;
+    const Task& task_of(int pid) const { return *m_tasks[std::size_t(pid)]; }
+    Runqueue& rq(int cpu) { return *m_rqs[std::size_t(cpu)]; }
+    const KLayout& layout() const { return m_layout; }
+    const std::vector<TraceEvent>& trace() const { return m_trace; }
+    const std::vector<MigrationEvent>& migrations() const { return m_migrations; }
+    const std::vector<ActionResult>& action_results() const { return m_action_results; }
+    const std::vector<ActionConfig>& actions() const { return m_actions; }
+    const KernelStats& stats() const { return m_stats; }
+    unsigned nr_cpus() const { return m_ncpus; }
+    bool all_user_tasks_exited() const { return m_user_alive == 0; }
+    unsigned long jiffies(int cpu) { return static_cast<unsigned long>(m_hal.now(cpu) / m_tick_cycles); }
+    Cycle tick_cycles() const { return m_tick_cycles; }
+    // Conservation and affinity invariants; empty when they hold, else the first violation.
+    // quiescent: the run ended with every user task exited (all requests must be complete).
+    std::string check_invariants(bool quiescent) const;
+
+    // Scheduler internals, public for the unit tests (fake HAL) and the platform.
+    bool task_hot(const Task& p, Cycle now, const SchedDomain& sd) const;
+    unsigned long source_load(int cpu) const;
+    unsigned long target_load(int cpu) const;
+    SchedGroup* find_busiest_group(SchedDomain& sd, int this_cpu, unsigned long& imbalance,
+                                   IdleType idle);
+    Runqueue* find_busiest_queue(const SchedGroup& group);
+    int find_idlest_cpu(const Task& p, int this_cpu, const SchedDomain& sd);
+    int load_balance(int this_cpu, SchedDomain& sd, IdleType idle);
+    void rebalance_tick(int cpu, IdleType idle);
+    unsigned task_timeslice(const Task& p) const;
+    void scheduler_tick(int cpu);
+    int try_to_wake_up(int cpu, Task& p, long state, bool sync);
+    int set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason why);
+    void schedule(int cpu);
+
+private:
+    friend struct KernelAccess;
+    // Primitives with their access scripts (kmem.cpp).
+    Source R(int cpu, Addr a) { return mem(cpu, KAccess::Read, a); }
+    Source W(int cpu, Addr a) { return mem(cpu, KAccess::Write, a); }
+    Source A(int cpu, Addr a) { return mem(cpu, KAccess::Atomic, a); }
+    Source mem(int cpu, KAccess kind, Addr a);
+    void text(int cpu, Text t, std::int64_t budget);
+    void spin_lock(int cpu, SpinLock& l);
+    bool spin_trylock(int cpu, SpinLock& l);
+    void spin_unlock(int cpu, SpinLock& l);
+    Runqueue& task_rq_lock(int cpu, Task& p);
+    void double_rq_lock(int cpu, Runqueue& a, Runqueue& b);
+    void double_rq_unlock(int cpu, Runqueue& a, Runqueue& b);
+    void double_lock_balance(int cpu, Runqueue& this_rq, Runqueue& busiest);
+    void enqueue_task(int cpu, Task& p, PrioArray& array);
+    void dequeue_task(int cpu, Task& p, PrioArray& array);
+    void activate_task(int cpu, Task& p, Runqueue& rq, bool local);
+    void deactivate_task(int cpu, Task& p, Runqueue& rq);
+    void set_task_cpu(int cpu, Task& p, int new_cpu);
+    void resched_task(int cpu, Task& p);
+    void set_need_resched(int cpu, Task& p);
+    void send_resched_ipi(int from, int to);
+    bool task_preempts_curr(const Task& p, const Runqueue& rq) const { return p.prio < rq.curr->prio; }
+    bool task_running(const Runqueue& rq, const Task& p) const { return rq.curr == &p; }
+    bool idle_cpu(int cpu) const { return m_rqs[std::size_t(cpu)]->curr == m_rqs[std::size_t(cpu)]->idle; }
+    bool cpu_and_siblings_are_idle(int cpu) const;
+    PrioArray& array_of(int cpu, PrioArray* a);
+    Addr array_addr(const Task& p, int prio, const PrioArray& a) const;
+
+    // Core scheduler (sched_core.cpp).
+    void context_switch(int cpu, Runqueue& rq, Task& prev, Task& next);
+    void finish_task_switch(int cpu, Task& prev);
+    int wake_up_process(int cpu, Task& p) { return try_to_wake_up(cpu, p, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE, false); }
+    void wake_up_new_task(int cpu, Task& p);
+    void complete(int cpu, Completion& x);
+    void wait_for_completion(int cpu, Task& self, Completion& x);
+    void ret_to_user(Task& p);
+    void do_exit(Task& p);
+    void run_timers(int cpu);
+
+    // Balancing (sched_balance.cpp).
+    // `exec` is the CPU running the code, this_cpu the one receiving tasks.
+    int move_tasks(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busiest,
+                   unsigned long max_nr_move, SchedDomain& sd, IdleType idle, MigReason why);
+    bool can_migrate_task(int exec, Task& p, Runqueue& rq, int this_cpu, SchedDomain& sd, IdleType idle);
+    void pull_task(int cpu, Runqueue& src, PrioArray& src_array, Task& p, Runqueue& dst,
+                   PrioArray& dst_array, MigReason why, bool hot);
+    int load_balance_newidle(int this_cpu, SchedDomain& sd);
+    void idle_balance(int this_cpu);
+    void active_load_balance(int busiest_cpu);
+    void sched_exec(Task& self);
+    void sched_migrate_task(Task& self, int dest_cpu);
+
+    // Migration threads, affinity, hotplug, freezer, actions (sched_migration.cpp).
+    bool migrate_task(int cpu, Task& p, int dest_cpu, MigrationReq& req);
+    void migrate_task_now(int cpu, Task& p, int src, int dest, MigReason why, const char* detail,
+                          const char* mechanism, Cycle decided);
+    MigrationReq make_req(const Task& requester, MigReason why, Cycle decided);
+    void take_cpu_down(int cpu);
+    std::vector<SchedDomain*> domains_of(int cpu);
+    int hot_verdict(const Task& p, int src, int dst);
+    void migration_thread(int cpu);
+    void idle_loop(int cpu);
+    void control_task(int cpu);
+    void user_main(Task& p);
+    void perform(Task& self, std::size_t action);
+    int cpu_down(Task& self, int cpu);
+    int cpu_up(Task& self, int cpu);
+    void migrate_live_tasks(int self_cpu, int dead_cpu);
+    void refrigerator(Task& p);
+    void do_fork(Task& parent, Task& child);
+    void nanosleep(Task& self, Cycle duration);
+    long record_migration(Task& p, int src, int dst, MigReason why, const char* detail,
+                          const char* mechanism, int hot, Cycle decision);
+    void build_domains();
+    void attach_domains(int cpu);
+
+    // Tracing.
+    void ev(Ev e, int cpu, int pid, long long a = 0, long long b = 0, Addr addr = 0);
+    Cycle now(int cpu) { return m_hal.now(cpu); }
+    Task& current(int cpu) { return *m_rqs[std::size_t(cpu)]->curr; }
+    Runqueue& cpu_rq(int cpu) { return *m_rqs[std::size_t(cpu)]; }
+
+    Hal& m_hal;
+    KernelConfig m_cfg;
+    MachineShape m_shape;
+    unsigned m_ncpus;
+    Cycle m_tick_cycles;
+    KLayout m_layout;
+    CpuMask m_online;
+    std::vector<std::unique_ptr<Task>> m_tasks;
+    std::vector<std::unique_ptr<Runqueue>> m_rqs;
+    std::vector<std::unique_ptr<SchedDomain>> m_domains;
+    std::vector<std::unique_ptr<SchedGroup>> m_groups;
+    std::vector<Task*> m_control;                 // control task per CPU (or null)
+    std::vector<std::vector<std::size_t>> m_inbox; // actions delivered to each CPU
+    std::vector<std::deque<std::size_t>> m_control_work; // actions waiting for ctl/N
+    std::vector<ActionConfig> m_actions;
+    std::vector<ActionResult> m_action_results;
+    std::vector<std::vector<int>> m_start_after;   // pid -> tasks started at its exit
+    std::vector<std::vector<int>> m_timers;        // per CPU: pids with a nanosleep timer
+    std::vector<char> m_irq_taken;                 // per CPU: an interrupt was taken (HLT, ret)
+    std::vector<char> m_dead;                      // per CPU: parked in play_dead
+    SpinLock m_tasklist_lock;
+    std::vector<TraceEvent> m_trace;
+    std::vector<MigrationEvent> m_migrations;
+    KernelStats m_stats;
+    unsigned m_user_alive = 0;
+    bool m_booted = false;
+};
+
+} // namespace smp::os

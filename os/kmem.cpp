@@ -1,0 +1,228 @@
+// Kernel primitives with the guest-memory accesses the real code makes (reference §7.4).
+#include "os/kernel.hpp"
+
+#include <stdexcept>
+
+namespace smp::os {
+
+const char* source_name(Source s) {
+    switch (s) {
+    case Source::Local: return "local";
+    case Source::Peer: return "peer";
+    case Source::Shared: return "shared";
+    case Source::Remote: return "remote";
+    case Source::Memory: return "memory";
+    }
+    return "?";
+}
+
+Source Kernel::mem(int cpu, KAccess kind, Addr a) {
+    const Source s = m_hal.access(cpu, kind, a);
+    if (m_cfg.trace && (s == Source::Peer || s == Source::Remote)) {
+        ev(Ev::LineXfer, cpu, -1, static_cast<long long>(s), static_cast<long long>(kind), a);
+    }
+    return s;
+}
+
+void Kernel::text(int cpu, Text t, std::int64_t budget) {
+    const unsigned lines = 1 + static_cast<unsigned>(std::min<std::int64_t>(budget / 100, 3));
+    for (unsigned i = 0; i < lines; ++i) m_hal.access(cpu, KAccess::Fetch, m_layout.text(t, i));
+    if (budget > 0) m_hal.compute(cpu, static_cast<Cycle>(budget));
+}
+
+// x86 TTAS byte lock: lock; decb, and on failure spin reading the line until it is free.
+void Kernel::spin_lock(int cpu, SpinLock& l) {
+    const Cycle t0 = now(cpu);
+    bool contended = false;
+    for (;;) {
+        A(cpu, l.addr);
+        if (l.owner < 0) {
+            l.owner = cpu;
+            break;
+        }
+        if (l.owner == cpu) {
+            throw std::logic_error("guest kernel deadlock: cpu " + std::to_string(cpu) +
+                                   " takes the lock at " + m_layout.describe(l.addr) +
+                                   " that it already holds");
+        }
+        contended = true;
+        m_hal.spin(cpu, [&l] { return l.owner < 0; });
+        R(cpu, l.addr);
+    }
+    if (contended) {
+        ++m_stats.lock_spins;
+        m_stats.lock_wait_cycles += now(cpu) - t0;
+    }
+}
+
+bool Kernel::spin_trylock(int cpu, SpinLock& l) {
+    A(cpu, l.addr);
+    if (l.owner >= 0) return false;
+    l.owner = cpu;
+    return true;
+}
+
+void Kernel::spin_unlock(int cpu, SpinLock& l) {
+    W(cpu, l.addr);
+    l.owner = -1;
+    m_hal.kick();
+}
+
+// task_rq_lock: read thread_info->cpu, lock that runqueue, retry if the task moved meanwhile.
+// Interrupts are disabled by the caller.
+Runqueue& Kernel::task_rq_lock(int cpu, Task& p) {
+    for (;;) {
+        R(cpu, m_layout.thread_info(p.pid));
+        Runqueue& rq = cpu_rq(p.cpu);
+        spin_lock(cpu, rq.lock);
+        if (&rq == &cpu_rq(p.cpu)) return rq;
+        spin_unlock(cpu, rq.lock);
+    }
+}
+
+// Both locks, always in address order.
+void Kernel::double_rq_lock(int cpu, Runqueue& a, Runqueue& b) {
+    if (&a == &b) {
+        spin_lock(cpu, a.lock);
+        return;
+    }
+    Runqueue& first = a.lock.addr < b.lock.addr ? a : b;
+    Runqueue& second = &first == &a ? b : a;
+    spin_lock(cpu, first.lock);
+    spin_lock(cpu, second.lock);
+}
+
+void Kernel::double_rq_unlock(int cpu, Runqueue& a, Runqueue& b) {
+    spin_unlock(cpu, a.lock);
+    if (&a != &b) spin_unlock(cpu, b.lock);
+}
+
+// this_rq is held: trylock busiest; on failure keep the address order, dropping this_rq if needed.
+void Kernel::double_lock_balance(int cpu, Runqueue& this_rq, Runqueue& busiest) {
+    if (spin_trylock(cpu, busiest.lock)) return;
+    if (busiest.lock.addr < this_rq.lock.addr) {
+        spin_unlock(cpu, this_rq.lock);
+        spin_lock(cpu, busiest.lock);
+        spin_lock(cpu, this_rq.lock);
+    } else {
+        spin_lock(cpu, busiest.lock);
+    }
+}
+
+PrioArray& Kernel::array_of(int cpu, PrioArray* a) { return *a; }
+
+Addr Kernel::array_addr(const Task& p, int prio, const PrioArray& a) const {
+    return m_layout.array_queue(a.cpu, a.index, prio);
+}
+
+// list_add_tail(&p->run_list, array->queue + p->prio); __set_bit; nr_active++.
+void Kernel::enqueue_task(int cpu, Task& p, PrioArray& array) {
+    RunList& q = array.queue[p.prio];
+    W(cpu, array_addr(p, p.prio, array));
+    if (!q.empty()) W(cpu, m_layout.task(q.back().pid, TaskLine::Sched));
+    W(cpu, m_layout.task(p.pid, TaskLine::Sched));
+    W(cpu, m_layout.array_header(array.cpu, array.index));
+    q.push_back(p);
+    array.bitmap.set(std::size_t(p.prio));
+    ++array.nr_active;
+    p.array = &array;
+    if (m_cfg.trace) ev(Ev::Enqueue, cpu, p.pid, array.cpu);
+}
+
+// list_del(&p->run_list) touches both neighbours; the bit is cleared when the queue empties.
+void Kernel::dequeue_task(int cpu, Task& p, PrioArray& array) {
+    RunList& q = array.queue[p.prio];
+    R(cpu, m_layout.task(p.pid, TaskLine::Sched));
+    auto it = q.iterator_to(p);
+    const Addr head = array_addr(p, p.prio, array);
+    const Addr prev = it == q.begin() ? head : m_layout.task(std::prev(it)->pid, TaskLine::Sched);
+    auto nx = std::next(it);
+    const Addr next = nx == q.end() ? head : m_layout.task(nx->pid, TaskLine::Sched);
+    W(cpu, prev);
+    if (next != prev) W(cpu, next);
+    W(cpu, m_layout.array_header(array.cpu, array.index));
+    q.erase(it);
+    --array.nr_active;
+    if (q.empty()) array.bitmap.reset(std::size_t(p.prio));
+    p.array = nullptr;
+    if (m_cfg.trace) ev(Ev::Dequeue, cpu, p.pid, array.cpu);
+}
+
+// activate_task: rebase the timestamp to the target runqueue's clock, enqueue, nr_running++.
+void Kernel::activate_task(int cpu, Task& p, Runqueue& rq, bool local) {
+    Cycle t = now(cpu);
+    if (!local) {
+        Runqueue& here = cpu_rq(cpu);
+        t = static_cast<Cycle>(static_cast<long long>(t) - static_cast<long long>(here.timestamp_last_tick) +
+                               static_cast<long long>(rq.timestamp_last_tick));
+    }
+    p.timestamp = t;
+    W(cpu, m_layout.task(p.pid, TaskLine::Time));
+    W(cpu, rq.lock.addr); // nr_running shares the lock's line
+    enqueue_task(cpu, p, *rq.active);
+    ++rq.nr_running;      // no simulated time between the enqueue and the count
+}
+
+void Kernel::deactivate_task(int cpu, Task& p, Runqueue& rq) {
+    W(cpu, rq.lock.addr);
+    if (p.state == TASK_UNINTERRUPTIBLE) ++rq.nr_uninterruptible;
+    dequeue_task(cpu, p, *p.array);
+    --rq.nr_running;
+}
+
+// set_task_cpu: thread_info->cpu = new_cpu.
+void Kernel::set_task_cpu(int cpu, Task& p, int new_cpu) {
+    W(cpu, m_layout.thread_info(p.pid));
+    if (m_cfg.trace && p.cpu != new_cpu) ev(Ev::SetCpu, cpu, p.pid, p.cpu, new_cpu);
+    p.cpu = new_cpu;
+}
+
+void Kernel::set_need_resched(int cpu, Task& p) {
+    W(cpu, m_layout.thread_info(p.pid));
+    p.need_resched = true;
+}
+
+// 2.6.10 resched_task: test_and_set TIF_NEED_RESCHED; IPI iff it was clear, the target does not
+// poll (HLT idle never does) and the task is on another CPU.
+void Kernel::resched_task(int cpu, Task& p) {
+    A(cpu, m_layout.thread_info(p.pid));
+    const bool was = p.need_resched;
+    p.need_resched = true;
+    if (!was && p.cpu != cpu) send_resched_ipi(cpu, p.cpu);
+}
+
+void Kernel::send_resched_ipi(int from, int to) {
+    ++m_stats.ipis_sent;
+    if (m_cfg.trace) ev(Ev::IpiSent, from, -1, to);
+    m_hal.send_ipi(from, to, Irq::Reschedule);
+}
+
+bool Kernel::cpu_and_siblings_are_idle(int cpu) const {
+    const int t = static_cast<int>(m_shape.threads_per_core);
+    const int first = cpu - cpu % t;
+    for (int c = first; c < first + t; ++c) {
+        if (!idle_cpu(c)) return false;
+    }
+    return true;
+}
+
+void Kernel::ev(Ev e, int cpu, int pid, long long a, long long b, Addr addr) {
+    if (!m_cfg.trace) return;
+    m_trace.push_back(TraceEvent{cpu >= 0 ? m_hal.now(cpu) : 0, e, cpu, pid, a, b, addr});
+}
+
+const char* ev_name(Ev e) {
+    static const char* names[] = {"syscall", "req_queued", "ipi_sent", "irq",       "switch",
+                                  "dequeue", "enqueue",    "set_cpu",  "wakeup",    "complete",
+                                  "first_run", "line_xfer", "balance", "active_kick", "action",
+                                  "exit",    "cpu_down",   "cpu_up"};
+    return names[static_cast<int>(e)];
+}
+
+const char* reason_name(MigReason r) {
+    static const char* names[] = {"affinity", "active_balance", "periodic_balance",
+                                  "newidle_balance", "exec", "fork", "wakeup", "hotplug"};
+    return names[static_cast<int>(r)];
+}
+
+} // namespace smp::os

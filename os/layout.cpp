@@ -1,0 +1,46 @@
+#include "os/layout.hpp"
+
+namespace smp::os {
+
+std::string KLayout::describe(Addr a) const {
+    auto hex = [](Addr v) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+        return std::string(buf);
+    };
+    if (a < kBase) return hex(a);
+    const Addr off = a - kBase;
+    if (off < 0x10000) return "text+" + hex(off);
+    if (off < 0x100000) return "global+" + hex(off - 0x10000);
+    if (off < 0x2000000) {
+        const Addr r = off - 0x100000;
+        const Addr cpu = r / 4096, line = (r % 4096) / kLine;
+        static const char* names[] = {"L0", "Curr", "Migration"};
+        if (line < 3) return "rq[" + std::to_string(cpu) + "]." + names[line];
+        const Addr al = line - 3;
+        return "rq[" + std::to_string(cpu) + "].array" + std::to_string(al / kArrayLines) + "." +
+               std::to_string(al % kArrayLines);
+    }
+    if (off < 0x3000000) {
+        const Addr i = (off - 0x2000000) / kLine;
+        return "sd[" + std::to_string(i / 4) + "][" + std::to_string(i % 4) + "]";
+    }
+    if (off < 0x4000000) return "group+" + hex(off - 0x3000000);
+    if (off < 0x8000000) {
+        const Addr r = off - 0x4000000;
+        static const char* names[] = {"Sched", "Time", "Allowed", "Mm", "Thread"};
+        const Addr line = (r % 1024) / kLine;
+        return "task[" + std::to_string(r / 1024) + "]." + (line < 5 ? names[line] : std::to_string(line));
+    }
+    if (off < 0x10000000) {
+        const Addr r = off - 0x8000000;
+        const Addr pid = r / kStackBytes, in = r % kStackBytes;
+        if (in < kLine) return "thread_info[" + std::to_string(pid) + "]";
+        const Addr below = (kStackBytes - in + kLine - 1) / kLine;
+        const char* f = below == 1 ? "Entry" : below == 2 ? "Switch" : below == 6 ? "Req" : below == 7 ? "Wait" : nullptr;
+        return "stack[" + std::to_string(pid) + "]." + (f ? f : std::to_string(below));
+    }
+    return "mm[" + std::to_string((off - 0x10000000) / kLine) + "]";
+}
+
+} // namespace smp::os

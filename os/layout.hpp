@@ -1,0 +1,53 @@
+// Guest-physical addresses of the kernel's objects (reference §7.3): runqueue lines, task_struct
+// lines, thread_info and kernel stacks, sched domains and groups, mm_structs, kernel text.
+#pragma once
+
+#include "models/common/types.hpp"
+
+#include <string>
+
+namespace smp::os {
+
+enum class RqLine : unsigned { L0 = 0, Curr = 1, Migration = 2, Arrays = 3 }; // L0: lock, nr_running, cpu_load
+enum class TaskLine : unsigned { Sched = 0, Time = 1, Allowed = 2, Mm = 3, Thread = 4 };
+// Frames on a task's kernel stack (lines below the top): syscall / irq entry, switch_to,
+// migration_req_t of a requester, its wait-queue entry.
+enum class Frame : unsigned { Entry = 1, Switch = 2, Req = 6, Wait = 7 };
+// Kernel text: one region per primitive.
+enum class Text : unsigned {
+    Irq, Tick, Schedule, Switch, Enqueue, Wakeup, Balance, Migrate, MigrationThread, Syscall,
+    Completion, Exec, Fork, Idle, Hotplug, Count
+};
+
+class KLayout {
+public:
+    static constexpr Addr kBase = Addr(1) << 46;       // above every user frame, below user spaces
+    static constexpr unsigned kLine = 64;
+    static constexpr unsigned kStackBytes = 8192;     // thread_info at the base of the stack
+    static constexpr unsigned kArrayLines = 19;       // prio_array: header + 140 queue heads
+
+    Addr text(Text t, unsigned line) const { return kBase + unsigned(t) * 512 + line * kLine; }
+    Addr jiffies() const { return kBase + 0x10000; }
+    Addr online_map() const { return kBase + 0x10040; }
+    Addr tasklist_lock() const { return kBase + 0x10080; }
+    Addr rq(int cpu, RqLine l) const { return rq_base(cpu) + unsigned(l) * kLine; }
+    // prio_array a (0/1) of cpu: line 0 = nr_active + bitmap, then the queue heads (8 bytes each).
+    Addr array_header(int cpu, int a) const { return rq(cpu, RqLine::Arrays) + a * kArrayLines * kLine; }
+    Addr array_queue(int cpu, int a, int prio) const {
+        return array_header(cpu, a) + kLine + (unsigned(prio) * 8 / kLine) * kLine;
+    }
+    Addr domain(int cpu, int level) const { return kBase + 0x2000000 + (Addr(cpu) * 4 + level) * kLine; }
+    Addr group(int level, int index) const { return kBase + 0x3000000 + (Addr(level) * 4096 + index) * kLine; }
+    Addr task(int pid, TaskLine l) const { return kBase + 0x4000000 + Addr(pid) * 1024 + unsigned(l) * kLine; }
+    Addr thread_info(int pid) const { return kBase + 0x8000000 + Addr(pid) * kStackBytes; }
+    Addr stack(int pid, Frame f) const { return thread_info(pid) + kStackBytes - unsigned(f) * kLine; }
+    Addr mm(int mm) const { return kBase + 0x10000000 + Addr(mm) * kLine; }
+
+    // Human-readable name of a kernel line ("rq[1].L0", "task[5].Sched", "stack[3].Req").
+    std::string describe(Addr paddr) const;
+
+private:
+    static Addr rq_base(int cpu) { return kBase + 0x100000 + Addr(cpu) * 4096; }
+};
+
+} // namespace smp::os

@@ -1,0 +1,66 @@
+// struct runqueue (per CPU) and the sched-domain hierarchy built from the platform topology.
+#pragma once
+
+#include "os/kernel_config.hpp"
+#include "os/task.hpp"
+
+#include <deque>
+#include <vector>
+
+namespace smp::os {
+
+constexpr unsigned long SCHED_LOAD_SCALE = 128;
+
+struct SchedGroup {
+    CpuMask cpumask;
+    unsigned long cpu_power = SCHED_LOAD_SCALE;
+    Addr addr = 0;
+};
+
+enum class Level : std::uint8_t { Smt, Cpu, Node };
+const char* level_name(Level l);
+
+// One per CPU per level: runtime fields are written only by their owner CPU.
+struct SchedDomain {
+    Level level = Level::Cpu;
+    int index = 0;                       // 0 = lowest level of this CPU
+    SchedDomain* parent = nullptr;
+    std::vector<SchedGroup*> groups;     // circular, starting with the local group
+    CpuMask span;
+    DomainParams params;
+    Cycle cache_hot_time = 0;            // cycles
+    unsigned long last_balance = 0;      // jiffies
+    unsigned long balance_interval = 1;  // ms
+    unsigned nr_balance_failed = 0;
+    Addr addr = 0;
+};
+
+struct Runqueue {
+    int cpu = 0;
+    SpinLock lock;
+    unsigned long nr_running = 0;
+    unsigned long cpu_load = 0;
+    unsigned long long nr_switches = 0;
+    unsigned long nr_uninterruptible = 0;
+    unsigned long expired_timestamp = 0;
+    Cycle timestamp_last_tick = 0;
+    Task* curr = nullptr;
+    Task* idle = nullptr;
+    PrioArray arrays[2];
+    PrioArray* active = &arrays[0];
+    PrioArray* expired = &arrays[1];
+    int best_expired_prio = MAX_PRIO;
+    std::vector<SchedDomain*> domains;   // bottom-up (rq->sd and its parents)
+    int active_balance = 0;
+    int push_cpu = 0;
+    Task* migration_thread = nullptr;
+    std::deque<MigrationReq*> migration_queue;
+    bool online = true;
+    Task* prev_task = nullptr;           // the task switched out last (finish_task_switch)
+
+    Runqueue() { arrays[1].index = 1; }
+    Runqueue(const Runqueue&) = delete;
+    Runqueue& operator=(const Runqueue&) = delete;
+};
+
+} // namespace smp::os

@@ -1,0 +1,458 @@
+// schedule(), context switch, scheduler_tick, try_to_wake_up, completions, interrupt entry,
+// the idle loop and the user-mode loop (2.6.10 kernel/sched.c, reference §3 and §7.2).
+#include "os/kernel.hpp"
+
+#include <stdexcept>
+
+namespace smp::os {
+
+// schedule(): PREEMPT_NONE, so only explicit calls and the return to user come here.
+void Kernel::schedule(int cpu) {
+    for (;;) {
+        Runqueue& rq = cpu_rq(cpu);
+        Task& prev = *rq.curr;
+        text(cpu, Text::Schedule, m_cfg.costs.schedule);
+        m_hal.irq_disable(cpu);
+        spin_lock(cpu, rq.lock);
+        const Cycle t = now(cpu);
+        if (prev.state != TASK_RUNNING && prev.array) deactivate_task(cpu, prev, rq);
+        Task* next = nullptr;
+        if (rq.nr_running == 0) {
+            idle_balance(cpu);
+            if (rq.nr_running == 0) {
+                next = rq.idle;
+                rq.expired_timestamp = 0;
+            }
+        }
+        if (!next) {
+            R(cpu, m_layout.array_header(cpu, rq.active->index));
+            if (rq.active->nr_active == 0) { // switch the arrays
+                W(cpu, m_layout.rq(cpu, RqLine::Curr));
+                std::swap(rq.active, rq.expired);
+                rq.expired_timestamp = 0;
+                rq.best_expired_prio = MAX_PRIO;
+                R(cpu, m_layout.array_header(cpu, rq.active->index));
+            }
+            const int idx = rq.active->first_bit();
+            if (idx >= MAX_PRIO) throw std::logic_error("schedule: nr_running > 0 but no queued task on cpu " + std::to_string(cpu));
+            R(cpu, m_layout.array_queue(cpu, rq.active->index, idx));
+            next = &rq.active->queue[idx].front();
+            R(cpu, m_layout.task(next->pid, TaskLine::Sched));
+        }
+        W(cpu, m_layout.thread_info(prev.pid)); // clear_tsk_need_resched
+        prev.need_resched = false;
+        prev.timestamp = prev.last_ran = t;
+        W(cpu, m_layout.task(prev.pid, TaskLine::Time));
+        if (next == &prev) {
+            spin_unlock(cpu, rq.lock);
+            m_hal.irq_enable(cpu);
+        } else {
+            next->timestamp = t;
+            ++rq.nr_switches;
+            ++m_stats.context_switches;
+            ++next->switches;
+            W(cpu, m_layout.rq(cpu, RqLine::Curr));
+            rq.curr = next;
+            if (m_cfg.trace) ev(Ev::Switch, cpu, -1, prev.pid, next->pid);
+            if (next->first_run_event >= 0) {
+                m_migrations[std::size_t(next->first_run_event)].t_first_run = now(cpu);
+                if (m_cfg.trace) ev(Ev::FirstRun, cpu, next->pid);
+                next->first_run_event = -1;
+            }
+            const bool dead = prev.state == EXIT_DEAD;
+            context_switch(cpu, rq, prev, *next);
+            if (dead) return; // the thread of an exited task ends here
+            cpu = prev.cpu;   // prev runs again, possibly on another CPU
+        }
+        if (!prev.need_resched) return;
+    }
+}
+
+void Kernel::context_switch(int cpu, Runqueue& rq, Task& prev, Task& next) {
+    text(cpu, Text::Switch, m_cfg.costs.context_switch);
+    R(cpu, m_layout.task(next.pid, TaskLine::Mm));
+    if (next.mm < 0) {
+        next.active_mm = prev.active_mm; // lazy TLB: borrow the previous mm
+    } else if (next.mm != prev.active_mm) { // switch_mm: cpu_vm_mask bits, CR3 load
+        if (prev.active_mm >= 0) A(cpu, m_layout.mm(prev.active_mm));
+        A(cpu, m_layout.mm(next.mm));
+        next.active_mm = next.mm;
+    }
+    if (prev.mm < 0) prev.active_mm = -1;
+    // switch_to: save prev's registers and stack pointer, load next's.
+    W(cpu, m_layout.stack(prev.pid, Frame::Switch));
+    W(cpu, m_layout.task(prev.pid, TaskLine::Thread));
+    R(cpu, m_layout.task(next.pid, TaskLine::Thread));
+    R(cpu, m_layout.thread_info(next.pid)); // current_thread_info(): flags, preempt_count
+    R(cpu, m_layout.stack(next.pid, Frame::Switch));
+    rq.prev_task = &prev;
+    if (prev.state == EXIT_DEAD) {
+        m_hal.exit_to(cpu, prev.pid, next.pid);
+        return;
+    }
+    m_hal.switch_to(cpu, prev.pid, next.pid);
+    // Back in prev, on whatever CPU switched it in: finish the switch that CPU started.
+    const int here = prev.cpu;
+    finish_task_switch(here, *cpu_rq(here).prev_task);
+}
+
+void Kernel::finish_task_switch(int cpu, Task& prev) {
+    spin_unlock(cpu, cpu_rq(cpu).lock);
+    m_hal.irq_enable(cpu);
+}
+
+// scheduler_tick (2.6.10): timeslices of SCHED_NORMAL tasks; every task is treated as
+// non-interactive (static priority, no sleep_avg bonus), so an expired task goes to the
+// expired array. Ends with rebalance_tick.
+void Kernel::scheduler_tick(int cpu) {
+    Runqueue& rq = cpu_rq(cpu);
+    Task& p = *rq.curr;
+    text(cpu, Text::Tick, m_cfg.costs.tick);
+    W(cpu, m_layout.rq(cpu, RqLine::Curr));
+    rq.timestamp_last_tick = now(cpu);
+    ++m_stats.ticks;
+    if (&p == rq.idle) {
+        rebalance_tick(cpu, IdleType::Idle);
+        return;
+    }
+    R(cpu, m_layout.task(p.pid, TaskLine::Sched));
+    if (p.array != rq.active) {
+        set_need_resched(cpu, p);
+    } else {
+        spin_lock(cpu, rq.lock);
+        if (p.rt()) {
+            if (p.policy == Policy::RR && --p.time_slice == 0) {
+                p.time_slice = task_timeslice(p);
+                p.first_time_slice = false;
+                set_need_resched(cpu, p);
+                dequeue_task(cpu, p, *rq.active);
+                enqueue_task(cpu, p, *rq.active);
+            }
+        } else {
+            W(cpu, m_layout.task(p.pid, TaskLine::Sched));
+            if (--p.time_slice == 0) {
+                dequeue_task(cpu, p, *rq.active);
+                set_need_resched(cpu, p);
+                p.prio = p.static_prio;
+                p.time_slice = task_timeslice(p);
+                p.first_time_slice = false;
+                if (!rq.expired_timestamp) rq.expired_timestamp = jiffies(cpu);
+                enqueue_task(cpu, p, *rq.expired);
+                if (p.static_prio < rq.best_expired_prio) rq.best_expired_prio = p.static_prio;
+            }
+        }
+        spin_unlock(cpu, rq.lock);
+    }
+    rebalance_tick(cpu, IdleType::NotIdle);
+}
+
+// try_to_wake_up (2.6.10, reference §3.8): wake-affine and passive balancing, wake_idle on SMT.
+int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
+    text(cpu, Text::Wakeup, m_cfg.costs.wakeup);
+    m_hal.irq_disable(cpu);
+    Runqueue* rq = &task_rq_lock(cpu, p);
+    R(cpu, m_layout.task(p.pid, TaskLine::Sched));
+    int success = 0;
+    long old_state = p.state;
+    int this_cpu = cpu;
+    int c = p.cpu;
+    int new_cpu = c;
+    const Cycle decided = now(cpu);
+    const char* detail = nullptr;
+    int hot = -1;
+    if (!(old_state & state)) goto out;
+    if (p.array) goto out_running;
+    if (task_running(*rq, p)) goto out_activate;
+    ++m_stats.wakeups;
+    if (c == this_cpu || !p.cpus_allowed.test(this_cpu) || !m_online.test(this_cpu)) goto out_set_cpu;
+    {
+        R(cpu, m_layout.rq(c, RqLine::L0));
+        R(cpu, m_layout.rq(this_cpu, RqLine::L0));
+        const unsigned long load = source_load(c);
+        unsigned long this_load = target_load(this_cpu);
+        if (sync) this_load = this_load > SCHED_LOAD_SCALE ? this_load - SCHED_LOAD_SCALE : 0;
+        if (load < SCHED_LOAD_SCALE / 2 && this_load > SCHED_LOAD_SCALE / 2) goto out_set_cpu;
+        new_cpu = this_cpu;
+        for (SchedDomain* sd : domains_of(this_cpu)) {
+            const long long pct = sd->params.imbalance_pct;
+            const unsigned long imbalance = static_cast<unsigned long>(pct + (pct - 100) / 2);
+            R(cpu, sd->addr);
+            const bool is_hot = task_hot(p, rq->timestamp_last_tick, *sd);
+            if (sd->params.wake_affine && !is_hot) {
+                if (sd->span.test(c)) {
+                    detail = "wake_affine";
+                    hot = 0;
+                    goto out_set_cpu;
+                }
+            } else if (sd->params.wake_balance && imbalance * this_load <= 100 * load) {
+                if (sd->span.test(c)) {
+                    detail = "wake_balance";
+                    hot = is_hot ? 1 : 0;
+                    goto out_set_cpu;
+                }
+            }
+        }
+        new_cpu = c;
+    }
+out_set_cpu:
+    { // wake_idle: the first idle CPU of the lowest domain, when it has SD_WAKE_IDLE
+        const Runqueue& nrq = cpu_rq(new_cpu);
+        if (!idle_cpu(new_cpu) && !nrq.domains.empty() && nrq.domains.front()->params.wake_idle) {
+            const CpuMask cand = nrq.domains.front()->span & p.cpus_allowed;
+            for (int i = cand.first(); i < int(m_ncpus); i = cand.next(i + 1)) {
+                R(cpu, m_layout.rq(i, RqLine::Curr));
+                if (idle_cpu(i)) {
+                    new_cpu = i;
+                    detail = "wake_idle";
+                    break;
+                }
+            }
+        }
+    }
+    if (new_cpu != c && p.cpus_allowed.test(new_cpu)) {
+        record_migration(p, c, new_cpu, MigReason::Wakeup, detail ? detail : "wake_affine", "wakeup",
+                         hot, decided);
+        set_task_cpu(cpu, p, new_cpu);
+        spin_unlock(cpu, rq->lock);
+        rq = &task_rq_lock(cpu, p);
+        old_state = p.state;
+        if (!(old_state & state)) goto out;
+        if (p.array) goto out_running;
+        this_cpu = cpu;
+        c = p.cpu;
+    }
+out_activate:
+    if (old_state == TASK_UNINTERRUPTIBLE) --rq->nr_uninterruptible;
+    activate_task(cpu, p, *rq, c == this_cpu);
+    if (p.first_run_event >= 0 && m_migrations[std::size_t(p.first_run_event)].t_enqueue == 0) {
+        m_migrations[std::size_t(p.first_run_event)].t_enqueue = now(cpu);
+    }
+    if (m_cfg.trace) ev(Ev::Wakeup, cpu, p.pid, p.cpu);
+    if (!sync || c != this_cpu) {
+        R(cpu, m_layout.rq(p.cpu, RqLine::Curr));
+        if (task_preempts_curr(p, *rq)) resched_task(cpu, *rq->curr);
+    }
+    success = 1;
+out_running:
+    p.state = TASK_RUNNING;
+out:
+    spin_unlock(cpu, rq->lock);
+    m_hal.irq_enable(cpu);
+    return success;
+}
+
+// wake_up_new_task: the child starts on the CPU copy_process gave it (no fork balancing in
+// 2.6.10); it preempts the current task there if it has a better priority.
+void Kernel::wake_up_new_task(int cpu, Task& p) {
+    m_hal.irq_disable(cpu);
+    Runqueue& rq = task_rq_lock(cpu, p);
+    p.state = TASK_RUNNING;
+    p.time_slice = task_timeslice(p);
+    p.first_time_slice = true;
+    activate_task(cpu, p, rq, p.cpu == cpu);
+    R(cpu, m_layout.rq(p.cpu, RqLine::Curr));
+    if (task_preempts_curr(p, rq)) resched_task(cpu, *rq.curr);
+    spin_unlock(cpu, rq.lock);
+    m_hal.irq_enable(cpu);
+}
+
+// complete(): under the completion's lock (a line on the waiter's stack) count and wake.
+void Kernel::complete(int cpu, Completion& x) {
+    text(cpu, Text::Completion, m_cfg.costs.completion);
+    m_hal.irq_disable(cpu);
+    spin_lock(cpu, x.lock);
+    W(cpu, x.lock.addr); // x->done++
+    ++x.done;
+    for (Task* w : std::deque<Task*>(x.waiters)) {
+        R(cpu, m_layout.stack(w->pid, Frame::Wait)); // the wait-queue entry
+        try_to_wake_up(cpu, *w, TASK_UNINTERRUPTIBLE | TASK_INTERRUPTIBLE, false);
+    }
+    spin_unlock(cpu, x.lock);
+    m_hal.irq_enable(cpu);
+}
+
+void Kernel::wait_for_completion(int cpu, Task& self, Completion& x) {
+    text(cpu, Text::Completion, m_cfg.costs.completion);
+    m_hal.irq_disable(cpu);
+    spin_lock(cpu, x.lock);
+    if (!x.done) {
+        W(cpu, m_layout.stack(self.pid, Frame::Wait));
+        x.waiters.push_back(&self);
+        do {
+            W(cpu, m_layout.task(self.pid, TaskLine::Sched));
+            self.state = TASK_UNINTERRUPTIBLE;
+            spin_unlock(cpu, x.lock);
+            m_hal.irq_enable(cpu);
+            schedule(cpu);
+            cpu = self.cpu;
+            m_hal.irq_disable(cpu);
+            spin_lock(cpu, x.lock);
+        } while (!x.done);
+        x.waiters.erase(std::find(x.waiters.begin(), x.waiters.end(), &self));
+    }
+    --x.done;
+    spin_unlock(cpu, x.lock);
+    m_hal.irq_enable(cpu);
+}
+
+// Interrupt entry, on the interrupted thread with interrupts disabled.
+void Kernel::interrupt(int cpu, Irq vector) {
+    Task& curr = current(cpu);
+    text(cpu, Text::Irq, m_cfg.costs.irq_entry);
+    W(cpu, m_layout.stack(curr.pid, Frame::Entry)); // pt_regs
+    if (m_cfg.trace) ev(Ev::Irq, cpu, curr.pid, static_cast<long long>(vector));
+    switch (vector) {
+    case Irq::Timer:
+        if (cpu == m_online.first()) W(cpu, m_layout.jiffies()); // do_timer
+        scheduler_tick(cpu);
+        run_timers(cpu);
+        break;
+    case Irq::Action: {
+        std::vector<std::size_t> due;
+        due.swap(m_inbox[std::size_t(cpu)]);
+        for (std::size_t i : due) {
+            const ActionConfig& a = m_actions[i];
+            Task* t = find_task(a.task);
+            if (a.kind == "wake") {
+                const int r = t ? try_to_wake_up(cpu, *t, TASK_INTERRUPTIBLE, false) : 0;
+                m_action_results[i] = ActionResult{now(cpu), cpu, 0, r ? "woken" : "was not sleeping"};
+            } else if (m_control[std::size_t(cpu)] && (a.kind == "cpu_offline" || a.kind == "cpu_online" ||
+                                                       a.kind == "freeze" || a.kind == "thaw" ||
+                                                       (a.kind == "set_affinity" && a.by.empty()))) {
+                m_control_work[std::size_t(cpu)].push_back(i);
+                wake_up_process(cpu, *m_control[std::size_t(cpu)]);
+            } else if (t && !t->exited) { // the task does it itself at its return to user
+                t->pending.push_back(i);
+                t->sigpending = true;
+            } else {
+                m_action_results[i] = ActionResult{now(cpu), cpu, -ESRCH_, "task has exited"};
+            }
+            if (m_cfg.trace) ev(Ev::Action, cpu, t ? t->pid : -1, static_cast<long long>(i));
+        }
+        break;
+    }
+    default: // Reschedule: only acknowledged; need_resched was set before the IPI
+        break;
+    }
+    m_hal.compute(cpu, static_cast<Cycle>(m_cfg.costs.irq_exit));
+    m_irq_taken[std::size_t(cpu)] = 1;
+}
+
+void Kernel::run_timers(int cpu) {
+    auto& list = m_timers[std::size_t(cpu)];
+    if (list.empty()) return;
+    const unsigned long j = jiffies(cpu);
+    std::vector<int> due;
+    for (auto it = list.begin(); it != list.end();) {
+        Task& t = *m_tasks[std::size_t(*it)];
+        if (t.sleep_until_jiffy <= j) {
+            due.push_back(*it);
+            it = list.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (int pid : due) {
+        m_tasks[std::size_t(pid)]->sleep_until_jiffy = 0;
+        try_to_wake_up(cpu, *m_tasks[std::size_t(pid)], TASK_INTERRUPTIBLE, false);
+    }
+}
+
+// cpu_idle with HLT: sleep until an interrupt; schedule() when need_resched is set.
+void Kernel::idle_loop(int cpu) {
+    Task& idle = *cpu_rq(cpu).idle;
+    for (;;) {
+        for (;;) {
+            m_irq_taken[std::size_t(cpu)] = 0;
+            if (idle.need_resched) break;
+            if (!m_online.test(cpu) && cpu_rq(cpu).curr == &idle) { // play_dead
+                m_hal.irq_disable(cpu);
+                m_hal.timer(cpu, false);
+                m_dead[std::size_t(cpu)] = 1;
+                m_hal.kick();
+                m_hal.halt(cpu, [this, cpu] { return m_online.test(cpu); });
+                m_dead[std::size_t(cpu)] = 0;
+                m_hal.timer(cpu, true);
+                m_hal.irq_enable(cpu);
+                continue;
+            }
+            text(cpu, Text::Idle, m_cfg.costs.idle_entry);
+            m_hal.halt(cpu, [this, cpu] { return m_irq_taken[std::size_t(cpu)] != 0; });
+        }
+        schedule(cpu);
+    }
+}
+
+// Return to user mode after an interrupt or a system call: reschedule, pending actions, freezer.
+void Kernel::ret_to_user(Task& p) {
+    for (;;) {
+        const int cpu = p.cpu;
+        R(cpu, m_layout.thread_info(p.pid));
+        if (p.need_resched) {
+            schedule(cpu);
+            continue;
+        }
+        if (p.sigpending) {
+            p.sigpending = false;
+            while (!p.pending.empty()) {
+                const std::size_t i = p.pending.front();
+                p.pending.pop_front();
+                perform(p, i);
+            }
+            continue;
+        }
+        if (p.flags & PF_FREEZE) {
+            refrigerator(p);
+            continue;
+        }
+        break;
+    }
+    if (!p.cpus_allowed.test(p.cpu)) ++p.ret_outside_mask;
+}
+
+void Kernel::user_main(Task& p) {
+    p.started = true;
+    p.start = now(p.cpu);
+    Op op;
+    while (p.program->next(op)) {
+        if (op.kind == OpKind::Compute) {
+            Cycle left = op.cycles;
+            bool resumed = false;
+            while (left > 0) {
+                left = m_hal.user_compute(p.cpu, left, resumed);
+                resumed = true;
+                if (m_irq_taken[std::size_t(p.cpu)]) {
+                    m_irq_taken[std::size_t(p.cpu)] = 0;
+                    ret_to_user(p);
+                }
+            }
+        } else {
+            m_hal.user_access(p.cpu, op);
+            if (m_irq_taken[std::size_t(p.cpu)]) {
+                m_irq_taken[std::size_t(p.cpu)] = 0;
+                ret_to_user(p);
+            }
+        }
+    }
+    do_exit(p);
+}
+
+void Kernel::do_exit(Task& p) {
+    const int cpu = p.cpu;
+    text(cpu, Text::Syscall, m_cfg.costs.syscall);
+    if (m_cfg.trace) ev(Ev::Exit, cpu, p.pid);
+    if (p.kind == TaskKind::User) {
+        p.exited = true;
+        p.end = now(cpu);
+        --m_user_alive;
+        if (std::size_t(p.pid) < m_start_after.size()) {
+            for (int pid : m_start_after[std::size_t(p.pid)]) wake_up_new_task(cpu, *m_tasks[std::size_t(pid)]);
+        }
+    }
+    p.exited = true;
+    W(cpu, m_layout.task(p.pid, TaskLine::Sched));
+    p.state = EXIT_DEAD;
+    schedule(cpu);
+}
+
+} // namespace smp::os

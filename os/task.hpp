@@ -1,0 +1,122 @@
+// task_struct, spinlock_t, completions and the O(1) prio_array (2.6.10 kernel/sched.c).
+#pragma once
+
+#include "models/common/op.hpp"
+#include "os/cpumask.hpp"
+
+#include <boost/intrusive/list.hpp>
+
+#include <bitset>
+#include <deque>
+#include <memory>
+#include <string>
+
+namespace smp::os {
+
+constexpr int MAX_RT_PRIO = 100;
+constexpr int MAX_PRIO = 140;
+constexpr long TASK_RUNNING = 0, TASK_INTERRUPTIBLE = 1, TASK_UNINTERRUPTIBLE = 2,
+               TASK_STOPPED = 4, EXIT_ZOMBIE = 16, EXIT_DEAD = 32;
+constexpr unsigned PF_KTHREAD = 1, PF_NOFREEZE = 2, PF_FREEZE = 4, PF_FROZEN = 8;
+
+enum class Policy : std::uint8_t { Normal, Fifo, RR };
+enum class TaskKind : std::uint8_t { Idle, Migration, Control, User };
+
+struct PrioArray;
+class Kernel;
+
+// spinlock_t: the lock word has a guest address; owner is the CPU holding it (-1: free).
+struct SpinLock {
+    Addr addr = 0;
+    int owner = -1;
+};
+
+using RunHook = boost::intrusive::list_member_hook<>;
+
+struct Task {
+    int pid = 0;
+    std::string comm;
+    TaskKind kind = TaskKind::User;
+    long state = TASK_RUNNING;
+    unsigned flags = 0;
+    Policy policy = Policy::Normal;
+    int rt_priority = 0;
+    int static_prio = 120;
+    int prio = 120;
+    unsigned time_slice = 0;          // ticks
+    bool first_time_slice = false;
+    PrioArray* array = nullptr;       // the prio_array it is queued on, or null
+    RunHook run_list;
+    Cycle timestamp = 0;              // cycles (sched_clock)
+    Cycle last_ran = 0;
+    CpuMask cpus_allowed;
+    int cpu = 0;                      // thread_info->cpu
+    bool need_resched = false;        // TIF_NEED_RESCHED
+    bool sigpending = false;          // TIF_SIGPENDING: actions to run at return to user
+    int mm = -1;                      // address space (-1: kernel thread)
+    int active_mm = -1;
+    bool should_stop = false;         // kthread_should_stop()
+    std::unique_ptr<OpSource> program; // user tasks
+    std::deque<int> pending;          // actions this task performs itself (indices)
+    Cycle sleep_until_jiffy = 0;      // nanosleep timer (0: none)
+
+    // Accounting (host-side, not guest state).
+    bool started = false, exited = false;
+    Cycle start = 0, end = 0;
+    std::uint64_t switches = 0, migrations = 0;
+    long first_run_event = -1;        // migration waiting for its first run on the new CPU
+    std::uint64_t ret_outside_mask = 0;     // returns to user on a CPU outside cpus_allowed (checker)
+
+    bool rt() const { return prio < MAX_RT_PRIO; }
+};
+
+using RunList = boost::intrusive::list<Task, boost::intrusive::member_hook<Task, RunHook, &Task::run_list>>;
+
+struct PrioArray {
+    unsigned nr_active = 0;
+    std::bitset<MAX_PRIO + 1> bitmap; // bit MAX_PRIO is the delimiter, always set
+    RunList queue[MAX_PRIO];
+    int index = 0;                    // 0 or 1 within its runqueue (guest address)
+    int cpu = 0;                      // owning runqueue
+
+    PrioArray() { bitmap.set(MAX_PRIO); }
+    int first_bit() const {
+        for (int i = 0; i <= MAX_PRIO; ++i) {
+            if (bitmap.test(std::size_t(i))) return i;
+        }
+        return MAX_PRIO;
+    }
+    int next_bit(int from) const {
+        for (int i = from; i <= MAX_PRIO; ++i) {
+            if (bitmap.test(std::size_t(i))) return i;
+        }
+        return MAX_PRIO;
+    }
+    ~PrioArray() {
+        for (auto& q : queue) q.clear();
+    }
+};
+
+// struct completion: done counter and wait queue; lives in guest memory at addr (its lock word).
+struct Completion {
+    unsigned done = 0;
+    SpinLock lock;
+    std::deque<Task*> waiters;
+};
+
+struct SchedDomain;
+
+// migration_req_t, on the requester's kernel stack.
+struct MigrationReq {
+    enum Type { MoveTask, SetDomain, TakeDown } type = MoveTask;
+    Task* task = nullptr;
+    int dest_cpu = -1;
+    SchedDomain* sd = nullptr;
+    Completion done;
+    Addr addr = 0;
+    int requester = -1;               // pid
+    int reason = 0;                   // MigReason of the resulting move
+    Cycle decision = 0;
+};
+
+} // namespace smp::os

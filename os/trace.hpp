@@ -1,0 +1,84 @@
+// What the guest kernel records: an event trace (for tests and trace output), one
+// MigrationEvent per change of a task's CPU, and the kernel's counters.
+#pragma once
+
+#include "models/common/types.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace smp::os {
+
+enum class Ev : std::uint8_t {
+    Syscall,     // pid enters a syscall; a = SyscallNr
+    ReqQueued,   // migration_req queued on cpu's queue; pid = task to move, a = dest
+    IpiSent,     // cpu sends a reschedule IPI to a
+    Irq,         // cpu takes interrupt a (Irq)
+    Switch,      // cpu switches from a to b (pids)
+    Dequeue,     // pid dequeued from cpu's runqueue
+    Enqueue,     // pid enqueued on cpu's runqueue
+    SetCpu,      // pid's CPU changes from a to b (set_task_cpu); cpu = the CPU doing it
+    Wakeup,      // pid woken (try_to_wake_up) onto a, by cpu
+    Complete,    // complete() by cpu on pid's request
+    FirstRun,    // pid runs for the first time on cpu after a migration
+    LineXfer,    // kernel access by cpu to addr supplied by another cache; a = Source, b = KAccess
+    Balance,     // load_balance on cpu; a = level index, b = tasks moved; pid = idle type
+    ActiveKick,  // cpu kicks active balancing on a
+    Action,      // action a applied on cpu; b = result
+    Exit,        // pid exits on cpu
+    CpuDown,     // cpu goes offline
+    CpuUp,       // cpu comes online
+};
+const char* ev_name(Ev e);
+
+enum class SyscallNr : std::uint8_t { SchedSetaffinity, Execve, Fork, Nanosleep, CpuDown, CpuUp };
+
+struct TraceEvent {
+    Cycle t = 0;
+    Ev ev = Ev::Syscall;
+    int cpu = -1;
+    int pid = -1;
+    long long a = 0;
+    long long b = 0;
+    Addr addr = 0;
+};
+
+enum class MigReason : std::uint8_t {
+    Affinity, ActiveBalance, PeriodicBalance, NewidleBalance, Exec, Fork, Wakeup, Hotplug, Count
+};
+const char* reason_name(MigReason r);
+
+struct MigrationEvent {
+    int task = -1;
+    std::string task_name;
+    int src = -1;
+    int dst = -1;
+    MigReason reason = MigReason::Affinity;
+    std::string reason_detail;       // the era's finer name: lb_tick, wake_affine, ...
+    std::string mechanism;           // migration_thread, balancer, wakeup, caller
+    int kernel_hot = -1;             // task_hot() at the decision (-1: not evaluated)
+    Cycle t_decision = 0;
+    Cycle t_dequeue = 0;             // 0 when the task was not queued (sleeping)
+    Cycle t_enqueue = 0;             // when it was queued on dst (0: not yet)
+    Cycle t_first_run = 0;           // first run on dst (0: not yet)
+};
+
+struct KernelStats {
+    std::uint64_t context_switches = 0;
+    std::uint64_t migrations = 0;
+    std::uint64_t migrations_by[static_cast<int>(MigReason::Count)] = {};
+    std::uint64_t ipis_sent = 0;
+    std::uint64_t ticks = 0;
+    std::uint64_t wakeups = 0;
+    std::uint64_t load_balance = 0;        // load_balance() passes (tick)
+    std::uint64_t load_balance_failed = 0; // passes that found an imbalance and moved nothing
+    std::uint64_t newidle_balance = 0;
+    std::uint64_t active_balance = 0;      // active_load_balance runs
+    std::uint64_t migration_requests = 0;
+    std::uint64_t migration_requests_completed = 0;
+    std::uint64_t lock_spins = 0;          // contended lock acquisitions
+    std::uint64_t lock_wait_cycles = 0;
+};
+
+} // namespace smp::os

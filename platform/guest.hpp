@@ -1,0 +1,68 @@
+// The guest kernel on the simulated machine: implements os::Hal on the System's cores, runs one
+// SystemC thread per guest task, delivers the experiment's timed actions as interrupts.
+#pragma once
+
+#include "os/kernel.hpp"
+#include "os/workload.hpp"
+#include "platform/system.hpp"
+
+#include <memory>
+#include <systemc>
+#include <vector>
+
+namespace smp {
+
+class GuestMachine : public os::Hal {
+public:
+    GuestMachine(System& sys, const SystemConfig& cfg);
+    ~GuestMachine() override;
+
+    // Creates the guest threads and the action timer; call before sc_start.
+    void spawn();
+    os::Kernel& kernel() { return *m_kernel; }
+    // Per-task counters (user tasks: their memory operations), by pid.
+    const TaskCounters& counters(int pid) const { return *m_threads[std::size_t(pid)]->counters; }
+    bool has_user_tasks() const { return m_user_tasks > 0; }
+    void register_stats(StatsRegistry& r) const;
+
+    // os::Hal
+    Cycle now(int cpu) override { return m_sys.core(CpuId(cpu)).local_cycle(); }
+    os::Source access(int cpu, os::KAccess kind, Addr paddr) override;
+    void compute(int cpu, Cycle n) override { m_sys.core(CpuId(cpu)).compute(n); }
+    void send_ipi(int from, int to, os::Irq vector) override;
+    void irq_disable(int cpu) override { m_sys.core(CpuId(cpu)).local_irq_disable(); }
+    void irq_enable(int cpu) override { m_sys.core(CpuId(cpu)).local_irq_enable(); }
+    void halt(int cpu, const std::function<bool()>& until) override;
+    void spin(int cpu, const std::function<bool()>& until) override;
+    void kick() override { m_kick.notify(sc_core::SC_ZERO_TIME); }
+    void timer(int cpu, bool on) override;
+    Cycle user_compute(int cpu, Cycle n, bool resumed) override;
+    void user_access(int cpu, const Op& op) override { m_sys.core(CpuId(cpu)).execute(op); }
+    void create_thread(int pid, std::function<void()> body) override;
+    void start_thread(int cpu, int pid) override;
+    void switch_to(int cpu, int prev, int next) override;
+    void exit_to(int cpu, int prev, int next) override;
+
+private:
+    struct Thread {
+        sc_core::sc_event resume;
+        bool runnable = false;
+        AddressSpace* as = nullptr;
+        std::unique_ptr<TaskCounters> counters = std::make_unique<TaskCounters>();
+    };
+    Thread& thread(int pid);
+    void enter(int cpu, int pid);
+    void action_timer();
+
+    System& m_sys;
+    SystemConfig m_cfg;
+    FramePool m_frames;
+    std::vector<std::unique_ptr<AddressSpace>> m_spaces;
+    std::vector<std::unique_ptr<Thread>> m_threads;
+    std::unique_ptr<os::Kernel> m_kernel;
+    sc_core::sc_event m_kick;
+    sc_core::sc_event m_never;
+    unsigned m_user_tasks = 0;
+};
+
+} // namespace smp
