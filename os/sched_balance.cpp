@@ -147,7 +147,9 @@ void Kernel::pull_task(int cpu, Runqueue& src, PrioArray& src_array, Task& p, Ru
     static const char* details[] = {"", "active_balance", "lb_tick", "lb_newidle"};
     const Cycle decided = now(cpu);
     const long e = record_migration(p, src.cpu, dst.cpu, why,
-                                    details[std::min(int(why), 3)], "balancer", hot ? 1 : 0, decided);
+                                    details[std::min(int(why), 3)],
+                                    why == MigReason::ActiveBalance ? "migration_thread" : "balancer",
+                                    hot ? 1 : 0, decided);
     text(cpu, Text::Migrate, m_cfg.costs.move_task);
     W(cpu, src.lock.addr);
     dequeue_task(cpu, p, src_array);
@@ -216,7 +218,7 @@ int Kernel::load_balance(int this_cpu, SchedDomain& sd, IdleType idle) {
     if (!busiest || busiest == &this_rq) {
         spin_unlock(this_cpu, this_rq.lock);
         if (sd.balance_interval < static_cast<unsigned long>(sd.params.max_interval)) sd.balance_interval *= 2;
-        if (m_cfg.trace) ev(Ev::Balance, this_cpu, static_cast<int>(idle), sd.index, 0);
+        if (m_cfg.trace) ev(Ev::Balance, this_cpu, static_cast<int>(idle), sd.index, -1); // balanced
         return 0;
     }
     int nr_moved = 0;

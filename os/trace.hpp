@@ -23,7 +23,8 @@ enum class Ev : std::uint8_t {
     Complete,    // complete() by cpu on pid's request
     FirstRun,    // pid runs for the first time on cpu after a migration
     LineXfer,    // kernel access by cpu to addr supplied by another cache; a = Source, b = KAccess
-    Balance,     // load_balance on cpu; a = level index, b = tasks moved; pid = idle type
+    Balance,     // load_balance on cpu; a = level index, b = tasks moved (-1: balanced);
+                 // pid = IdleType
     ActiveKick,  // cpu kicks active balancing on a
     Action,      // action a applied on cpu; b = result
     Exit,        // pid exits on cpu
