@@ -5,6 +5,7 @@
 #include "models/common/types.hpp"
 
 #include <functional>
+#include <string>
 
 namespace smp::os {
 
@@ -49,6 +50,8 @@ public:
     virtual void switch_to(int cpu, int prev, int next) = 0;
     // Hands `cpu` from an exiting prev to next; prev's thread then ends.
     virtual void exit_to(int cpu, int prev, int next) = 0;
+    // The guest can never finish (e.g. every task frozen): stop the run with this message.
+    virtual void fail(const std::string& why) = 0;
 };
 
 } // namespace smp::os

@@ -205,6 +205,8 @@ private:
     KernelStats m_stats;
     unsigned m_user_alive = 0;
     bool m_booted = false;
+    std::size_t m_actions_issued = 0;
+    std::string blocked_forever();
 };
 
 } // namespace smp::os

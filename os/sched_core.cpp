@@ -303,7 +303,11 @@ void Kernel::interrupt(int cpu, Irq vector) {
     if (m_cfg.trace) ev(Ev::Irq, cpu, curr.pid, static_cast<long long>(vector));
     switch (vector) {
     case Irq::Timer:
-        if (cpu == m_online.first()) W(cpu, m_layout.jiffies()); // do_timer
+        if (cpu == m_online.first()) { // do_timer
+            W(cpu, m_layout.jiffies());
+            const std::string stuck = blocked_forever();
+            if (!stuck.empty()) m_hal.fail(stuck + " (cycle " + std::to_string(now(cpu)) + ")");
+        }
         scheduler_tick(cpu);
         run_timers(cpu);
         break;

@@ -471,7 +471,26 @@ int Kernel::action_target(std::size_t i) {
     }
     if (!m_online.test(cpu)) cpu = m_online.first();
     m_inbox[std::size_t(cpu)].push_back(i);
+    ++m_actions_issued;
     return cpu;
+}
+
+// Non-empty when no user task can ever run again: every one not exited sleeps without a timer
+// (frozen, or asleep with nobody to wake it) and no action is still to come.
+std::string Kernel::blocked_forever() {
+    if (m_user_alive == 0 || m_actions_issued < m_actions.size()) return {};
+    for (unsigned c = 0; c < m_ncpus; ++c) {
+        if (!m_inbox[c].empty() || !m_control_work[c].empty()) return {};
+    }
+    std::string who;
+    for (const auto& tp : m_tasks) {
+        const Task& t = *tp;
+        if (t.kind != TaskKind::User || t.exited || t.state == TASK_STOPPED) continue;
+        if (t.state == TASK_RUNNING || t.sleep_until_jiffy) return {};
+        who += (who.empty() ? "" : ", ") + t.comm + ((t.flags & PF_FROZEN) ? " (frozen)" : " (asleep)");
+    }
+    if (who.empty()) return {};
+    return "no user task can run again and no action is left to wake one: " + who;
 }
 
 } // namespace smp::os

@@ -189,6 +189,11 @@ void GuestMachine::exit_to(int cpu, int prev, int next) {
     if (m_kernel->all_user_tasks_exited()) sc_core::sc_stop();
 }
 
+void GuestMachine::fail(const std::string& why) {
+    if (m_failure.empty()) m_failure = why;
+    sc_core::sc_stop();
+}
+
 void GuestMachine::register_stats(StatsRegistry& r) const {
     const os::KernelStats& s = m_kernel->stats();
     r.add("system.os.context_switches", &s.context_switches);

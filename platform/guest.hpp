@@ -42,6 +42,8 @@ public:
     void start_thread(int cpu, int pid) override;
     void switch_to(int cpu, int prev, int next) override;
     void exit_to(int cpu, int prev, int next) override;
+    void fail(const std::string& why) override;
+    const std::string& failure() const { return m_failure; }
 
 private:
     struct Thread {
@@ -63,6 +65,7 @@ private:
     sc_core::sc_event m_kick;
     sc_core::sc_event m_never;
     unsigned m_user_tasks = 0;
+    std::string m_failure;
 };
 
 } // namespace smp

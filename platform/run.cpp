@@ -214,6 +214,7 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
         failure = e.what();
     }
     if (failure.empty() && !violation.empty()) failure = violation;
+    if (failure.empty() && guest && !guest->failure().empty()) failure = guest->failure();
     const bool all_exited = guest ? guest->kernel().all_user_tasks_exited() : bm->all_exited();
     if (failure.empty() && opts.until_cycles == 0 && !all_exited) {
         failure = "simulation ran out of events at cycle " +

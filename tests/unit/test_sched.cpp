@@ -42,6 +42,7 @@ struct FakeHal : Hal {
     void start_thread(int, int) override {}
     void switch_to(int, int prev, int next) override { switches.emplace_back(prev, next); }
     void exit_to(int, int prev, int next) override { switches.emplace_back(prev, next); }
+    void fail(const std::string& why) override { throw std::logic_error(why); }
 };
 
 struct Sched : ::testing::Test {
