@@ -1,5 +1,16 @@
 // The guest kernel (Linux 2.6.10 model): decisions as in kernel/sched.c, every step issued as the
 // memory accesses the real code makes, on the simulated core that runs it (reference §3, §7).
+//
+// Simplifications, each chosen so that which task moves when stays as in 2.6.10:
+//  - every task is non-interactive: priority = static priority (nice), no sleep_avg bonus, an
+//    expired task always goes to the expired array (reference §7.9);
+//  - PREEMPT_NONE: kernel code is preempted only at explicit schedule() calls and on the return
+//    to user mode; the idle loop halts (HLT), so remote wake-ups of idle CPUs send an IPI;
+//  - stop_machine in cpu_down runs take_cpu_down on the dying CPU's migration thread without
+//    stopping the other CPUs; kthread_stop does not wait for the thread's exit;
+//  - fork: the child starts on the parent's CPU (2.6.10 has no fork balancing) without the
+//    child-runs-first requeue;
+//  - the local timers of all CPUs tick in the same cycle; jiffies = cycle / tick period.
 #pragma once
 
 #include "os/hal.hpp"
