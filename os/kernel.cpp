@@ -59,7 +59,7 @@ Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
         m_tasks.push_back(std::move(t));
     }
     m_tasklist_lock.addr = m_layout.tasklist_lock();
-    build_domains();
+    build_domains(0);
 }
 
 Kernel::~Kernel() {
@@ -168,7 +168,7 @@ void Kernel::boot() {
 // arch_init_sched_domains (2.6.10): [SMT: siblings] -> [CPU: the node] -> [NODE: all], one
 // domain per CPU per level; groups are shared. cpu_power: SMT group 128; physical group
 // 128 + 128*(n-1)/10; node group = sum of its packages.
-void Kernel::build_domains() {
+void Kernel::build_domains(unsigned long now_jiffies) {
     // Earlier domains stay allocated: a CPU may be in the middle of walking them.
     for (auto& rq : m_rqs) rq->domains.clear();
     const int t = int(m_shape.threads_per_core);
@@ -237,7 +237,7 @@ void Kernel::build_domains() {
             sd->groups = ring(groups, span, c);
             sd->cache_hot_time = static_cast<Cycle>(std::llround(p.cache_hot_time_ns * m_shape.freq_ghz));
             sd->balance_interval = 1;
-            sd->last_balance = 0;
+            sd->last_balance = now_jiffies;
             sd->addr = m_layout.domain(c, sd->index);
             if (!rq.domains.empty()) rq.domains.back()->parent = sd.get();
             rq.domains.push_back(sd.get());

@@ -181,7 +181,7 @@ private:
     void nanosleep(Task& self, Cycle duration);
     long record_migration(Task& p, int src, int dst, MigReason why, const char* detail,
                           const char* mechanism, int hot, Cycle decision);
-    void build_domains();
+    void build_domains(unsigned long now_jiffies);
     void attach_domains(int cpu);
 
     // Tracing.

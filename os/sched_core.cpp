@@ -417,6 +417,7 @@ void Kernel::ret_to_user(Task& p) {
 void Kernel::user_main(Task& p) {
     p.started = true;
     p.start = now(p.cpu);
+    if (p.sigpending) ret_to_user(p); // actions that arrived before its first run
     Op op;
     while (p.program->next(op)) {
         if (op.kind == OpKind::Compute) {

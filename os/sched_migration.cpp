@@ -318,7 +318,8 @@ void Kernel::do_fork(Task& parent, Task& child) {
 void Kernel::nanosleep(Task& self, Cycle duration) {
     const int cpu = self.cpu;
     if (m_cfg.trace) ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::Nanosleep));
-    const Cycle ticks = std::max<Cycle>(1, (duration + m_tick_cycles - 1) / m_tick_cycles);
+    // timespec_to_jiffies rounds up, and sys_nanosleep adds one jiffy for the partial one.
+    const Cycle ticks = (duration + m_tick_cycles - 1) / m_tick_cycles + 1;
     self.sleep_until_jiffy = jiffies(cpu) + ticks;
     m_timers[std::size_t(cpu)].push_back(self.pid);
     W(cpu, m_layout.task(self.pid, TaskLine::Sched));
@@ -381,7 +382,7 @@ int Kernel::cpu_down(Task& self, int x) {
         ++m_stats.migration_requests_completed;
         complete(self.cpu, r->done);
     }
-    build_domains();
+    build_domains(jiffies(self.cpu));
     set_cpus_allowed(self.cpu, self, old, MigReason::Hotplug);
     return 0;
 }
@@ -404,6 +405,11 @@ void Kernel::migrate_live_tasks(int cpu, int dead) {
     }
     spin_unlock(cpu, m_tasklist_lock);
     m_hal.irq_enable(cpu);
+    // migrate_timers (CPU_DEAD): the dead CPU's pending timers now run on this CPU.
+    auto& dead_timers = m_timers[std::size_t(dead)];
+    auto& here = m_timers[std::size_t(cpu)];
+    here.insert(here.end(), dead_timers.begin(), dead_timers.end());
+    dead_timers.clear();
 }
 
 int Kernel::cpu_up(Task& self, int x) {
@@ -438,7 +444,7 @@ int Kernel::cpu_up(Task& self, int x) {
     m_hal.send_ipi(cpu, x, Irq::Stop);
     if (m_cfg.trace) ev(Ev::CpuUp, x, -1);
     wake_up_process(cpu, mt); // CPU_ONLINE
-    build_domains();
+    build_domains(jiffies(cpu));
     return 0;
 }
 
@@ -485,9 +491,10 @@ std::string Kernel::blocked_forever() {
     std::string who;
     for (const auto& tp : m_tasks) {
         const Task& t = *tp;
-        if (t.kind != TaskKind::User || t.exited || t.state == TASK_STOPPED) continue;
+        if (t.kind != TaskKind::User || t.exited) continue;
         if (t.state == TASK_RUNNING || t.sleep_until_jiffy) return {};
-        who += (who.empty() ? "" : ", ") + t.comm + ((t.flags & PF_FROZEN) ? " (frozen)" : " (asleep)");
+        who += (who.empty() ? "" : ", ") + t.comm +
+               (t.state == TASK_STOPPED ? " (never started)" : (t.flags & PF_FROZEN) ? " (frozen)" : " (asleep)");
     }
     if (who.empty()) return {};
     return "no user task can run again and no action is left to wake one: " + who;

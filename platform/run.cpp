@@ -87,7 +87,9 @@ void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunRes
 }
 
 void collect_common(System& sys, RunResult& r) {
-    const Cycle end = sys.clock().now_cycles();
+    // A core may have run ahead of global time by up to a quantum when the run stopped.
+    Cycle end = sys.clock().now_cycles();
+    for (CpuId c = 0; c < sys.cpus(); ++c) end = std::max(end, sys.core(c).local_cycle());
     sys.finish(end);
     r.sim_cycles = end;
     r.stats = sys.stats().snapshot();

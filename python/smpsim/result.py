@@ -9,7 +9,8 @@ class Result:
     stats         dict: dotted stat name ("system.cpu0.l1d.misses") -> int
     tasks         dict: task name -> {cpu, start_cycle, end_cycle, cycles, ops, accesses,
                   l1_misses, stall_cycles, served: {l1, l2, llc, peer_cache, remote_cache,
-                  memory, remote_memory}, exited}
+                  memory, remote_memory}, exited, started, migrations, switches}
+                  (cpu: where it ran last; migrations/switches: 0 on bare metal)
     migrations    list of dicts, one per migration (empty without the guest kernel): task, src,
                   dst, reason, reason_detail, mechanism, kernel_hot, t_decision, t_dequeue,
                   t_enqueue, t_first_run (cycles; 0 = did not happen)

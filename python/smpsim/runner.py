@@ -32,7 +32,7 @@ def run(cfg, out=None, until=None, counterfactual=False, timeout=None):
                     there); None: a temporary directory, removed once the results are read
     until           stop at this simulated time ("5ms", "200us") or cycle count (int);
                     None: run until every task has exited
-    counterfactual  paired runs per migration; needs the guest kernel (not in this build)
+    counterfactual  paired runs per migration (not in this build yet)
     timeout         host seconds after which the child is stopped (SimulationError); None: wait
 
     Raises ValueError for an invalid configuration (in this process, before anything starts),
@@ -41,8 +41,8 @@ def run(cfg, out=None, until=None, counterfactual=False, timeout=None):
     if not isinstance(cfg, SystemConfig):
         raise TypeError(f"run: expected a SystemConfig, got {type(cfg).__name__}")
     if counterfactual:
-        raise ValueError("counterfactual: needs the guest kernel and migration measurement, "
-                         "not in this build")
+        raise ValueError("counterfactual: needs the per-migration measurement (ghost cache "
+                         "and paired runs), not in this build")
     until_cycles = 0
     if until is not None:
         until_cycles = units.parse_time(until, cfg.freq_ghz, field="until")

@@ -129,7 +129,7 @@ def test_task_fields_are_validated(no_child):
 
 def test_counterfactual_and_until_are_checked(no_child):
     cfg = _quad_with_task()
-    with pytest.raises(ValueError, match="^counterfactual: needs the guest kernel"):
+    with pytest.raises(ValueError, match="^counterfactual: needs the per-migration measurement"):
         smpsim.run(cfg, counterfactual=True)
     with pytest.raises(ValueError, match="^until:"):
         smpsim.run(cfg, until="5 parsecs")
@@ -222,13 +222,52 @@ def _everything_changed():
     cfg.irq.tick_hz = 250
     cfg.core.atomic_cycles = 17
     cfg.kernel.era = "linux-4.7"
+    cfg.kernel.enabled = False
+    cfg.kernel.hz = 250
+    cfg.kernel.trace = True
+    policy = cfg.kernel.policy
+    policy.nr_cpus = 8
+    policy.stagger = False
+    policy.node_level = False
+    for k, level in enumerate((policy.smt, policy.cpu, policy.node)):
+        # Every field moved off its value at every level (each level differs from the others).
+        level.min_interval = 3 + k
+        level.max_interval = 50 + k
+        level.busy_factor = 5 + k
+        level.imbalance_pct = 150 + k
+        level.cache_hot_time_ns = 1234.5 + k
+        level.cache_nice_tries = 7 + k
+        level.per_cpu_gain = 42 + k
+        for flag in _DOMAIN_FLAGS:
+            setattr(level, flag, not getattr(level, flag))
+    for k, name in enumerate(_COSTS):
+        setattr(cfg.kernel.costs, name, 1001 + k)
     cfg.quantum_cycles = 7
     cfg.seed = 123456789012
     cfg.check = True
     cfg.add_task("a", smpsim.workloads.WorkingSet("256KiB", pattern="random", passes=3,
                                                   write_ratio=0.1, base=0x20000000), cpus=[0, 3])
     cfg.add_task("b", smpsim.workloads.Spin(77), cpus=[1], nice=-3, start_after="a")
+    cfg.add_task("c", smpsim.workloads.Spin(55), cpus=[2], forked=True)
+    A = smpsim.actions
+    cfg.at("1.5ms", A.SetAffinity("a", cpus=[3, 1], cpu=2))
+    cfg.at(12345, A.SetAffinity("b", cpus=[0], by="b"))
+    cfg.at("2us", A.Exec("b"))
+    cfg.at(3, A.Fork("a", child="c"))
+    cfg.at("7ms", A.Sleep("a", "333us"))
+    cfg.at("8ms", A.Wake("a", cpu=1))
+    cfg.at("9ms", A.CpuOffline(2))
+    cfg.at("10ms", A.CpuOnline(2))
+    cfg.at("11ms", A.Freeze())
+    cfg.at(2 ** 40, A.Thaw())
     return cfg
+
+
+_DOMAIN_FLAGS = ["load_balance", "balance_newidle", "balance_exec", "wake_idle", "wake_affine",
+                 "wake_balance", "share_cpupower"]
+_COSTS = ["irq_entry", "irq_exit", "tick", "schedule", "context_switch", "enqueue", "wakeup",
+          "load_balance", "balance_per_cpu", "move_task", "migration_thread", "syscall",
+          "set_cpus_allowed", "completion", "exec", "fork", "idle_entry"]
 
 
 def test_json_round_trip_is_exact():
@@ -241,8 +280,36 @@ def test_json_round_trip_is_exact():
     assert data["freq_ghz"] == 2.345678901234
     assert data["memory"]["numa"] == "interleave"
     assert data["tasks"][1] == {"name": "b", "cpus": [1], "nice": -3, "threads_of": "",
-                                "start_after": "a", "workload": data["tasks"][1]["workload"]}
+                                "start_after": "a", "forked": False,
+                                "workload": data["tasks"][1]["workload"]}
+    assert data["tasks"][2]["forked"] is True
     assert data["tasks"][0]["workload"]["size"] == 256 * 1024
+    kernel = data["kernel"]
+    assert {k: kernel[k] for k in ("enabled", "era", "hz", "trace")} == {
+        "enabled": False, "era": "linux-4.7", "hz": 250, "trace": True}
+    assert {k: kernel["policy"][k] for k in ("nr_cpus", "stagger", "node_level")} == {
+        "nr_cpus": 8, "stagger": False, "node_level": False}
+    default = smpsim.presets.opteron_2x2().kernel.policy
+    for k, level in enumerate(("smt", "cpu", "node")):
+        flags = {f: not getattr(getattr(default, level), f) for f in _DOMAIN_FLAGS}
+        assert kernel["policy"][level] == dict(
+            min_interval=3 + k, max_interval=50 + k, busy_factor=5 + k, imbalance_pct=150 + k,
+            cache_hot_time_ns=1234.5 + k, cache_nice_tries=7 + k, per_cpu_gain=42 + k, **flags)
+    assert kernel["costs"] == {name: 1001 + k for k, name in enumerate(_COSTS)}
+    # Times in cycles at 2.345678901234 GHz, rounded to the nearest cycle.
+    none = {"task": "", "cpus": [], "by": "", "cpu": -1, "duration": 0, "child": ""}
+    assert data["actions"] == [
+        dict(none, at=3518518, kind="set_affinity", task="a", cpus=[3, 1], cpu=2),
+        dict(none, at=12345, kind="set_affinity", task="b", cpus=[0], by="b"),
+        dict(none, at=4691, kind="exec", task="b"),
+        dict(none, at=3, kind="fork", task="a", child="c"),
+        dict(none, at=16419752, kind="sleep", task="a", duration=781111),
+        dict(none, at=18765431, kind="wake", task="a", cpu=1),
+        dict(none, at=21111110, kind="cpu_offline", cpu=2),
+        dict(none, at=23456789, kind="cpu_online", cpu=2),
+        dict(none, at=25802468, kind="freeze"),
+        dict(none, at=2 ** 40, kind="thaw"),
+    ]
 
 
 def test_json_preset_plus_overrides():
