@@ -59,7 +59,8 @@ Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
         m_tasks.push_back(std::move(t));
     }
     m_tasklist_lock.addr = m_layout.tasklist_lock();
-    build_domains(0);
+    auto fresh = build_domains(0);
+    for (unsigned c = 0; c < m_ncpus; ++c) m_rqs[c]->domains = fresh[c];
 }
 
 Kernel::~Kernel() {
@@ -168,9 +169,9 @@ void Kernel::boot() {
 // arch_init_sched_domains (2.6.10): [SMT: siblings] -> [CPU: the node] -> [NODE: all], one
 // domain per CPU per level; groups are shared. cpu_power: SMT group 128; physical group
 // 128 + 128*(n-1)/10; node group = sum of its packages.
-void Kernel::build_domains(unsigned long now_jiffies) {
+std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_jiffies) {
     // Earlier domains stay allocated: a CPU may be in the middle of walking them.
-    for (auto& rq : m_rqs) rq->domains.clear();
+    std::vector<std::vector<SchedDomain*>> fresh(m_ncpus);
     const int t = int(m_shape.threads_per_core);
     const int per_socket = int(m_shape.cores_per_socket) * t;
     const bool smt = t > 1;
@@ -226,12 +227,12 @@ void Kernel::build_domains(unsigned long now_jiffies) {
     };
     for (int c = 0; c < int(m_ncpus); ++c) {
         if (!m_online.test(c)) continue;
-        Runqueue& rq = *m_rqs[std::size_t(c)];
+        std::vector<SchedDomain*>& doms = fresh[std::size_t(c)];
         auto add = [&](Level lvl, const DomainParams& p, const CpuMask& span,
                        const std::vector<SchedGroup*>& groups) {
             auto sd = std::make_unique<SchedDomain>();
             sd->level = lvl;
-            sd->index = int(rq.domains.size());
+            sd->index = int(doms.size());
             sd->params = p;
             sd->span = span;
             sd->groups = ring(groups, span, c);
@@ -239,8 +240,8 @@ void Kernel::build_domains(unsigned long now_jiffies) {
             sd->balance_interval = 1;
             sd->last_balance = now_jiffies;
             sd->addr = m_layout.domain(c, sd->index);
-            if (!rq.domains.empty()) rq.domains.back()->parent = sd.get();
-            rq.domains.push_back(sd.get());
+            if (!doms.empty()) doms.back()->parent = sd.get();
+            doms.push_back(sd.get());
             m_domains.push_back(std::move(sd));
         };
         const int core0 = c - c % t;
@@ -259,6 +260,7 @@ void Kernel::build_domains(unsigned long now_jiffies) {
         add(Level::Cpu, m_cfg.policy.cpu, online(cpu_span), phys_list);
         if (node) add(Level::Node, m_cfg.policy.node, online(CpuMask::all(m_ncpus)), node_list);
     }
+    return fresh;
 }
 
 long Kernel::record_migration(Task& p, int src, int dst, MigReason why, const char* detail,

@@ -181,7 +181,11 @@ private:
     void nanosleep(Task& self, Cycle duration);
     long record_migration(Task& p, int src, int dst, MigReason why, const char* detail,
                           const char* mechanism, int hot, Cycle decision);
-    void build_domains(unsigned long now_jiffies);
+    // arch_init_sched_domains for the online CPUs: each CPU's new hierarchy (not installed).
+    std::vector<std::vector<SchedDomain*>> build_domains(unsigned long now_jiffies);
+    // cpu_attach_domain for every online CPU: directly on this CPU, through a REQ_SET_DOMAIN
+    // request to the migration thread of every other one.
+    void attach_domains(Task& self, const std::vector<std::vector<SchedDomain*>>& fresh);
     void attach_domains(int cpu);
 
     // Tracing.

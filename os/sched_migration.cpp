@@ -170,6 +170,8 @@ void Kernel::migration_thread(int cpu) {
                              "migration_thread", req->decision);
             m_hal.irq_enable(cpu);
         } else if (req->type == MigrationReq::SetDomain) {
+            W(cpu, m_layout.rq(cpu, RqLine::Migration)); // rq->sd = req->sd
+            rq.domains = *req->domains;
             spin_unlock(cpu, rq.lock);
             m_hal.irq_enable(cpu);
         } else { // TakeDown: the stop_machine step of cpu_down, run on the dying CPU
@@ -382,7 +384,7 @@ int Kernel::cpu_down(Task& self, int x) {
         ++m_stats.migration_requests_completed;
         complete(self.cpu, r->done);
     }
-    build_domains(jiffies(self.cpu));
+    attach_domains(self, build_domains(jiffies(self.cpu)));
     set_cpus_allowed(self.cpu, self, old, MigReason::Hotplug);
     return 0;
 }
@@ -444,8 +446,34 @@ int Kernel::cpu_up(Task& self, int x) {
     m_hal.send_ipi(cpu, x, Irq::Stop);
     if (m_cfg.trace) ev(Ev::CpuUp, x, -1);
     wake_up_process(cpu, mt); // CPU_ONLINE
-    build_domains(jiffies(cpu));
+    attach_domains(self, build_domains(jiffies(cpu)));
     return 0;
+}
+
+void Kernel::attach_domains(Task& self, const std::vector<std::vector<SchedDomain*>>& fresh) {
+    for (int c = 0; c < int(m_ncpus); ++c) {
+        if (!m_online.test(c)) continue;
+        Runqueue& rq = cpu_rq(c);
+        if (c == self.cpu || !rq.migration_thread) {
+            W(self.cpu, m_layout.rq(c, RqLine::Migration));
+            rq.domains = fresh[std::size_t(c)];
+            continue;
+        }
+        MigrationReq req = make_req(self, MigReason::Hotplug, now(self.cpu));
+        req.type = MigrationReq::SetDomain;
+        req.domains = &fresh[std::size_t(c)];
+        m_hal.irq_disable(self.cpu);
+        spin_lock(self.cpu, rq.lock);
+        W(self.cpu, req.addr);
+        W(self.cpu, m_layout.rq(c, RqLine::Migration));
+        rq.migration_queue.push_front(&req);
+        ++m_stats.migration_requests;
+        if (m_cfg.trace) ev(Ev::ReqQueued, self.cpu, -1, -1, c); // REQ_SET_DOMAIN
+        spin_unlock(self.cpu, rq.lock);
+        m_hal.irq_enable(self.cpu);
+        wake_up_process(self.cpu, *rq.migration_thread);
+        wait_for_completion(self.cpu, self, req.done);
+    }
 }
 
 // Chooses the CPU that takes action i now (host decision, like an interrupt's routing).

@@ -10,6 +10,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace smp::os {
 
@@ -112,6 +113,7 @@ struct MigrationReq {
     Task* task = nullptr;
     int dest_cpu = -1;
     SchedDomain* sd = nullptr;
+    const std::vector<SchedDomain*>* domains = nullptr; // SetDomain: the CPU's new hierarchy
     Completion done;
     Addr addr = 0;
     int requester = -1;               // pid

@@ -273,6 +273,18 @@ TEST(Flows, F8HotplugOfflineAndOnline) {
         if (t->comm == "migration/2" && t->exited) old_mt = t.get();
     }
     EXPECT_NE(old_mt, nullptr) << "the old migration/2 exited (kthread_stop)";
+    // cpu_attach_domain: every other online CPU's migration thread installs its new domains
+    // (REQ_SET_DOMAIN) and completes the request of the control task.
+    const int ctl_cpu = r[0].cpu;
+    const int ctl = m.pid("taskset/" + std::to_string(ctl_cpu));
+    for (int c : {0, 1, 3}) {
+        if (c == ctl_cpu) continue;
+        const long q = m.find(down, Ev::ReqQueued, ctl_cpu, -1, -1);
+        ASSERT_GE(q, 0) << m.dump(down, down + 50);
+        EXPECT_GT(m.find(down, Ev::Complete, c, ctl), down) << "cpu " << c;
+    }
+    EXPECT_EQ(m.k().rq(3).domains.back()->span.cpus(), (std::vector<int>{0, 1, 2, 3}))
+        << "after CPU 2 is back every CPU's domain spans all four";
     EXPECT_EQ(m.k().check_invariants(false), "");
 }
 
