@@ -14,7 +14,6 @@ enum class KAccess : std::uint8_t { Read, Write, Atomic, Fetch };
 // Who supplied a line to a kernel access: this CPU's caches, another core's cache in the same
 // socket, a shared cache, another socket, or memory.
 enum class Source : std::uint8_t { Local, Peer, Shared, Remote, Memory };
-const char* source_name(Source s);
 
 // Every call is made by the guest thread currently running on `cpu`. Calls that take time
 // (accesses, compute, halt, spin, switches) return when that time has passed on the CPU.

@@ -7,15 +7,6 @@
 
 namespace smp::os {
 
-const char* level_name(Level l) {
-    switch (l) {
-    case Level::Smt: return "smt";
-    case Level::Cpu: return "cpu";
-    case Level::Node: return "node";
-    }
-    return "?";
-}
-
 Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
     : m_hal(hal), m_cfg(cfg), m_shape(shape), m_ncpus(shape.cpus()),
       m_tick_cycles(static_cast<Cycle>(std::llround(shape.freq_ghz * 1e9 / double(cfg.hz)))),
@@ -106,9 +97,7 @@ int Kernel::add_task(TaskSpec spec) {
 void Kernel::add_action(const ActionConfig& a) {
     m_actions.push_back(a);
     m_action_results.emplace_back();
-    const bool control = (a.kind == "set_affinity" && a.by.empty()) || a.kind == "cpu_offline" ||
-                         a.kind == "cpu_online" || a.kind == "freeze" || a.kind == "thaw";
-    if (!control) return;
+    if (!a.by_control_task()) return;
     for (unsigned c = 0; c < m_ncpus; ++c) { // one control task per CPU, created once
         if (m_control[c]) continue;
         auto t = std::make_unique<Task>();
@@ -135,7 +124,6 @@ Task* Kernel::find_task(const std::string& comm) const {
 }
 
 void Kernel::boot() {
-    m_booted = true;
     for (auto& tp : m_tasks) {
         Task& t = *tp;
         if (t.kind == TaskKind::User && t.state == TASK_RUNNING) { // initial placement, untimed

@@ -105,6 +105,8 @@ public:
     int try_to_wake_up(int cpu, Task& p, long state, bool sync);
     int set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason why);
     void schedule(int cpu);
+    // list_add(&req->list, &rq->migration_queue) with rq locked: head insertion (LIFO).
+    void queue_request(int cpu, Runqueue& rq, MigrationReq& req);
 
 private:
     friend struct KernelAccess;
@@ -133,7 +135,6 @@ private:
     bool task_running(const Runqueue& rq, const Task& p) const { return rq.curr == &p; }
     bool idle_cpu(int cpu) const { return m_rqs[std::size_t(cpu)]->curr == m_rqs[std::size_t(cpu)]->idle; }
     bool cpu_and_siblings_are_idle(int cpu) const;
-    PrioArray& array_of(int cpu, PrioArray* a);
     Addr array_addr(const Task& p, int prio, const PrioArray& a) const;
 
     // Core scheduler (sched_core.cpp).
@@ -165,6 +166,8 @@ private:
     void migrate_task_now(int cpu, Task& p, int src, int dest, MigReason why, const char* detail,
                           const char* mechanism, Cycle decided);
     MigrationReq make_req(const Task& requester, MigReason why, Cycle decided);
+    void wake_and_wait(int cpu, Task& self, Runqueue& rq, MigrationReq& req);
+    void task_rq_unlock(int cpu, Runqueue& rq);
     void take_cpu_down(int cpu);
     std::vector<SchedDomain*> domains_of(int cpu);
     int hot_verdict(const Task& p, int src, int dst);
@@ -219,7 +222,6 @@ private:
     std::vector<MigrationEvent> m_migrations;
     KernelStats m_stats;
     unsigned m_user_alive = 0;
-    bool m_booted = false;
     std::size_t m_actions_issued = 0;
     std::string blocked_forever();
 };

@@ -71,4 +71,9 @@ const std::vector<std::string>& ActionConfig::kinds() {
     return k;
 }
 
+bool ActionConfig::by_control_task() const {
+    return (kind == "set_affinity" && by.empty()) || kind == "cpu_offline" ||
+           kind == "cpu_online" || kind == "freeze" || kind == "thaw";
+}
+
 } // namespace smp::os

@@ -94,6 +94,8 @@ struct ActionConfig {
     std::string child;                 // fork: the child task (a task with forked = True)
 
     static const std::vector<std::string>& kinds();
+    // Issued by a control task (taskset/N) rather than by the task itself or an interrupt.
+    bool by_control_task() const;
 };
 
 // Field visitors: each struct's fields listed once, for JSON and the bindings.

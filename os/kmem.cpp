@@ -5,17 +5,6 @@
 
 namespace smp::os {
 
-const char* source_name(Source s) {
-    switch (s) {
-    case Source::Local: return "local";
-    case Source::Peer: return "peer";
-    case Source::Shared: return "shared";
-    case Source::Remote: return "remote";
-    case Source::Memory: return "memory";
-    }
-    return "?";
-}
-
 Source Kernel::mem(int cpu, KAccess kind, Addr a) {
     const Source s = m_hal.access(cpu, kind, a);
     if (m_cfg.trace && (s == Source::Peer || s == Source::Remote)) {
@@ -108,8 +97,6 @@ void Kernel::double_lock_balance(int cpu, Runqueue& this_rq, Runqueue& busiest) 
         spin_lock(cpu, busiest.lock);
     }
 }
-
-PrioArray& Kernel::array_of(int cpu, PrioArray* a) { return *a; }
 
 Addr Kernel::array_addr(const Task& p, int prio, const PrioArray& a) const {
     return m_layout.array_queue(a.cpu, a.index, prio);

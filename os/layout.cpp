@@ -1,5 +1,7 @@
 #include "os/layout.hpp"
 
+#include <cstdio>
+
 namespace smp::os {
 
 std::string KLayout::describe(Addr a) const {

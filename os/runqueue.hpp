@@ -18,7 +18,6 @@ struct SchedGroup {
 };
 
 enum class Level : std::uint8_t { Smt, Cpu, Node };
-const char* level_name(Level l);
 
 // One per CPU per level: runtime fields are written only by their owner CPU.
 struct SchedDomain {
@@ -55,7 +54,6 @@ struct Runqueue {
     int push_cpu = 0;
     Task* migration_thread = nullptr;
     std::deque<MigrationReq*> migration_queue;
-    bool online = true;
     Task* prev_task = nullptr;           // the task switched out last (finish_task_switch)
 
     Runqueue() { arrays[1].index = 1; }

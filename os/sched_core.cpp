@@ -320,9 +320,7 @@ void Kernel::interrupt(int cpu, Irq vector) {
             if (a.kind == "wake") {
                 const int r = t ? try_to_wake_up(cpu, *t, TASK_INTERRUPTIBLE, false) : 0;
                 m_action_results[i] = ActionResult{now(cpu), cpu, 0, r ? "woken" : "was not sleeping"};
-            } else if (m_control[std::size_t(cpu)] && (a.kind == "cpu_offline" || a.kind == "cpu_online" ||
-                                                       a.kind == "freeze" || a.kind == "thaw" ||
-                                                       (a.kind == "set_affinity" && a.by.empty()))) {
+            } else if (a.by_control_task() && m_control[std::size_t(cpu)]) {
                 m_control_work[std::size_t(cpu)].push_back(i);
                 wake_up_process(cpu, *m_control[std::size_t(cpu)]);
             } else if (t && !t->exited) { // the task does it itself at its return to user

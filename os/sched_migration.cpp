@@ -29,13 +29,31 @@ bool Kernel::migrate_task(int cpu, Task& p, int dest_cpu, MigrationReq& req) {
     req.type = MigrationReq::MoveTask;
     req.task = &p;
     req.dest_cpu = dest_cpu;
+    queue_request(cpu, rq, req);
+    return true;
+}
+
+// list_add(&req->list, &rq->migration_queue), with rq locked: head insertion.
+void Kernel::queue_request(int cpu, Runqueue& rq, MigrationReq& req) {
     req.done.done = 0;
     W(cpu, req.addr); // init_completion and the request fields, on the requester's stack
     W(cpu, m_layout.rq(rq.cpu, RqLine::Migration));
     rq.migration_queue.push_front(&req);
     ++m_stats.migration_requests;
-    if (m_cfg.trace) ev(Ev::ReqQueued, cpu, p.pid, dest_cpu, rq.cpu);
-    return true;
+    if (m_cfg.trace) ev(Ev::ReqQueued, cpu, req.task ? req.task->pid : -1, req.dest_cpu, rq.cpu);
+}
+
+// With rq locked and req queued on it: unlock, wake rq's migration thread, sleep until done.
+void Kernel::wake_and_wait(int cpu, Task& self, Runqueue& rq, MigrationReq& req) {
+    Task* mt = rq.migration_thread;
+    task_rq_unlock(cpu, rq);
+    wake_up_process(cpu, *mt);
+    wait_for_completion(self.cpu, self, req.done);
+}
+
+void Kernel::task_rq_unlock(int cpu, Runqueue& rq) {
+    spin_unlock(cpu, rq.lock);
+    m_hal.irq_enable(cpu);
 }
 
 MigrationReq Kernel::make_req(const Task& requester, MigReason why, Cycle decided) {
@@ -56,28 +74,17 @@ int Kernel::set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason wh
     Runqueue& rq = task_rq_lock(cpu, p);
     R(cpu, m_layout.online_map());
     if (!mask.intersects(m_online)) {
-        spin_unlock(cpu, rq.lock);
-        m_hal.irq_enable(cpu);
+        task_rq_unlock(cpu, rq);
         return -EINVAL_;
     }
     W(cpu, m_layout.task(p.pid, TaskLine::Allowed));
     p.cpus_allowed = mask;
-    if (mask.test(p.cpu)) {
-        spin_unlock(cpu, rq.lock);
-        m_hal.irq_enable(cpu);
-        return 0;
-    }
     MigrationReq req = make_req(self, why, decided);
-    if (migrate_task(cpu, p, (mask & m_online).first(), req)) {
-        Task* mt = rq.migration_thread;
-        spin_unlock(cpu, rq.lock);
-        m_hal.irq_enable(cpu);
-        wake_up_process(cpu, *mt);
-        wait_for_completion(self.cpu, self, req.done);
-        return 0;
+    if (!mask.test(p.cpu) && migrate_task(cpu, p, (mask & m_online).first(), req)) {
+        wake_and_wait(cpu, self, rq, req);
+    } else {
+        task_rq_unlock(cpu, rq);
     }
-    spin_unlock(cpu, rq.lock);
-    m_hal.irq_enable(cpu);
     return 0;
 }
 
@@ -87,22 +94,13 @@ void Kernel::sched_migrate_task(Task& self, int dest_cpu) {
     m_hal.irq_disable(cpu);
     Runqueue& rq = task_rq_lock(cpu, self);
     R(cpu, m_layout.task(self.pid, TaskLine::Allowed));
-    if (!self.cpus_allowed.test(dest_cpu) || !m_online.test(dest_cpu)) {
-        spin_unlock(cpu, rq.lock);
-        m_hal.irq_enable(cpu);
-        return;
-    }
     MigrationReq req = make_req(self, MigReason::Exec, decided);
-    if (migrate_task(cpu, self, dest_cpu, req)) {
-        Task* mt = rq.migration_thread;
-        spin_unlock(cpu, rq.lock);
-        m_hal.irq_enable(cpu);
-        wake_up_process(cpu, *mt);
-        wait_for_completion(self.cpu, self, req.done);
-        return;
+    if (self.cpus_allowed.test(dest_cpu) && m_online.test(dest_cpu) &&
+        migrate_task(cpu, self, dest_cpu, req)) {
+        wake_and_wait(cpu, self, rq, req);
+    } else {
+        task_rq_unlock(cpu, rq);
     }
-    spin_unlock(cpu, rq.lock);
-    m_hal.irq_enable(cpu);
 }
 
 // __migrate_task: move p from src to dest under both runqueue locks (interrupts are off).
@@ -199,7 +197,6 @@ void Kernel::take_cpu_down(int cpu) {
     Runqueue& rq = cpu_rq(cpu);
     W(cpu, m_layout.online_map());
     m_online.clear(cpu);
-    rq.online = false;
     Task& idle = *rq.idle;
     idle.policy = Policy::Fifo;
     idle.prio = 0;
@@ -348,14 +345,8 @@ int Kernel::cpu_down(Task& self, int x) {
     req.type = MigrationReq::TakeDown;
     m_hal.irq_disable(self.cpu);
     spin_lock(self.cpu, rqx.lock);
-    W(self.cpu, req.addr);
-    W(self.cpu, m_layout.rq(x, RqLine::Migration));
-    rqx.migration_queue.push_front(&req);
-    ++m_stats.migration_requests;
-    spin_unlock(self.cpu, rqx.lock);
-    m_hal.irq_enable(self.cpu);
-    wake_up_process(self.cpu, *rqx.migration_thread);
-    wait_for_completion(self.cpu, self, req.done);
+    queue_request(self.cpu, rqx, req);
+    wake_and_wait(self.cpu, self, rqx, req);
     // while (!idle_cpu(cpu)) yield(): wait until the CPU has parked.
     m_hal.spin(self.cpu, [this, x] { return m_dead[std::size_t(x)] != 0; });
     R(self.cpu, m_layout.rq(x, RqLine::Curr));
@@ -442,7 +433,6 @@ int Kernel::cpu_up(Task& self, int x) {
     // __cpu_up: the CPU leaves play_dead.
     W(cpu, m_layout.online_map());
     m_online.set(x);
-    cpu_rq(x).online = true;
     m_hal.send_ipi(cpu, x, Irq::Stop);
     if (m_cfg.trace) ev(Ev::CpuUp, x, -1);
     wake_up_process(cpu, mt); // CPU_ONLINE
@@ -464,15 +454,8 @@ void Kernel::attach_domains(Task& self, const std::vector<std::vector<SchedDomai
         req.domains = &fresh[std::size_t(c)];
         m_hal.irq_disable(self.cpu);
         spin_lock(self.cpu, rq.lock);
-        W(self.cpu, req.addr);
-        W(self.cpu, m_layout.rq(c, RqLine::Migration));
-        rq.migration_queue.push_front(&req);
-        ++m_stats.migration_requests;
-        if (m_cfg.trace) ev(Ev::ReqQueued, self.cpu, -1, -1, c); // REQ_SET_DOMAIN
-        spin_unlock(self.cpu, rq.lock);
-        m_hal.irq_enable(self.cpu);
-        wake_up_process(self.cpu, *rq.migration_thread);
-        wait_for_completion(self.cpu, self, req.done);
+        queue_request(self.cpu, rq, req);
+        wake_and_wait(self.cpu, self, rq, req);
     }
 }
 
@@ -480,12 +463,10 @@ void Kernel::attach_domains(Task& self, const std::vector<std::vector<SchedDomai
 int Kernel::action_target(std::size_t i) {
     const ActionConfig& a = m_actions[i];
     Task* t = a.task.empty() ? nullptr : find_task(a.task);
-    const bool control = (a.kind == "set_affinity" && a.by.empty()) || a.kind == "cpu_offline" ||
-                         a.kind == "cpu_online" || a.kind == "freeze" || a.kind == "thaw";
     int cpu;
     if (a.kind == "wake") {
         cpu = a.cpu >= 0 ? int(a.cpu) : (t ? t->cpu : 0);
-    } else if (control) {
+    } else if (a.by_control_task()) {
         const int exclude = a.kind == "set_affinity" ? (t ? t->cpu : -1)
                             : (a.kind == "cpu_offline" || a.kind == "cpu_online") ? int(a.cpu) : -1;
         if (a.kind == "set_affinity" && a.cpu >= 0) {

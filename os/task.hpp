@@ -112,7 +112,6 @@ struct MigrationReq {
     enum Type { MoveTask, SetDomain, TakeDown } type = MoveTask;
     Task* task = nullptr;
     int dest_cpu = -1;
-    SchedDomain* sd = nullptr;
     const std::vector<SchedDomain*>* domains = nullptr; // SetDomain: the CPU's new hierarchy
     Completion done;
     Addr addr = 0;

@@ -160,32 +160,27 @@ void GuestMachine::enter(int cpu, int pid) {
     m_sys.core(CpuId(cpu)).set_context(TaskId(pid), t.as, t.counters.get());
 }
 
-void GuestMachine::start_thread(int cpu, int pid) {
+// pid's thread may run on cpu: the core issues its accesses from now on.
+void GuestMachine::wake(int cpu, int pid) {
     enter(cpu, pid);
     Thread& t = thread(pid);
     t.runnable = true;
     t.resume.notify(sc_core::SC_ZERO_TIME);
 }
 
+void GuestMachine::start_thread(int cpu, int pid) { wake(cpu, pid); }
+
 void GuestMachine::switch_to(int cpu, int prev, int next) {
-    Core& core = m_sys.core(CpuId(cpu));
-    core.sync();
-    enter(cpu, next);
-    Thread& n = thread(next);
-    n.runnable = true;
-    n.resume.notify(sc_core::SC_ZERO_TIME);
+    m_sys.core(CpuId(cpu)).sync();
+    wake(cpu, next);
     Thread& p = thread(prev);
     while (!p.runnable) sc_core::wait(p.resume);
     p.runnable = false;
 }
 
 void GuestMachine::exit_to(int cpu, int prev, int next) {
-    Core& core = m_sys.core(CpuId(cpu));
-    core.sync();
-    enter(cpu, next);
-    Thread& n = thread(next);
-    n.runnable = true;
-    n.resume.notify(sc_core::SC_ZERO_TIME);
+    m_sys.core(CpuId(cpu)).sync();
+    wake(cpu, next);
     if (m_kernel->all_user_tasks_exited()) sc_core::sc_stop();
 }
 

@@ -54,6 +54,7 @@ private:
     };
     Thread& thread(int pid);
     void enter(int cpu, int pid);
+    void wake(int cpu, int pid);
     void action_timer();
 
     System& m_sys;

@@ -86,6 +86,14 @@ void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunRes
     if (cfg.kernel.enabled) write_text(out / "migrations.csv", migrations_csv(r.migrations));
 }
 
+void copy_counters(const TaskCounters& c, TaskResult& tr) {
+    tr.ops = c.ops;
+    tr.accesses = c.accesses;
+    tr.l1_misses = c.l1_misses;
+    tr.stall_cycles = c.stall_cycles;
+    for (int i = 0; i < kNumServedBy; ++i) tr.served[i] = c.served[i];
+}
+
 void collect_common(System& sys, RunResult& r) {
     // A core may have run ahead of global time by up to a quantum when the run stopped.
     Cycle end = sys.clock().now_cycles();
@@ -98,14 +106,13 @@ void collect_common(System& sys, RunResult& r) {
     r.tasks.clear();
 }
 
-void collect_guest(System& sys, GuestMachine& g, const SystemConfig& cfg, RunResult& r) {
+void collect_guest(System& sys, GuestMachine& g, RunResult& r) {
     collect_common(sys, r);
     const Cycle end = r.sim_cycles;
     os::Kernel& k = g.kernel();
     for (const auto& tp : k.tasks()) {
         const os::Task& t = *tp;
         if (t.kind != os::TaskKind::User) continue;
-        const TaskCounters& c = g.counters(t.pid);
         TaskResult tr;
         tr.name = t.comm;
         tr.cpu = t.cpu;
@@ -113,11 +120,7 @@ void collect_guest(System& sys, GuestMachine& g, const SystemConfig& cfg, RunRes
         tr.start_cycle = t.start;
         tr.end_cycle = t.exited ? t.end : end;
         tr.cycles = t.started ? tr.end_cycle - t.start : 0;
-        tr.ops = c.ops;
-        tr.accesses = c.accesses;
-        tr.l1_misses = c.l1_misses;
-        tr.stall_cycles = c.stall_cycles;
-        for (int i = 0; i < kNumServedBy; ++i) tr.served[i] = c.served[i];
+        copy_counters(g.counters(t.pid), tr);
         tr.exited = t.exited;
         tr.migrations = t.migrations;
         tr.switches = t.switches;
@@ -143,11 +146,7 @@ void collect(System& sys, BareMetal& bm, RunResult& r) {
         tr.start_cycle = t.start;
         tr.end_cycle = t.exited ? t.end : end;
         tr.cycles = t.started ? tr.end_cycle - t.start : 0;
-        tr.ops = t.counters.ops;
-        tr.accesses = t.counters.accesses;
-        tr.l1_misses = t.counters.l1_misses;
-        tr.stall_cycles = t.counters.stall_cycles;
-        for (int i = 0; i < kNumServedBy; ++i) tr.served[i] = t.counters.served[i];
+        copy_counters(t.counters, tr);
         tr.exited = t.exited;
         r.tasks.push_back(tr);
     }
@@ -223,7 +222,7 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
                   std::to_string(sys->clock().now_cycles()) + " before every task exited";
     }
     if (guest) {
-        collect_guest(*sys, *guest, cfg, r);
+        collect_guest(*sys, *guest, r);
     } else {
         collect(*sys, *bm, r);
     }

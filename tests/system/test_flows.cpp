@@ -266,7 +266,9 @@ TEST(Flows, F8HotplugOfflineAndOnline) {
     // Between down and up nothing but its idle task runs on CPU 2.
     for (long i = down; i < up; ++i) {
         const auto& e = m.trace()[std::size_t(i)];
-        if (e.ev == Ev::Switch && e.cpu == 2) EXPECT_EQ(e.b, 2) << m.dump(i - 5, i + 5);
+        if (e.ev == Ev::Switch && e.cpu == 2) {
+            EXPECT_EQ(e.b, 2) << m.dump(i - 5, i + 5);
+        }
     }
     const os::Task* old_mt = nullptr;
     for (const auto& t : m.k().tasks()) {
