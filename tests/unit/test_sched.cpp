@@ -269,6 +269,37 @@ TEST_F(Sched, PullSkipsRunningPinnedAndHotTasks) {
     EXPECT_EQ(k->check_invariants(false), "");
 }
 
+TEST_F(Sched, MigrationRequestsAreServedNewestFirst) {
+    make();
+    MigrationReq first, second;
+    k->queue_request(0, k->rq(1), first);
+    k->queue_request(0, k->rq(1), second);
+    ASSERT_EQ(k->rq(1).migration_queue.size(), 2u);
+    EXPECT_EQ(k->rq(1).migration_queue.front(), &second) << "list_add inserts at the head";
+    k->rq(1).migration_queue.clear();
+}
+
+TEST_F(Sched, PullTakesExpiredTasksFirst) {
+    make();
+    const int a = add("a", {0, 1}, 19), b = add("b", {0, 1}, 19), c = add("c", {0, 1}, 19);
+    k->boot();
+    k->schedule(0); // a runs and uses up its 5-tick timeslice
+    for (int i = 1; i <= 5; ++i) {
+        hal.clock = Cycle(i) * tick;
+        k->scheduler_tick(0);
+    }
+    k->schedule(0); // b runs; a is on the expired array, c waits on the active one
+    ASSERT_EQ(k->rq(0).curr->pid, b);
+    ASSERT_EQ(t(a).array, k->rq(0).expired);
+    hal.clock = 7 * tick; // a tick later both waiting tasks are cold
+    k->rq(0).timestamp_last_tick = 7 * tick;
+    k->rq(0).cpu_load = 384;
+    EXPECT_EQ(k->load_balance(1, cpu_domain(1), IdleType::Idle), 1);
+    EXPECT_EQ(t(a).cpu, 1) << "the expired task moves, not the active one";
+    EXPECT_EQ(t(a).array, k->rq(1).expired) << "into the same kind of array";
+    EXPECT_EQ(t(c).cpu, 0);
+}
+
 TEST_F(Sched, DomainsFromTopology) {
     make(4, 2); // 2 cores x 2 threads: SMT then CPU level
     ASSERT_EQ(k->rq(1).domains.size(), 2u);
