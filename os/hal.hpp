@@ -49,6 +49,13 @@ public:
     virtual void switch_to(int cpu, int prev, int next) = 0;
     // Hands `cpu` from an exiting prev to next; prev's thread then ends.
     virtual void exit_to(int cpu, int prev, int next) = 0;
+    // Measurement hooks (take no simulated time). The kernel recorded migration `event` of pid
+    // from src to dst, on `cpu`; later pid runs for the first time after that record.
+    virtual void migrated(int cpu, int pid, int src, int dst, long event) {
+        (void)cpu, (void)pid, (void)src, (void)dst, (void)event;
+    }
+    virtual void first_run(int cpu, int pid, long event) { (void)cpu, (void)pid, (void)event; }
+
     // The guest can never finish (e.g. every task frozen): stop the run with this message.
     virtual void fail(const std::string& why) = 0;
 };

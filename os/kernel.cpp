@@ -12,11 +12,13 @@ Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
       m_tick_cycles(static_cast<Cycle>(std::llround(shape.freq_ghz * 1e9 / double(cfg.hz)))),
       m_online(CpuMask::all(shape.cpus())), m_control(shape.cpus(), nullptr),
       m_inbox(shape.cpus()), m_control_work(shape.cpus()), m_timers(shape.cpus()),
-      m_irq_taken(shape.cpus(), 0), m_dead(shape.cpus(), 0) {
+      m_irq_taken(shape.cpus(), 0), m_dead(shape.cpus(), 0), m_open(shape.cpus()),
+      m_switch_start(shape.cpus(), 0) {
     for (unsigned c = 0; c < m_ncpus; ++c) {
         auto rq = std::make_unique<Runqueue>();
         rq->cpu = int(c);
         rq->lock.addr = m_layout.rq(int(c), RqLine::L0);
+        rq->lock.runqueue = true;
         rq->arrays[0].cpu = rq->arrays[1].cpu = int(c);
         m_rqs.push_back(std::move(rq));
     }
@@ -251,8 +253,8 @@ std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_j
     return fresh;
 }
 
-long Kernel::record_migration(Task& p, int src, int dst, MigReason why, const char* detail,
-                              const char* mechanism, int hot, Cycle decision) {
+long Kernel::record_migration(int cpu, Task& p, int src, int dst, MigReason why,
+                              const char* detail, const char* mechanism, int hot, Cycle decision) {
     MigrationEvent e;
     e.task = p.pid;
     e.task_name = p.comm;
@@ -268,7 +270,71 @@ long Kernel::record_migration(Task& p, int src, int dst, MigReason why, const ch
     ++m_stats.migrations_by[static_cast<int>(why)];
     ++p.migrations;
     p.first_run_event = long(m_migrations.size()) - 1;
+    long path = -1;
+    if (!m_open[std::size_t(cpu)].empty()) {
+        OpenPath& top = m_open[std::size_t(cpu)].back();
+        if (top.id == -1) top.id = path_new();
+        if (top.id >= 0) {
+            path = top.id;
+            m_paths[std::size_t(path)].events.push_back(p.first_run_event);
+        }
+    }
+    m_event_path.push_back(path);
+    m_hal.migrated(cpu, p.pid, src, dst, p.first_run_event);
     return p.first_run_event;
+}
+
+long Kernel::path_new() {
+    m_paths.emplace_back();
+    m_paths.back().cycles.assign(m_ncpus, 0);
+    return long(m_paths.size()) - 1;
+}
+
+void Kernel::path_begin(int cpu, long id) {
+    auto& open = m_open[std::size_t(cpu)];
+    const Cycle t = now(cpu);
+    if (!open.empty()) open.back().acc += t - open.back().t0; // the enclosing path pauses
+    OpenPath p;
+    p.id = id;
+    p.t0 = t;
+    open.push_back(p);
+}
+
+void Kernel::path_end(int cpu) {
+    auto& open = m_open[std::size_t(cpu)];
+    const Cycle t = now(cpu);
+    OpenPath p = open.back();
+    open.pop_back();
+    p.acc += t - p.t0;
+    if (p.id >= 0) {
+        MigPath& mp = m_paths[std::size_t(p.id)];
+        mp.cycles[std::size_t(cpu)] += p.acc;
+        mp.ipis += p.ipis;
+        mp.lock_wait += p.wait;
+    } else if (p.id == -1 && !open.empty()) { // moved nothing: the enclosing path's costs
+        open.back().acc += p.acc;
+        open.back().ipis += p.ipis;
+        open.back().wait += p.wait;
+    }
+    if (!open.empty()) open.back().t0 = t;
+}
+
+void Kernel::finalize_paths() {
+    for (MigrationEvent& e : m_migrations) e.path_cycles_by_cpu.assign(m_ncpus, 0);
+    for (const MigPath& mp : m_paths) {
+        const auto n = static_cast<Cycle>(mp.events.size());
+        if (n == 0) continue;
+        for (std::size_t k = 0; k < mp.events.size(); ++k) {
+            MigrationEvent& e = m_migrations[std::size_t(mp.events[k])];
+            const bool first = k == 0; // takes the remainders
+            for (unsigned c = 0; c < m_ncpus; ++c) {
+                e.path_cycles_by_cpu[c] = mp.cycles[c] / n + (first ? mp.cycles[c] % n : 0);
+                e.path_cycles += e.path_cycles_by_cpu[c];
+            }
+            e.ipis = int(Cycle(mp.ipis) / n + (first ? Cycle(mp.ipis) % n : 0));
+            e.rq_lock_wait_cycles = mp.lock_wait / n + (first ? mp.lock_wait % n : 0);
+        }
+    }
 }
 
 std::string Kernel::check_invariants(bool quiescent) const {

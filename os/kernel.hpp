@@ -70,6 +70,11 @@ public:
     // Hardware entry points.
     void interrupt(int cpu, Irq vector);          // on the thread running on cpu, irqs off
     int action_target(std::size_t index);          // which CPU takes action `index` now
+    // Counterfactual run: migration record `index` is replaced by holding the task off-CPU on
+    // its source until resume; cf_resume_target() names the CPU that then takes an Action
+    // interrupt to wake it (-1: nothing is held).
+    void set_counterfactual(long index) { m_cf_migration = index; }
+    int cf_resume_target();
 
     // Observation.
     const std::vector<std::unique_ptr<Task>>& tasks() const { return m_tasks; }
@@ -89,6 +94,9 @@ public:
     // Conservation and affinity invariants; empty when they hold, else the first violation.
     // quiescent: the run ended with every user task exited (all requests must be complete).
     std::string check_invariants(bool quiescent) const;
+    // Shares every migration path's cycles, IPIs and lock waits evenly among the records it
+    // made (call once, at the end of the run, before reading migrations()).
+    void finalize_paths();
 
     // Scheduler internals, public for the unit tests (fake HAL) and the platform.
     bool task_hot(const Task& p, Cycle now, const SchedDomain& sd) const;
@@ -166,7 +174,9 @@ private:
     void migrate_task_now(int cpu, Task& p, int src, int dest, MigReason why, const char* detail,
                           const char* mechanism, Cycle decided);
     MigrationReq make_req(const Task& requester, MigReason why, Cycle decided);
-    void wake_and_wait(int cpu, Task& self, Runqueue& rq, MigrationReq& req);
+    class PathScope;
+    void wake_and_wait(int cpu, Task& self, Runqueue& rq, MigrationReq& req,
+                       PathScope* path = nullptr);
     void task_rq_unlock(int cpu, Runqueue& rq);
     void take_cpu_down(int cpu);
     std::vector<SchedDomain*> domains_of(int cpu);
@@ -182,7 +192,11 @@ private:
     void refrigerator(Task& p);
     void do_fork(Task& parent, Task& child);
     void nanosleep(Task& self, Cycle duration);
-    long record_migration(Task& p, int src, int dst, MigReason why, const char* detail,
+    // Records a change of p's CPU decided by code running on `cpu`; returns the record's index.
+    bool cf_due() const { return m_cf_migration >= 0 && long(m_migrations.size()) == m_cf_migration; }
+    void cf_hold(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
+                 const char* mechanism, Cycle decided);
+    long record_migration(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
                           const char* mechanism, int hot, Cycle decision);
     // arch_init_sched_domains for the online CPUs: each CPU's new hierarchy (not installed).
     std::vector<std::vector<SchedDomain*>> build_domains(unsigned long now_jiffies);
@@ -190,6 +204,37 @@ private:
     // request to the migration thread of every other one.
     void attach_domains(Task& self, const std::vector<std::vector<SchedDomain*>>& fresh);
     void attach_domains(int cpu);
+
+    // Migration paths. A path is opened on a CPU around code that may move tasks; it becomes
+    // real (a MigPath) when a move is recorded under it; otherwise its cycles, IPIs and waits go
+    // to the enclosing open path on that CPU, if any. Paths never stay open across a block.
+    // An interrupt opens a barrier (id kIrqBarrier): its time is no path's.
+    struct OpenPath {
+        long id = -1;
+        Cycle t0 = 0;
+        Cycle acc = 0;
+        int ipis = 0;
+        Cycle wait = 0;
+    };
+    static constexpr long kIrqBarrier = -2;
+    void path_begin(int cpu, long id = -1);
+    void path_end(int cpu);
+    long path_new();
+    class PathScope {
+    public:
+        PathScope(Kernel& k, int cpu, long id = -1) : m_k(k), m_cpu(cpu) { k.path_begin(cpu, id); }
+        ~PathScope() { close(); }
+        void close() {
+            if (m_cpu >= 0) m_k.path_end(m_cpu);
+            m_cpu = -1;
+        }
+        PathScope(const PathScope&) = delete;
+        PathScope& operator=(const PathScope&) = delete;
+
+    private:
+        Kernel& m_k;
+        int m_cpu;
+    };
 
     // Tracing.
     void ev(Ev e, int cpu, int pid, long long a = 0, long long b = 0, Addr addr = 0);
@@ -223,6 +268,14 @@ private:
     KernelStats m_stats;
     unsigned m_user_alive = 0;
     std::size_t m_actions_issued = 0;
+    std::vector<MigPath> m_paths;
+    std::vector<std::vector<OpenPath>> m_open;     // per CPU: nested open paths
+    std::vector<long> m_event_path;                // per migration record: its path (or -1)
+    std::vector<Cycle> m_switch_start;             // per CPU: switch into a migrated task began
+    long m_cf_migration = -1;   // counterfactual: the record to suppress
+    Task* m_cf_held = nullptr;  // the task held off-CPU in its place
+    int m_cf_pending = -1;      // CPU that wakes it at its next Action interrupt
+    bool m_cf_resumed = false;  // the resumption time came (before the hold, if ever)
     std::string blocked_forever();
 };
 

@@ -146,7 +146,7 @@ void Kernel::pull_task(int cpu, Runqueue& src, PrioArray& src_array, Task& p, Ru
                        PrioArray& dst_array, MigReason why, bool hot) {
     static const char* details[] = {"", "active_balance", "lb_tick", "lb_newidle"};
     const Cycle decided = now(cpu);
-    const long e = record_migration(p, src.cpu, dst.cpu, why,
+    const long e = record_migration(cpu, p, src.cpu, dst.cpu, why,
                                     details[std::min(int(why), 3)],
                                     why == MigReason::ActiveBalance ? "migration_thread" : "balancer",
                                     hot ? 1 : 0, decided);
@@ -209,6 +209,7 @@ int Kernel::move_tasks(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busi
 
 int Kernel::load_balance(int this_cpu, SchedDomain& sd, IdleType idle) {
     Runqueue& this_rq = cpu_rq(this_cpu);
+    PathScope path(*this, this_cpu);
     text(this_cpu, Text::Balance, m_cfg.costs.load_balance);
     ++m_stats.load_balance;
     spin_lock(this_cpu, this_rq.lock);
@@ -260,6 +261,7 @@ int Kernel::load_balance(int this_cpu, SchedDomain& sd, IdleType idle) {
 // Called from schedule() with this_rq locked.
 int Kernel::load_balance_newidle(int this_cpu, SchedDomain& sd) {
     Runqueue& this_rq = cpu_rq(this_cpu);
+    PathScope path(*this, this_cpu);
     text(this_cpu, Text::Balance, m_cfg.costs.load_balance);
     ++m_stats.newidle_balance;
     unsigned long imbalance = 0;
@@ -285,6 +287,7 @@ void Kernel::idle_balance(int this_cpu) {
 // runqueue locked; push one queued task to the first idle CPU of each group not yet visited.
 void Kernel::active_load_balance(int busiest_cpu) {
     Runqueue& busiest = cpu_rq(busiest_cpu);
+    PathScope path(*this, busiest_cpu);
     ++m_stats.active_balance;
     CpuMask visited(m_ncpus);
     for (SchedDomain* sd : domains_of(busiest_cpu)) {

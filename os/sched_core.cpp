@@ -55,7 +55,10 @@ void Kernel::schedule(int cpu) {
             rq.curr = next;
             if (m_cfg.trace) ev(Ev::Switch, cpu, -1, prev.pid, next->pid);
             if (next->first_run_event >= 0) {
+                next->switch_path = m_event_path[std::size_t(next->first_run_event)];
+                m_switch_start[std::size_t(cpu)] = now(cpu);
                 m_migrations[std::size_t(next->first_run_event)].t_first_run = now(cpu);
+                m_hal.first_run(cpu, next->pid, next->first_run_event);
                 if (m_cfg.trace) ev(Ev::FirstRun, cpu, next->pid);
                 next->first_run_event = -1;
             }
@@ -97,6 +100,12 @@ void Kernel::context_switch(int cpu, Runqueue& rq, Task& prev, Task& next) {
 }
 
 void Kernel::finish_task_switch(int cpu, Task& prev) {
+    Task& cur = current(cpu);
+    if (cur.switch_path >= 0) { // the switch into a migrated task is part of its path
+        m_paths[std::size_t(cur.switch_path)].cycles[std::size_t(cpu)] +=
+            now(cpu) - m_switch_start[std::size_t(cpu)];
+    }
+    cur.switch_path = -1;
     spin_unlock(cpu, cpu_rq(cpu).lock);
     m_hal.irq_enable(cpu);
 }
@@ -148,6 +157,7 @@ void Kernel::scheduler_tick(int cpu) {
 
 // try_to_wake_up (2.6.10, reference §3.8): wake-affine and passive balancing, wake_idle on SMT.
 int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
+    PathScope path(*this, cpu);
     text(cpu, Text::Wakeup, m_cfg.costs.wakeup);
     m_hal.irq_disable(cpu);
     Runqueue* rq = &task_rq_lock(cpu, p);
@@ -210,7 +220,7 @@ out_set_cpu:
         }
     }
     if (new_cpu != c && p.cpus_allowed.test(new_cpu)) {
-        record_migration(p, c, new_cpu, MigReason::Wakeup, detail ? detail : "wake_affine", "wakeup",
+        record_migration(cpu, p, c, new_cpu, MigReason::Wakeup, detail ? detail : "wake_affine", "wakeup",
                          hot, decided);
         set_task_cpu(cpu, p, new_cpu);
         spin_unlock(cpu, rq->lock);
@@ -298,6 +308,7 @@ void Kernel::wait_for_completion(int cpu, Task& self, Completion& x) {
 // Interrupt entry, on the interrupted thread with interrupts disabled.
 void Kernel::interrupt(int cpu, Irq vector) {
     Task& curr = current(cpu);
+    PathScope barrier(*this, cpu, kIrqBarrier); // interrupt time is no migration's
     text(cpu, Text::Irq, m_cfg.costs.irq_entry);
     W(cpu, m_layout.stack(curr.pid, Frame::Entry)); // pt_regs
     if (m_cfg.trace) ev(Ev::Irq, cpu, curr.pid, static_cast<long long>(vector));
@@ -312,6 +323,12 @@ void Kernel::interrupt(int cpu, Irq vector) {
         run_timers(cpu);
         break;
     case Irq::Action: {
+        if (m_cf_pending == cpu && m_cf_held) { // counterfactual: the same-CPU resumption
+            Task* held = m_cf_held;
+            m_cf_held = nullptr;
+            m_cf_pending = -1;
+            try_to_wake_up(cpu, *held, TASK_UNINTERRUPTIBLE, false);
+        }
         std::vector<std::size_t> due;
         due.swap(m_inbox[std::size_t(cpu)]);
         for (std::size_t i : due) {

@@ -20,9 +20,14 @@ int Kernel::hot_verdict(const Task& p, int src, int dst) {
 bool Kernel::migrate_task(int cpu, Task& p, int dest_cpu, MigrationReq& req) {
     Runqueue& rq = cpu_rq(p.cpu);
     if (!p.array && !task_running(rq, p)) {
-        record_migration(p, p.cpu, dest_cpu, static_cast<MigReason>(req.reason),
-                         req.reason == int(MigReason::Exec) ? "sched_exec" : "set_cpus_allowed",
-                         "caller", hot_verdict(p, p.cpu, dest_cpu), req.decision);
+        const auto why = static_cast<MigReason>(req.reason);
+        const char* detail = why == MigReason::Exec ? "sched_exec" : "set_cpus_allowed";
+        if (cf_due()) {
+            cf_hold(cpu, p, p.cpu, dest_cpu, why, detail, "caller", req.decision);
+            return false;
+        }
+        record_migration(cpu, p, p.cpu, dest_cpu, why, detail, "caller",
+                         hot_verdict(p, p.cpu, dest_cpu), req.decision);
         set_task_cpu(cpu, p, dest_cpu);
         return false;
     }
@@ -44,10 +49,12 @@ void Kernel::queue_request(int cpu, Runqueue& rq, MigrationReq& req) {
 }
 
 // With rq locked and req queued on it: unlock, wake rq's migration thread, sleep until done.
-void Kernel::wake_and_wait(int cpu, Task& self, Runqueue& rq, MigrationReq& req) {
+// The requester's part of the migration path ends where it blocks.
+void Kernel::wake_and_wait(int cpu, Task& self, Runqueue& rq, MigrationReq& req, PathScope* path) {
     Task* mt = rq.migration_thread;
     task_rq_unlock(cpu, rq);
     wake_up_process(cpu, *mt);
+    if (path) path->close();
     wait_for_completion(self.cpu, self, req.done);
 }
 
@@ -68,6 +75,8 @@ MigrationReq Kernel::make_req(const Task& requester, MigReason why, Cycle decide
 
 int Kernel::set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason why) {
     Task& self = current(cpu);
+    const long id = path_new();
+    PathScope path(*this, cpu, id);
     text(cpu, Text::Syscall, m_cfg.costs.set_cpus_allowed);
     const Cycle decided = now(cpu);
     m_hal.irq_disable(cpu);
@@ -80,8 +89,9 @@ int Kernel::set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason wh
     W(cpu, m_layout.task(p.pid, TaskLine::Allowed));
     p.cpus_allowed = mask;
     MigrationReq req = make_req(self, why, decided);
+    req.path = id;
     if (!mask.test(p.cpu) && migrate_task(cpu, p, (mask & m_online).first(), req)) {
-        wake_and_wait(cpu, self, rq, req);
+        wake_and_wait(cpu, self, rq, req, &path);
     } else {
         task_rq_unlock(cpu, rq);
     }
@@ -90,14 +100,17 @@ int Kernel::set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason wh
 
 void Kernel::sched_migrate_task(Task& self, int dest_cpu) {
     const int cpu = self.cpu;
+    const long id = path_new();
+    PathScope path(*this, cpu, id);
     const Cycle decided = now(cpu);
     m_hal.irq_disable(cpu);
     Runqueue& rq = task_rq_lock(cpu, self);
     R(cpu, m_layout.task(self.pid, TaskLine::Allowed));
     MigrationReq req = make_req(self, MigReason::Exec, decided);
+    req.path = id;
     if (self.cpus_allowed.test(dest_cpu) && m_online.test(dest_cpu) &&
         migrate_task(cpu, self, dest_cpu, req)) {
-        wake_and_wait(cpu, self, rq, req);
+        wake_and_wait(cpu, self, rq, req, &path);
     } else {
         task_rq_unlock(cpu, rq);
     }
@@ -113,8 +126,10 @@ void Kernel::migrate_task_now(int cpu, Task& p, int src, int dest, MigReason why
     double_rq_lock(cpu, rq_src, rq_dest);
     R(cpu, m_layout.thread_info(p.pid));
     R(cpu, m_layout.task(p.pid, TaskLine::Allowed));
-    if (p.cpu == src && p.cpus_allowed.test(dest)) {
-        const long e = record_migration(p, src, dest, why, detail, mechanism, hot_verdict(p, src, dest), decided);
+    if (p.cpu == src && p.cpus_allowed.test(dest) && cf_due()) {
+        cf_hold(cpu, p, src, dest, why, detail, mechanism, decided);
+    } else if (p.cpu == src && p.cpus_allowed.test(dest)) {
+        const long e = record_migration(cpu, p, src, dest, why, detail, mechanism, hot_verdict(p, src, dest), decided);
         set_task_cpu(cpu, p, dest);
         if (p.array) {
             deactivate_task(cpu, p, rq_src);
@@ -126,6 +141,32 @@ void Kernel::migrate_task_now(int cpu, Task& p, int src, int dest, MigReason why
         }
     }
     double_rq_unlock(cpu, rq_src, rq_dest);
+}
+
+// Counterfactual: instead of moving p, keep it on src (its mask is widened to allow that) and,
+// if it is queued, take it off the runqueue until cf_resume_target()'s interrupt wakes it there.
+// Recorded (marked suppressed) so that the records keep their indices; its first run is the
+// resumption.
+void Kernel::cf_hold(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
+                     const char* mechanism, Cycle decided) {
+    const long e = record_migration(cpu, p, src, dst, why, detail, mechanism,
+                                    hot_verdict(p, src, dst), decided);
+    m_migrations[std::size_t(e)].suppressed = true;
+    W(cpu, m_layout.task(p.pid, TaskLine::Allowed));
+    p.cpus_allowed.set(src);
+    if (p.array && !m_cf_resumed) {
+        deactivate_task(cpu, p, cpu_rq(src));
+        m_migrations[std::size_t(e)].t_dequeue = now(cpu);
+        p.state = TASK_UNINTERRUPTIBLE;
+        m_cf_held = &p;
+    }
+}
+
+int Kernel::cf_resume_target() {
+    m_cf_resumed = true;
+    if (!m_cf_held) return -1;
+    m_cf_pending = m_cf_held->cpu;
+    return m_cf_pending;
 }
 
 // migration_thread (2.6.10 = 2.6.9 form): serves requests LIFO, runs active balancing.
@@ -161,7 +202,9 @@ void Kernel::migration_thread(int cpu) {
         W(cpu, m_layout.rq(cpu, RqLine::Migration));
         R(cpu, req->addr); // list_del_init: the request on the requester's stack
         W(cpu, req->addr);
-        if (req->type == MigrationReq::MoveTask) {
+        const bool move = req->type == MigrationReq::MoveTask;
+        if (move) path_begin(cpu, req->path); // the requester's path, on this CPU
+        if (move) {
             spin_unlock(cpu, rq.lock);
             migrate_task_now(cpu, *req->task, cpu, req->dest_cpu, static_cast<MigReason>(req->reason),
                              req->reason == int(MigReason::Exec) ? "sched_exec" : "set_cpus_allowed",
@@ -180,6 +223,7 @@ void Kernel::migration_thread(int cpu) {
         ++m_stats.migration_requests_completed;
         if (m_cfg.trace) ev(Ev::Complete, cpu, req->requester);
         complete(cpu, req->done);
+        if (move) path_end(cpu);
     }
     // wait_to_die: sleep until kthread_stop (after CPU_DEAD, on whatever CPU it was moved to).
     self.state = TASK_INTERRUPTIBLE;
@@ -394,6 +438,7 @@ void Kernel::migrate_live_tasks(int cpu, int dead) {
             t.cpus_allowed = CpuMask::all(m_ncpus);
             dest = m_online.first();
         }
+        PathScope path(*this, cpu);
         migrate_task_now(cpu, t, dead, dest, MigReason::Hotplug, "migrate_live_tasks", "caller", decided);
     }
     spin_unlock(cpu, m_tasklist_lock);

@@ -30,6 +30,7 @@ class Kernel;
 struct SpinLock {
     Addr addr = 0;
     int owner = -1;
+    bool runqueue = false;            // a runqueue's lock (its waits are charged to the path)
 };
 
 using RunHook = boost::intrusive::list_member_hook<>;
@@ -66,6 +67,7 @@ struct Task {
     Cycle start = 0, end = 0;
     std::uint64_t switches = 0, migrations = 0;
     long first_run_event = -1;        // migration waiting for its first run on the new CPU
+    long switch_path = -1;            // path whose switch-in on the new CPU is being timed
     std::uint64_t ret_outside_mask = 0;     // returns to user on a CPU outside cpus_allowed (checker)
 
     bool rt() const { return prio < MAX_RT_PRIO; }
@@ -118,6 +120,7 @@ struct MigrationReq {
     int requester = -1;               // pid
     int reason = 0;                   // MigReason of the resulting move
     Cycle decision = 0;
+    long path = -1;                   // migration path of the requester (MigPath index)
 };
 
 } // namespace smp::os

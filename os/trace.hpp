@@ -63,6 +63,21 @@ struct MigrationEvent {
     Cycle t_dequeue = 0;             // 0 when the task was not queued (sleeping)
     Cycle t_enqueue = 0;             // when it was queued on dst (0: not yet)
     Cycle t_first_run = 0;           // first run on dst (0: not yet)
+    bool suppressed = false;         // counterfactual run: replaced by a same-CPU resumption
+    // The migration path (its share when one path moved several tasks, e.g. one balance pass):
+    int ipis = 0;                    // IPIs sent along it
+    Cycle rq_lock_wait_cycles = 0;   // cycles spun waiting for runqueue locks
+    Cycle path_cycles = 0;           // cycles of kernel code on the path, all CPUs
+    std::vector<Cycle> path_cycles_by_cpu;
+};
+
+// One migration path: the kernel code that decided and carried out one or more moves, on every
+// CPU it ran on (requester, migration thread or balancer, and the switch-in on the destination).
+struct MigPath {
+    std::vector<Cycle> cycles;       // per CPU
+    int ipis = 0;
+    Cycle lock_wait = 0;
+    std::vector<long> events;        // migration records it made
 };
 
 struct KernelStats {

@@ -186,6 +186,7 @@ void fields_from_json(const json& j, const std::string& path, T& x, Visit visit)
 const auto kDomainVisit = [](auto& d, auto&& v) { os::visit_fields(d, v); };
 const auto kCostVisit = [](auto& c, auto&& v) { os::visit_costs(c, v); };
 const auto kActionVisit = [](auto& a, auto&& v) { os::visit_action(a, v); };
+const auto kMeasureVisit = [](auto& m, auto&& v) { visit_measure(m, v); };
 
 void read_policy(const json& j, const std::string& path, os::SchedPolicy& p) {
     auto dom = [](os::DomainParams& d) {
@@ -268,6 +269,8 @@ SystemConfig from_json_unchecked(const json& j) {
         .apply("irq", [&](const json& v, const std::string& p) { read_irq(v, p, c.irq); })
         .apply("core", [&](const json& v, const std::string& p) { read_core(v, p, c.core); })
         .apply("kernel", [&](const json& v, const std::string& p) { read_kernel(v, p, c.kernel); })
+        .apply("measure", [&](const json& v, const std::string& p) { fields_from_json(v, p, c.measure, kMeasureVisit); })
+        .get("vcd", c.vcd)
         .get("quantum_cycles", c.quantum_cycles)
         .get("seed", c.seed)
         .get("check", c.check)
@@ -399,6 +402,8 @@ json config_to_json(const SystemConfig& c) {
                      {"tick_hz", c.irq.tick_hz}}},
             {"core", {{"mlp", c.core.mlp}, {"atomic_cycles", c.core.atomic_cycles}}},
             {"kernel", kernel_to_json(c.kernel)},
+            {"measure", fields_to_json(c.measure, kMeasureVisit)},
+            {"vcd", c.vcd},
             {"quantum_cycles", c.quantum_cycles},
             {"seed", c.seed},
             {"check", c.check},

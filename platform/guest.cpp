@@ -94,24 +94,98 @@ GuestMachine::Thread& GuestMachine::thread(int pid) {
 }
 
 void GuestMachine::spawn() {
+    m_kernel->set_counterfactual(long(m_cfg.measure.cf_migration));
     m_kernel->boot();
-    if (!m_cfg.actions.empty()) sc_core::sc_spawn([this] { action_timer(); }, "action_timer");
+    if (!m_cfg.actions.empty() || m_cfg.measure.cf_migration >= 0) {
+        sc_core::sc_spawn([this] { action_timer(); }, "action_timer");
+    }
 }
 
 // Issues each action at its cycle, in configuration order for equal cycles, as an Action
-// interrupt on the CPU the kernel picks for it.
+// interrupt on the CPU the kernel picks for it; in a counterfactual run, also the resumption of
+// the held task (entry -1).
 void GuestMachine::action_timer() {
-    std::vector<std::size_t> order(m_cfg.actions.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) {
-        return m_cfg.actions[a].at < m_cfg.actions[b].at;
-    });
+    std::vector<std::pair<Cycle, long>> order;
+    for (std::size_t i = 0; i < m_cfg.actions.size(); ++i) {
+        order.emplace_back(static_cast<Cycle>(m_cfg.actions[i].at), long(i));
+    }
+    if (m_cfg.measure.cf_migration >= 0) order.emplace_back(Cycle(m_cfg.measure.cf_resume), -1);
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     const Clocked& clk = m_sys.clock();
-    for (std::size_t i : order) {
-        const Cycle at = static_cast<Cycle>(m_cfg.actions[i].at);
+    for (const auto& [at, i] : order) {
         if (at > clk.now_cycles()) sc_core::wait(clk.cycles(at - clk.now_cycles()));
-        const int cpu = m_kernel->action_target(i);
+        const int cpu = i < 0 ? m_kernel->cf_resume_target() : m_kernel->action_target(std::size_t(i));
+        if (cpu < 0) continue;
         m_sys.irqs().apic(CpuId(cpu)).post(PendingIrq{clk.now_cycles(), IrqVector::Action, kNoCpu});
+    }
+}
+
+void GuestMachine::migrated(int cpu, int pid, int src, int /*dst*/, long event) {
+    const Cycle now = m_sys.core(CpuId(cpu)).local_cycle();
+    Thread& t = thread(pid);
+    close_measurements(t, GhostEnd::Migrated, now);
+    if (m_costs.size() <= std::size_t(event)) {
+        m_costs.resize(std::size_t(event) + 1);
+        m_ghosts.resize(std::size_t(event) + 1);
+    }
+    if (!m_cfg.measure.ghost) return;
+    const System::PrivateCaches& pc = m_sys.private_caches(CpuId(src));
+    GhostCache::Source lv[kNumGhostLevels];
+    if (pc.l1i) lv[int(GhostLevel::L1I)] = {&pc.l1i->tags(), Cycle(m_cfg.l1i.latency), true};
+    if (pc.l1d) lv[int(GhostLevel::L1D)] = {&pc.l1d->tags(), Cycle(m_cfg.l1d.latency), true};
+    if (pc.l2) lv[int(GhostLevel::L2)] = {&pc.l2->tags(), Cycle(m_cfg.l2.latency), m_cfg.l2.inclusive};
+    // The task's lines: those it filled, or a thread of its address space did.
+    const AddressSpace* as = t.as;
+    const auto owned = [this, pid, as](const LineInfo& l) {
+        if (l.filler_task == TaskId(pid)) return true;
+        return as && l.filler_task < m_threads.size() && m_threads[l.filler_task]->as == as;
+    };
+    m_ghosts[std::size_t(event)] =
+        std::make_unique<GhostCache>(lv, owned, now, Cycle(m_cfg.measure.window));
+    m_costs[std::size_t(event)].ghost = true;
+    t.ghost = m_ghosts[std::size_t(event)].get();
+}
+
+void GuestMachine::first_run(int cpu, int pid, long event) {
+    Thread& t = thread(pid);
+    t.stay = event;
+    t.stay_accesses0 = t.counters->accesses;
+    t.stay_stall0 = t.counters->stall_cycles;
+    if (event == long(m_cfg.measure.cf_migration)) {
+        t.probe = std::make_unique<StallProbe>(std::uint64_t(m_cfg.measure.cf_accesses),
+                                               std::uint64_t(m_cfg.measure.cf_stay_accesses));
+        m_probe_result.migration = event;
+        m_probe_result.task = m_kernel->task_of(pid).comm;
+        m_probe_result.resumed = m_sys.core(CpuId(cpu)).local_cycle();
+    }
+}
+
+void GuestMachine::close_measurements(Thread& t, GhostEnd why, Cycle now) {
+    if (t.ghost) t.ghost->end(why, now);
+    t.ghost = nullptr;
+    if (t.stay >= 0) {
+        MigrationCost& c = m_costs[std::size_t(t.stay)];
+        c.stay_accesses = t.counters->accesses - t.stay_accesses0;
+        c.stay_user_stall = t.counters->stall_cycles - t.stay_stall0;
+        t.stay = -1;
+    }
+}
+
+void GuestMachine::finish(Cycle end) {
+    m_kernel->finalize_paths();
+    for (auto& tp : m_threads) {
+        close_measurements(*tp, GhostEnd::EndOfRun, end);
+        if (tp->probe) {
+            m_probe_result.accesses = tp->probe->accesses();
+            m_probe_result.user_stall = tp->probe->window_stall();
+            m_probe_result.stay_user_stall = tp->probe->stay_stall();
+            m_probe_result.complete = tp->probe->done();
+        }
+    }
+    m_costs.resize(m_kernel->migrations().size());
+    for (std::size_t e = 0; e < m_ghosts.size() && e < m_costs.size(); ++e) {
+        if (m_ghosts[e]) m_costs[e].cold = m_ghosts[e]->cost();
     }
 }
 
@@ -157,7 +231,7 @@ void GuestMachine::create_thread(int pid, std::function<void()> body) {
 // The core issues the accesses of `pid` from now on.
 void GuestMachine::enter(int cpu, int pid) {
     Thread& t = thread(pid);
-    m_sys.core(CpuId(cpu)).set_context(TaskId(pid), t.as, t.counters.get());
+    m_sys.core(CpuId(cpu)).set_context(TaskId(pid), t.as, t.counters.get(), t.observer());
 }
 
 // pid's thread may run on cpu: the core issues its accesses from now on.
@@ -180,6 +254,7 @@ void GuestMachine::switch_to(int cpu, int prev, int next) {
 
 void GuestMachine::exit_to(int cpu, int prev, int next) {
     m_sys.core(CpuId(cpu)).sync();
+    close_measurements(thread(prev), GhostEnd::Exited, m_sys.core(CpuId(cpu)).local_cycle());
     wake(cpu, next);
     if (m_kernel->all_user_tasks_exited()) sc_core::sc_stop();
 }

@@ -2,6 +2,8 @@
 // SystemC thread per guest task, delivers the experiment's timed actions as interrupts.
 #pragma once
 
+#include "models/ghost/ghost_cache.hpp"
+#include "models/ghost/stall_probe.hpp"
 #include "os/kernel.hpp"
 #include "os/workload.hpp"
 #include "platform/system.hpp"
@@ -23,6 +25,10 @@ public:
     // Per-task counters (user tasks: their memory operations), by pid.
     const TaskCounters& counters(int pid) const { return *m_threads[std::size_t(pid)]->counters; }
     bool has_user_tasks() const { return m_user_tasks > 0; }
+    // Closes every open measurement at `end`; then costs() has one entry per migration record.
+    void finish(Cycle end);
+    const std::vector<MigrationCost>& costs() const { return m_costs; }
+    const ProbeResult& probe() const { return m_probe_result; }
     void register_stats(StatsRegistry& r) const;
 
     // os::Hal
@@ -43,6 +49,8 @@ public:
     void switch_to(int cpu, int prev, int next) override;
     void exit_to(int cpu, int prev, int next) override;
     void fail(const std::string& why) override;
+    void migrated(int cpu, int pid, int src, int dst, long event) override;
+    void first_run(int cpu, int pid, long event) override;
     const std::string& failure() const { return m_failure; }
 
 private:
@@ -51,11 +59,21 @@ private:
         bool runnable = false;
         AddressSpace* as = nullptr;
         std::unique_ptr<TaskCounters> counters = std::make_unique<TaskCounters>();
+        GhostCache* ghost = nullptr;       // open ghost of its last migration (owned by m_ghosts)
+        std::unique_ptr<StallProbe> probe; // counterfactual run only
+        long stay = -1;                    // migration whose stay is being counted
+        std::uint64_t stay_accesses0 = 0, stay_stall0 = 0;
+        AccessObserver* observer() const {
+            if (probe && !probe->done()) return probe.get();
+            return ghost && ghost->open() ? ghost : nullptr;
+        }
     };
     Thread& thread(int pid);
     void enter(int cpu, int pid);
     void wake(int cpu, int pid);
     void action_timer();
+    // Ends pid's ghost and its stay (next migration, exit, end of run).
+    void close_measurements(Thread& t, GhostEnd why, Cycle now);
 
     System& m_sys;
     SystemConfig m_cfg;
@@ -65,6 +83,9 @@ private:
     std::unique_ptr<os::Kernel> m_kernel;
     sc_core::sc_event m_kick;
     sc_core::sc_event m_never;
+    std::vector<std::unique_ptr<GhostCache>> m_ghosts; // by migration record
+    std::vector<MigrationCost> m_costs;                // by migration record
+    ProbeResult m_probe_result;
     unsigned m_user_tasks = 0;
     std::string m_failure;
 };

@@ -36,23 +36,80 @@ nlohmann::json task_json(const TaskResult& t) {
             {"switches", t.switches}};
 }
 
-nlohmann::json migration_json(const os::MigrationEvent& m) {
-    return {{"task", m.task_name},        {"src", m.src},
-            {"dst", m.dst},               {"reason", os::reason_name(m.reason)},
-            {"reason_detail", m.reason_detail}, {"mechanism", m.mechanism},
-            {"kernel_hot", m.kernel_hot}, {"t_decision", m.t_decision},
-            {"t_dequeue", m.t_dequeue},   {"t_enqueue", m.t_enqueue},
-            {"t_first_run", m.t_first_run}};
+nlohmann::json cold_json(const MigrationCost& c) {
+    const ColdCost& k = c.cold;
+    nlohmann::json by_level, stall_by_level, served, by_kind;
+    for (int i = 0; i < kNumGhostLevels; ++i) {
+        const char* n = ghost_level_name(static_cast<GhostLevel>(i));
+        by_level[n] = k.misses_by_level[i];
+        stall_by_level[n] = k.stall_by_level[i];
+    }
+    for (int i = 0; i < kNumServedBy; ++i) {
+        served[served_by_name(static_cast<ServedBy>(i))] = k.misses_by_served[i];
+    }
+    for (int i = 0; i < kNumLineKinds; ++i) {
+        by_kind[line_kind_name(static_cast<LineKind>(i))] = {{"misses", k.misses_by_kind[i]},
+                                                             {"stall_cycles", k.stall_by_kind[i]}};
+    }
+    return {{"footprint_lines", k.footprint_lines},
+            {"cold_misses", k.misses},
+            {"cold_stall_cycles", k.stall_cycles},
+            {"cold_misses_by_level", by_level},
+            {"cold_stall_by_level", stall_by_level},
+            {"cold_served", served},
+            {"cold_by_kind", by_kind},
+            {"ghost", {{"lines_touched", k.lines_touched}, {"lines_lost", k.lines_lost},
+                       {"accesses", k.accesses}, {"start", k.start}, {"end", k.end},
+                       {"window_user_accesses", k.window_user_accesses},
+                       {"window_user_stall_cycles", k.window_user_stall},
+                       {"ended", ghost_end_name(k.ended)}}}};
 }
 
-std::string migrations_csv(const std::vector<os::MigrationEvent>& ms) {
+nlohmann::json migration_json(const os::MigrationEvent& m, const MigrationCost& c) {
+    nlohmann::json j = {{"task", m.task_name},        {"src", m.src},
+                        {"dst", m.dst},               {"reason", os::reason_name(m.reason)},
+                        {"reason_detail", m.reason_detail}, {"mechanism", m.mechanism},
+                        {"kernel_hot", m.kernel_hot}, {"t_decision", m.t_decision},
+                        {"t_dequeue", m.t_dequeue},   {"t_enqueue", m.t_enqueue},
+                        {"t_first_run", m.t_first_run}, {"suppressed", m.suppressed},
+                        {"ipis", m.ipis}, {"rq_lock_wait_cycles", m.rq_lock_wait_cycles},
+                        {"path_cycles", m.path_cycles},
+                        {"path_cycles_by_cpu", m.path_cycles_by_cpu},
+                        {"stay_accesses", c.stay_accesses},
+                        {"stay_user_stall_cycles", c.stay_user_stall}};
+    if (c.ghost) {
+        j.update(cold_json(c));
+    } else {
+        for (const char* k : {"footprint_lines", "cold_misses", "cold_stall_cycles",
+                              "cold_misses_by_level", "ghost"}) {
+            j[k] = nullptr;
+        }
+    }
+    return j;
+}
+
+std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
+                           const std::vector<MigrationCost>& costs) {
     std::ostringstream os;
     os << "task,src,dst,reason,reason_detail,mechanism,kernel_hot,t_decision,t_dequeue,t_enqueue,"
-          "t_first_run\n";
-    for (const auto& m : ms) {
+          "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,footprint_lines,cold_misses,cold_stall_cycles,cold_misses_l1i,"
+          "cold_misses_l1d,cold_misses_l2,ghost_end,stay_accesses,stay_user_stall_cycles\n";
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+        const os::MigrationEvent& m = ms[i];
+        const MigrationCost& c = costs[i];
         os << m.task_name << ',' << m.src << ',' << m.dst << ',' << os::reason_name(m.reason) << ','
            << m.reason_detail << ',' << m.mechanism << ',' << m.kernel_hot << ',' << m.t_decision
-           << ',' << m.t_dequeue << ',' << m.t_enqueue << ',' << m.t_first_run << '\n';
+           << ',' << m.t_dequeue << ',' << m.t_enqueue << ',' << m.t_first_run << ',' << m.ipis
+           << ',' << m.rq_lock_wait_cycles << ',' << m.path_cycles << ',';
+        if (c.ghost) {
+            const ColdCost& k = c.cold;
+            os << k.footprint_lines << ',' << k.misses << ',' << k.stall_cycles << ','
+               << k.misses_by_level[0] << ',' << k.misses_by_level[1] << ','
+               << k.misses_by_level[2] << ',' << ghost_end_name(k.ended);
+        } else {
+            os << ",,,,,,";
+        }
+        os << ',' << c.stay_accesses << ',' << c.stay_user_stall << '\n';
     }
     return os.str();
 }
@@ -72,7 +129,9 @@ void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunRes
     nlohmann::json tasks = nlohmann::json::object();
     for (const auto& t : r.tasks) tasks[t.name] = task_json(t);
     nlohmann::json migrations = nlohmann::json::array();
-    for (const auto& m : r.migrations) migrations.push_back(migration_json(m));
+    for (std::size_t i = 0; i < r.migrations.size(); ++i) {
+        migrations.push_back(migration_json(r.migrations[i], r.costs[i]));
+    }
     nlohmann::json actions = nlohmann::json::array();
     for (const auto& a : r.actions) {
         actions.push_back({{"kind", a.kind}, {"task", a.task}, {"at", a.at}, {"executed", a.executed},
@@ -82,8 +141,15 @@ void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunRes
                           {"ops", r.ops},               {"tasks", tasks},
                           {"migrations", migrations},   {"actions", actions},
                           {"stats", stats}};
+    if (r.probe.migration >= 0 || cfg.measure.cf_migration >= 0) {
+        res["counterfactual"] = {{"migration", r.probe.migration}, {"task", r.probe.task},
+                                 {"resumed", r.probe.resumed}, {"accesses", r.probe.accesses},
+                                 {"user_stall_cycles", r.probe.user_stall},
+                                 {"stay_user_stall_cycles", r.probe.stay_user_stall},
+                                 {"complete", r.probe.complete}};
+    }
     write_text(out / "result.json", res.dump(2) + "\n");
-    if (cfg.kernel.enabled) write_text(out / "migrations.csv", migrations_csv(r.migrations));
+    if (cfg.kernel.enabled) write_text(out / "migrations.csv", migrations_csv(r.migrations, r.costs));
 }
 
 void copy_counters(const TaskCounters& c, TaskResult& tr) {
@@ -126,7 +192,10 @@ void collect_guest(System& sys, GuestMachine& g, RunResult& r) {
         tr.switches = t.switches;
         r.tasks.push_back(tr);
     }
+    g.finish(end);
     r.migrations = k.migrations();
+    r.costs = g.costs();
+    r.probe = g.probe();
     r.actions.clear();
     for (std::size_t i = 0; i < k.actions().size(); ++i) {
         const auto& a = k.actions()[i];

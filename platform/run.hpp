@@ -1,6 +1,7 @@
 // One simulation from a SystemConfig to results on disk: elaborate, sc_start, collect, write.
 #pragma once
 
+#include "models/ghost/ghost_stats.hpp"
 #include "os/trace.hpp"
 #include "platform/system_config.hpp"
 
@@ -48,6 +49,8 @@ struct RunResult {
     std::map<std::string, std::uint64_t> stats;
     std::vector<TaskResult> tasks;
     std::vector<os::MigrationEvent> migrations;
+    std::vector<MigrationCost> costs;  // one per migration (ghost attribution, stay window)
+    ProbeResult probe;                 // counterfactual runs only
     std::vector<ActionOutcome> actions;
     std::uint64_t sim_cycles = 0;
     double host_seconds = 0.0;

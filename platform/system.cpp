@@ -86,6 +86,15 @@ System::System(const SystemConfig& cfg) : m_cfg(cfg), m_clock(cfg.freq_ghz) {
         }
     }
 
+    const auto tpc = static_cast<unsigned>(m_cfg.topology.threads_per_core);
+    for (unsigned c = 0; c < n; ++c) {
+        PrivateCaches p;
+        if (group_of(m_cfg.l1i) <= tpc) p.l1i = l1i[c];
+        if (group_of(m_cfg.l1d) <= tpc) p.l1d = l1d[c];
+        if (l2[c] && group_of(m_cfg.l2) <= tpc) p.l2 = l2[c];
+        m_private.push_back(p);
+    }
+
     // Agents: the L2s, or (without L2) each L1 instance. Bind L1s below to their L2.
     for (unsigned c = 0; c < n; ++c) {
         const bool first_i = c == 0 || l1i[c] != l1i[c - 1];

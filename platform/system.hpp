@@ -47,6 +47,13 @@ public:
     };
     const std::vector<Agent>& agents() const { return m_agents; }
     std::vector<Cache*> llcs() const;
+    // The levels private to cpu's core (null where the level is absent or shared more widely).
+    struct PrivateCaches {
+        Cache* l1i = nullptr;
+        Cache* l1d = nullptr;
+        Cache* l2 = nullptr;
+    };
+    const PrivateCaches& private_caches(CpuId cpu) const { return m_private[cpu]; }
     std::vector<SnoopBus*> buses() const {
         std::vector<SnoopBus*> out;
         for (const auto& b : m_buses) out.push_back(b.get());
@@ -67,6 +74,7 @@ private:
     std::vector<std::unique_ptr<Core>> m_cores;
     std::vector<CacheInstance> m_caches;
     std::vector<Agent> m_agents;
+    std::vector<PrivateCaches> m_private;
     std::vector<std::unique_ptr<SnoopBus>> m_buses;
     std::vector<std::unique_ptr<MemoryController>> m_mems;
     std::unique_ptr<Fabric> m_fabric;

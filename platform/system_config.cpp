@@ -72,6 +72,7 @@ void SystemConfig::validate() const {
     irq.validate("irq");
     core.validate("core");
     kernel.validate("kernel");
+    measure.validate("measure");
     require_range<std::int64_t>("quantum_cycles", quantum_cycles, 1, 1000000000);
     require_range<std::int64_t>("seed", seed, 0, std::int64_t(1) << 62);
 

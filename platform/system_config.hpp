@@ -3,6 +3,7 @@
 
 #include "models/cache/cache_config.hpp"
 #include "models/core/core_config.hpp"
+#include "models/ghost/ghost_config.hpp"
 #include "models/interconnect/bus_config.hpp"
 #include "models/irq/irq_config.hpp"
 #include "models/memory/memory_config.hpp"
@@ -52,6 +53,8 @@ struct SystemConfig {
     IrqConfig irq;
     CoreConfig core;
     KernelConfig kernel;
+    MeasureConfig measure;              // per-migration cold-cost measurement
+    bool vcd = false;                   // also write trace.vcd (per-CPU task, IRQ lines, bus)
     std::int64_t quantum_cycles = 1000; // temporal-decoupling quantum
     std::int64_t seed = 1;
     bool check = false;                 // invariant checkers

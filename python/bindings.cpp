@@ -240,6 +240,16 @@ PYBIND11_MODULE(_smpsim, m) {
     add_common(core);
     add_field_pickle(core);
 
+    py::class_<MeasureConfig> measure(
+        m, "MeasureConfig",
+        "Per-migration measurement: ghost (attribute cold misses with a ghost cache), window "
+        "(cycles a ghost follows its task at most; 0 = until no live lines). cf_* are set by "
+        "smpsim.run(counterfactual=True).");
+    bind_fields(measure, [](auto& x, auto&& v) { visit_measure(x, v); });
+    measure.def("validate", &MeasureConfig::validate, py::arg("path") = "");
+    add_common(measure);
+    add_field_pickle(measure);
+
     py::class_<os::DomainParams> dom(m, "DomainParams",
                                      "One sched-domain level (SD_*_INIT): intervals in ms, "
                                      "cache_hot_time in ns, SD_* flags as booleans.");
@@ -341,6 +351,9 @@ PYBIND11_MODULE(_smpsim, m) {
         .def_readwrite("irq", &SystemConfig::irq)
         .def_readwrite("core", &SystemConfig::core)
         .def_readwrite("kernel", &SystemConfig::kernel)
+        .def_readwrite("measure", &SystemConfig::measure)
+        .def_readwrite("vcd", &SystemConfig::vcd,
+                       "also write trace.vcd: per-CPU current task, interrupt lines, bus occupancy")
         .def_readwrite("quantum_cycles", &SystemConfig::quantum_cycles)
         .def_readwrite("seed", &SystemConfig::seed)
         .def_readwrite("check", &SystemConfig::check, "invariant checkers on")

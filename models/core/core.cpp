@@ -17,8 +17,10 @@ Core::Core(sc_core::sc_module_name name, CpuId id, const CoreConfig& cfg, const 
     m_qk.reset();
 }
 
-void Core::set_context(TaskId task, AddressSpace* as, TaskCounters* counters) {
+void Core::set_context(TaskId task, AddressSpace* as, TaskCounters* counters,
+                       AccessObserver* observer) {
     m_task = task;
+    m_observer = observer;
     m_as = as;
     m_counters = counters ? counters : &m_scratch;
 }
@@ -94,7 +96,7 @@ void Core::access(OpKind kind, Addr vaddr, unsigned size) {
     const Addr last = (vaddr + (size ? size - 1 : 0)) >> m_line_bits;
     for (Addr l = first; l <= last; ++l) {
         const Addr line = l << m_line_bits;
-        line_access(kind, vaddr, m_as ? m_as->translate(line) : line, *m_counters);
+        line_access(kind, vaddr, m_as ? m_as->translate(line) : line, *m_counters, LineKind::User);
     }
     if (m_qk.need_sync()) m_qk.sync();
     take_interrupts();
@@ -105,13 +107,15 @@ ServedBy Core::access_phys(OpKind kind, Addr paddr) {
     if (kind != OpKind::IFetch && m_qk.get_local_time() != sc_core::SC_ZERO_TIME) m_qk.sync();
     ++stats.kernel_accesses;
     const Cycle before = local_cycle();
-    const ServedBy s = line_access(kind, paddr, paddr & ~((Addr(1) << m_line_bits) - 1), m_kernel_counters);
+    const ServedBy s = line_access(kind, paddr, paddr & ~((Addr(1) << m_line_bits) - 1), m_kernel_counters,
+                                   LineKind::Kernel);
     stats.kernel_cycles += local_cycle() - before;
     if (m_qk.need_sync()) m_qk.sync();
     return s;
 }
 
-ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters) {
+ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters,
+                           LineKind what) {
     ++stats.accesses;
     ++counters.accesses;
     const bool atomic = kind == OpKind::Atomic;
@@ -140,6 +144,12 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     counters.stall_cycles += stall;
     if (m_ext.served_by != ServedBy::L1) ++counters.l1_misses;
     ++counters.served[static_cast<int>(m_ext.served_by)];
+    if (m_observer) {
+        const Cycle lock = atomic ? static_cast<Cycle>(m_cfg.atomic_cycles) : 0;
+        const AccessRecord rec{paddr >> m_line_bits, m_ext.kind, what, m_ext.served_by,
+                               latency - lock, stall, local_cycle()};
+        if (!m_observer->observe(rec)) m_observer = nullptr;
+    }
     return m_ext.served_by;
 }
 

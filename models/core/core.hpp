@@ -1,6 +1,7 @@
 // A core (hardware thread) executing the operations of whichever SystemC thread runs on it.
 #pragma once
 
+#include "models/common/access_observer.hpp"
 #include "models/common/clocked.hpp"
 #include "models/common/mem_payload.hpp"
 #include "models/common/op.hpp"
@@ -36,8 +37,10 @@ public:
     CpuId id() const { return m_id; }
     const Clocked& clock() const { return m_clock; }
 
-    // The context whose accesses the core issues: task id, its address space, its counters.
-    void set_context(TaskId task, AddressSpace* as, TaskCounters* counters);
+    // The context whose accesses the core issues: task id, its address space, its counters, and
+    // an observer of its accesses (user and kernel; null: none).
+    void set_context(TaskId task, AddressSpace* as, TaskCounters* counters,
+                     AccessObserver* observer = nullptr);
     void set_irq_handler(IrqHandler h) { m_handler = std::move(h); }
 
     // Operations (call from the SystemC thread running on this core).
@@ -66,7 +69,7 @@ public:
 
 private:
     bool take_interrupts();
-    ServedBy line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters);
+    ServedBy line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters, LineKind what);
 
     CpuId m_id;
     CoreConfig m_cfg;
@@ -82,6 +85,7 @@ private:
     TaskId m_task = kNoTask;
     AddressSpace* m_as = nullptr;
     TaskCounters* m_counters = nullptr;
+    AccessObserver* m_observer = nullptr;
     TaskCounters m_scratch;
     TaskCounters m_kernel_counters; // kernel accesses (not the running task's)
 

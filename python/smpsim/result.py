@@ -13,18 +13,27 @@ class Result:
                   (cpu: where it ran last; migrations/switches: 0 on bare metal)
     migrations    list of dicts, one per migration (empty without the guest kernel): task, src,
                   dst, reason, reason_detail, mechanism, kernel_hot, t_decision, t_dequeue,
-                  t_enqueue, t_first_run (cycles; 0 = did not happen)
+                  t_enqueue, t_first_run (cycles; 0 = did not happen), and the measured cost:
+                  footprint_lines, cold_misses, cold_stall_cycles, cold_misses_by_level
+                  {l1i, l1d, l2}, cold_stall_by_level, cold_served (where each cold miss was
+                  served), cold_by_kind {user, kernel, page_table: {misses, stall_cycles}},
+                  ghost {lines_touched, lines_lost, accesses, start, end, ended} (None without
+                  cfg.measure.ghost), stay_accesses and stay_user_stall_cycles (the task's user
+                  accesses and their stall from its first run on dst to its next migration,
+                  exit or the end), counterfactual_cycles (run(counterfactual=True) only)
     actions       list of dicts, one per timed action: kind, task, at, executed, cpu, result
                   (0 or -errno as the guest saw it), message
     sim_cycles    simulated core cycles
     host_seconds  wall-clock seconds the simulation took
     ops           operations issued by every task together
+    counterfactual  counterfactual runs only: {migration, task, resumed, accesses,
+                  user_stall_cycles, complete} of the held task's probe window (else None)
     out           the output directory, or None when the run used a removed temporary one
     config        a copy of the SystemConfig that was simulated
     """
 
     def __init__(self, stats, tasks, sim_cycles, host_seconds, ops, out=None, config=None,
-                 migrations=None, actions=None):
+                 migrations=None, actions=None, counterfactual=None):
         self.stats = dict(stats)
         self.tasks = dict(tasks)
         self.sim_cycles = int(sim_cycles)
@@ -34,6 +43,7 @@ class Result:
         self.config = config
         self.migrations = list(migrations or [])
         self.actions = list(actions or [])
+        self.counterfactual = counterfactual
 
     @classmethod
     def from_json(cls, data, out=None, config=None):
@@ -42,7 +52,8 @@ class Result:
             return cls(stats=data.get("stats", {}), tasks=data.get("tasks", {}),
                        sim_cycles=data["sim_cycles"], host_seconds=data.get("host_seconds", 0.0),
                        ops=data.get("ops", 0), out=out, config=config,
-                       migrations=data.get("migrations", []), actions=data.get("actions", []))
+                       migrations=data.get("migrations", []), actions=data.get("actions", []),
+                       counterfactual=data.get("counterfactual"))
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise ValueError(f"result.json: malformed ({type(e).__name__}: {e})") from None
 

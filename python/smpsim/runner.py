@@ -32,7 +32,11 @@ def run(cfg, out=None, until=None, counterfactual=False, timeout=None):
                     there); None: a temporary directory, removed once the results are read
     until           stop at this simulated time ("5ms", "200us") or cycle count (int);
                     None: run until every task has exited
-    counterfactual  paired runs per migration (not in this build yet)
+    counterfactual  also run, for every affinity migration, the same configuration and seed
+                    with that migration replaced by a same-CPU resumption after the same
+                    off-CPU interval (one child each, in parallel), and set the migration's
+                    ``counterfactual_cycles``: the task's extra user stall cycles over the same
+                    number of user accesses (see smpsim.counterfactual)
     timeout         host seconds after which the child is stopped (SimulationError); None: wait
 
     Raises ValueError for an invalid configuration (in this process, before anything starts),
@@ -40,9 +44,6 @@ def run(cfg, out=None, until=None, counterfactual=False, timeout=None):
     """
     if not isinstance(cfg, SystemConfig):
         raise TypeError(f"run: expected a SystemConfig, got {type(cfg).__name__}")
-    if counterfactual:
-        raise ValueError("counterfactual: needs the per-migration measurement (ghost cache "
-                         "and paired runs), not in this build")
     until_cycles = 0
     if until is not None:
         until_cycles = units.parse_time(until, cfg.freq_ghz, field="until")
@@ -50,6 +51,14 @@ def run(cfg, out=None, until=None, counterfactual=False, timeout=None):
             raise ValueError(f"until: must be a positive time or cycle count, got {until!r}")
     cfg.validate()
     snapshot = cfg.copy()
+    if counterfactual:
+        from . import counterfactual as cf
+        return cf.run_paired(snapshot, out, until_cycles, timeout)
+    return run_once(snapshot, out, until_cycles, timeout)
+
+
+def run_once(snapshot, out, until_cycles, timeout):
+    """Simulate the validated config copy ``snapshot`` in one child; see :func:`run`."""
 
     tmp = None
     if out is None:

@@ -129,8 +129,12 @@ def test_task_fields_are_validated(no_child):
 
 def test_counterfactual_and_until_are_checked(no_child):
     cfg = _quad_with_task()
-    with pytest.raises(ValueError, match="^counterfactual: needs the per-migration measurement"):
+    with pytest.raises(ValueError, match="^until:"):
+        smpsim.run(cfg, until="5 parsecs", counterfactual=True)
+    cfg.measure.window = -1
+    with pytest.raises(ValueError, match=r"^measure\.window: "):
         smpsim.run(cfg, counterfactual=True)
+    cfg.measure.window = 0
     with pytest.raises(ValueError, match="^until:"):
         smpsim.run(cfg, until="5 parsecs")
     with pytest.raises(ValueError, match="^until:"):

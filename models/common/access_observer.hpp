@@ -1,0 +1,41 @@
+// A per-task hook on the accesses a core issues for it (measurement only: no side effects).
+#pragma once
+
+#include "models/common/mem_payload.hpp"
+#include "models/common/types.hpp"
+
+namespace smp {
+
+// Whose line an access touches: the task's user data, kernel data, or a page table.
+enum class LineKind : std::uint8_t { User, Kernel, PageTable };
+constexpr int kNumLineKinds = 3;
+
+inline const char* line_kind_name(LineKind k) {
+    switch (k) {
+    case LineKind::User: return "user";
+    case LineKind::Kernel: return "kernel";
+    case LineKind::PageTable: return "page_table";
+    }
+    return "?";
+}
+
+// One finished line access: where it was served and how many cycles it took (from issue, the
+// L1 lookup included).
+struct AccessRecord {
+    Addr line = 0;          // physical line address (byte address >> line bits)
+    AccessKind kind = AccessKind::Load;
+    LineKind what = LineKind::User;
+    ServedBy served = ServedBy::L1;
+    Cycle latency = 0;
+    Cycle stall = 0;        // latency beyond the L1 hit latency
+    Cycle now = 0;          // the core's local cycle after the access
+};
+
+class AccessObserver {
+public:
+    virtual ~AccessObserver() = default;
+    // Returns false when the observer wants no more accesses.
+    virtual bool observe(const AccessRecord& a) = 0;
+};
+
+} // namespace smp

@@ -1,0 +1,205 @@
+#include "models/ghost/ghost_cache.hpp"
+
+#include <algorithm>
+
+namespace smp {
+
+namespace {
+
+constexpr int kL1I = static_cast<int>(GhostLevel::L1I);
+constexpr int kL1D = static_cast<int>(GhostLevel::L1D);
+constexpr int kL2 = static_cast<int>(GhostLevel::L2);
+
+ServedBy served_at(int level) { return level == kL2 ? ServedBy::L2 : ServedBy::L1; }
+
+} // namespace
+
+GhostCache::GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& owned, Cycle start,
+                       Cycle window)
+    : m_window(window) {
+    m_cost.start = start;
+    std::vector<Addr> mine;
+    for (int k = 0; k < kNumGhostLevels; ++k) {
+        if (!levels[k].tags) continue;
+        Level& l = m_lv[k];
+        l.tags.emplace(*levels[k].tags);
+        l.live.assign(l.tags->sets() * l.tags->ways(), 0);
+        l.latency = levels[k].latency;
+        l.inclusive = levels[k].inclusive;
+        for (std::uint64_t s = 0; s < l.tags->sets(); ++s) {
+            for (std::uint32_t w = 0; w < l.tags->ways(); ++w) {
+                const LineInfo& info = l.tags->at(s, w);
+                if (info.valid() && owned(info)) mine.push_back(info.line);
+            }
+        }
+    }
+    std::sort(mine.begin(), mine.end());
+    mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+    // A line is live in every level that holds it, whichever copy the task filled.
+    for (Level& l : m_lv) {
+        if (!l.tags) continue;
+        for (std::uint64_t s = 0; s < l.tags->sets(); ++s) {
+            for (std::uint32_t w = 0; w < l.tags->ways(); ++w) {
+                const LineInfo& info = l.tags->at(s, w);
+                l.live[s * l.tags->ways() + w] =
+                    info.valid() && std::binary_search(mine.begin(), mine.end(), info.line);
+            }
+        }
+    }
+    m_live = mine.size();
+    m_cost.footprint_lines = m_live;
+    if (m_live == 0) end(GhostEnd::NoLiveLines, start);
+}
+
+void GhostCache::end(GhostEnd why, Cycle now) {
+    if (!open()) return;
+    m_cost.ended = why;
+    m_cost.end = now;
+    for (Level& l : m_lv) { // the copy is no longer needed: free it
+        l.tags.reset();
+        l.live = {};
+    }
+}
+
+std::optional<GhostLevel> GhostCache::holds(Addr line, bool fetch) const {
+    const int k1 = fetch ? kL1I : kL1D;
+    if (m_lv[k1].tags && m_lv[k1].tags->find(line) >= 0) return static_cast<GhostLevel>(k1);
+    if (m_lv[kL2].tags && m_lv[kL2].tags->find(line) >= 0) return GhostLevel::L2;
+    return std::nullopt;
+}
+
+bool GhostCache::observe(const AccessRecord& a) {
+    if (!open()) return false;
+    if (m_window > 0 && a.now > m_cost.start + m_window) {
+        end(GhostEnd::Window, a.now);
+        return false;
+    }
+    ++m_cost.accesses;
+    if (a.what == LineKind::User) {
+        ++m_cost.window_user_accesses;
+        m_cost.window_user_stall += a.stall;
+    }
+    const bool fetch = a.kind == AccessKind::IFetch;
+    const bool write = a.kind == AccessKind::Store || a.kind == AccessKind::Atomic;
+    bool was_live = false;
+    const int g = access(a.line, fetch, write, was_live);
+    if (was_live && g >= 0 && static_cast<int>(a.served) > static_cast<int>(served_at(g))) {
+        const Cycle hit = m_lv[g].latency + (g == kL2 ? m_lv[fetch ? kL1I : kL1D].latency : 0);
+        const Cycle stall = a.latency > hit ? a.latency - hit : 0;
+        ++m_cost.misses;
+        m_cost.stall_cycles += stall;
+        ++m_cost.misses_by_level[g];
+        m_cost.stall_by_level[g] += stall;
+        ++m_cost.misses_by_served[static_cast<int>(a.served)];
+        ++m_cost.misses_by_kind[static_cast<int>(a.what)];
+        m_cost.stall_by_kind[static_cast<int>(a.what)] += stall;
+    }
+    if (m_live == 0) {
+        end(GhostEnd::NoLiveLines, a.now);
+        return false;
+    }
+    return true;
+}
+
+// Mirrors Cache::b_transport down the private levels: an L1 hit touches the L1; an L1 miss
+// looks up (and on a miss fills) the L2 first, then fills the L1, whose victim, if dirty, is
+// written back into the L2.
+int GhostCache::access(Addr line, bool fetch, bool write, bool& was_live) {
+    const int k1 = fetch ? kL1I : kL1D;
+    Level& l1 = m_lv[k1];
+    Level& l2 = m_lv[kL2];
+    const int w1 = l1.tags ? l1.tags->find(line) : -1;
+    const int w2 = (w1 < 0 && l2.tags) ? l2.tags->find(line) : -1;
+    const int hit = w1 >= 0 ? k1 : w2 >= 0 ? kL2 : -1;
+    was_live = kill(line);
+    if (w1 >= 0) {
+        const std::uint64_t set = l1.tags->set_of(line);
+        if (write) l1.tags->at(set, std::uint32_t(w1)).state = mesi::State::M;
+        l1.tags->touch(set, std::uint32_t(w1));
+        return hit;
+    }
+    if (w2 >= 0) {
+        const std::uint64_t set = l2.tags->set_of(line);
+        if (write) l2.tags->at(set, std::uint32_t(w2)).state = mesi::State::M;
+        l2.tags->touch(set, std::uint32_t(w2));
+    } else if (l2.tags) {
+        fill(kL2, line, write, false);
+    }
+    if (l1.tags) fill(k1, line, write, false);
+    return hit;
+}
+
+bool GhostCache::kill(Addr line) {
+    bool any = false;
+    for (Level& l : m_lv) {
+        if (!l.tags) continue;
+        const int w = l.tags->find(line);
+        if (w < 0) continue;
+        std::uint8_t& live = l.live[l.tags->set_of(line) * l.tags->ways() + std::uint32_t(w)];
+        any |= live != 0;
+        live = 0;
+    }
+    if (any) {
+        --m_live;
+        ++m_cost.lines_touched;
+    }
+    return any;
+}
+
+std::uint32_t GhostCache::fill(int k, Addr line, bool dirty, bool live) {
+    TagArray& t = *m_lv[k].tags;
+    const std::uint64_t set = t.set_of(line);
+    const std::uint32_t w = t.victim(set);
+    if (t.at(set, w).valid()) evict(k, set, w);
+    LineInfo& l = t.at(set, w);
+    l.line = line;
+    l.state = dirty ? mesi::State::M : mesi::State::E;
+    m_lv[k].live[set * t.ways() + w] = live;
+    t.touch(set, w);
+    return w;
+}
+
+void GhostCache::evict(int k, std::uint64_t set, std::uint32_t way) {
+    Level& lv = m_lv[k];
+    LineInfo& v = lv.tags->at(set, way);
+    const Addr line = v.line;
+    const bool dirty = v.state == mesi::State::M;
+    std::uint8_t& slot = lv.live[set * lv.tags->ways() + way];
+    const bool live = slot != 0;
+    slot = 0;
+    v.state = mesi::State::I;
+    if (k == kL2 && lv.inclusive) { // back-invalidate the L1s
+        for (int up : {kL1I, kL1D}) {
+            Level& u = m_lv[up];
+            if (!u.tags) continue;
+            const int w = u.tags->find(line);
+            if (w < 0) continue;
+            const std::uint64_t s = u.tags->set_of(line);
+            u.tags->at(s, std::uint32_t(w)).state = mesi::State::I;
+            u.live[s * u.tags->ways() + std::uint32_t(w)] = 0;
+        }
+    } else if (k != kL2 && dirty && m_lv[kL2].tags) { // PutM into the L2 (Cache::writeback_in)
+        Level& l2 = m_lv[kL2];
+        const int w = l2.tags->find(line);
+        if (w >= 0) {
+            const std::uint64_t s = l2.tags->set_of(line);
+            l2.tags->at(s, std::uint32_t(w)).state = mesi::State::M;
+            l2.tags->touch(s, std::uint32_t(w));
+        } else {
+            fill(kL2, line, true, live);
+        }
+    }
+    if (live && !present_elsewhere(k, line)) {
+        --m_live;
+        ++m_cost.lines_lost;
+    }
+}
+
+bool GhostCache::present_elsewhere(int k, Addr line) const {
+    for (int j = 0; j < kNumGhostLevels; ++j) {
+        if (j != k && m_lv[j].tags && m_lv[j].tags->find(line) >= 0) return true;
+    }
+    return false;
+}
+
+} // namespace smp

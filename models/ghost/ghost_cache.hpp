@@ -1,0 +1,71 @@
+// What a migrated task's private caches would hold had it stayed (ARCHITECTURE.md section 6).
+//
+// At the migration, the source core's private levels are copied whole (tags, states and
+// replacement order, so other tasks' lines compete for the ways as they would have); the lines
+// that belong to the task are marked live. The copy then follows the task's own accesses through
+// the same fill, eviction, writeback and back-invalidation rules as the real hierarchy
+// (models/cache/cache.cpp), touching no real state and costing no time. A live line's first
+// access after the migration that hits in the ghost but misses in the real hierarchy at that level
+// is a migration-induced miss. A live line stops being live when it is touched or when the ghost
+// evicts it (then the miss would have happened anyway). Plain C++, no SystemC.
+#pragma once
+
+#include "models/cache/tag_array.hpp"
+#include "models/common/access_observer.hpp"
+#include "models/ghost/ghost_stats.hpp"
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace smp {
+
+class GhostCache : public AccessObserver {
+public:
+    // One private level of the source core; tags == nullptr when it has none (or it is shared).
+    struct Source {
+        const TagArray* tags = nullptr;
+        Cycle latency = 0;      // the level's own lookup latency (CacheConfig::latency); an L2
+                                // hit costs the L1's latency plus its own, as in the real path
+        bool inclusive = true;  // (L2) evicting a line back-invalidates the L1s
+    };
+    using Owned = std::function<bool(const LineInfo&)>;
+
+    // window: cycles after `start` at which the ghost stops (0 = no limit).
+    GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& owned, Cycle start,
+               Cycle window);
+
+    bool observe(const AccessRecord& a) override;
+    // Stops following the task (no-op if it has stopped already).
+    void end(GhostEnd why, Cycle now);
+
+    bool open() const { return m_cost.ended == GhostEnd::Open; }
+    std::uint64_t live_lines() const { return m_live; }
+    const ColdCost& cost() const { return m_cost; }
+
+    // The ghost level holding `line` nearest the core for this access kind, if any (tests).
+    std::optional<GhostLevel> holds(Addr line, bool fetch) const;
+
+private:
+    struct Level {
+        std::optional<TagArray> tags;
+        std::vector<std::uint8_t> live; // per slot (set * ways + way)
+        Cycle latency = 0;
+        bool inclusive = true;
+    };
+    // Follows one access; returns the level it hit in (or -1) and whether the line was live.
+    int access(Addr line, bool fetch, bool write, bool& was_live);
+    // Touch: the line is no longer live anywhere. Returns whether it was.
+    bool kill(Addr line);
+    // Fills `line` into level k (choosing a victim); returns the way.
+    std::uint32_t fill(int k, Addr line, bool dirty, bool live);
+    void evict(int k, std::uint64_t set, std::uint32_t way);
+    bool present_elsewhere(int k, Addr line) const;
+
+    Level m_lv[kNumGhostLevels];
+    Cycle m_window;
+    std::uint64_t m_live = 0;
+    ColdCost m_cost;
+};
+
+} // namespace smp

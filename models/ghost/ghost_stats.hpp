@@ -1,0 +1,83 @@
+// What one migration cost in cold misses, as a ghost cache attributed them.
+#pragma once
+
+#include "models/common/access_observer.hpp"
+#include "models/common/mem_payload.hpp"
+#include "models/common/types.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace smp {
+
+// Private cache levels a ghost copies: the source core's L1I, L1D and (when private) L2.
+enum class GhostLevel : std::uint8_t { L1I, L1D, L2 };
+constexpr int kNumGhostLevels = 3;
+
+inline const char* ghost_level_name(GhostLevel l) {
+    switch (l) {
+    case GhostLevel::L1I: return "l1i";
+    case GhostLevel::L1D: return "l1d";
+    case GhostLevel::L2: return "l2";
+    }
+    return "?";
+}
+
+enum class GhostEnd : std::uint8_t { Open, NoLiveLines, Window, Migrated, Exited, EndOfRun };
+
+inline const char* ghost_end_name(GhostEnd e) {
+    switch (e) {
+    case GhostEnd::Open: return "open";
+    case GhostEnd::NoLiveLines: return "no_live_lines";
+    case GhostEnd::Window: return "window";
+    case GhostEnd::Migrated: return "migrated";
+    case GhostEnd::Exited: return "exited";
+    case GhostEnd::EndOfRun: return "end_of_run";
+    }
+    return "?";
+}
+
+// Migration-induced misses: real misses that hit in the ghost on a line the task had in the
+// source's private caches and had not touched since. Stall = cycles beyond the ghost level's
+// hit latency.
+struct ColdCost {
+    std::uint64_t footprint_lines = 0;  // the task's distinct lines in the source's private caches
+    std::uint64_t misses = 0;
+    std::uint64_t stall_cycles = 0;
+    std::uint64_t misses_by_level[kNumGhostLevels] = {};
+    std::uint64_t stall_by_level[kNumGhostLevels] = {};
+    std::uint64_t misses_by_served[kNumServedBy] = {};  // where the real access was served
+    std::uint64_t misses_by_kind[kNumLineKinds] = {};   // user / kernel / page-table lines
+    std::uint64_t stall_by_kind[kNumLineKinds] = {};
+    std::uint64_t lines_touched = 0;    // live lines the task touched (hit or miss)
+    std::uint64_t lines_lost = 0;       // live lines the ghost evicted before they were touched
+    std::uint64_t accesses = 0;         // accesses the ghost followed
+    std::uint64_t window_user_accesses = 0; // the task's user accesses while the ghost followed
+    std::uint64_t window_user_stall = 0;    // it, and all their stall cycles (cold or not)
+    Cycle start = 0;                    // cycle the ghost was made (the migration)
+    Cycle end = 0;                      // cycle it stopped following the task
+    GhostEnd ended = GhostEnd::Open;
+};
+
+// What the platform measured about one migration record.
+struct MigrationCost {
+    bool ghost = false;                // a ghost followed the task (cold holds its attribution)
+    ColdCost cold;
+    std::uint64_t stay_accesses = 0;   // user accesses from the first run on dst to the task's
+    std::uint64_t stay_user_stall = 0; // next migration, exit or the end of the run, and their
+                                       // stall cycles (the counterfactual window)
+};
+
+// Counterfactual run: the task's user stall over its first cf_accesses (the ghost's window) and
+// cf_stay_accesses (the stay) user accesses from its resumption.
+struct ProbeResult {
+    long migration = -1;
+    std::string task;
+    Cycle resumed = 0;
+    std::uint64_t accesses = 0;       // user accesses counted (up to the larger window)
+    std::uint64_t user_stall = 0;     // over the ghost's window
+    std::uint64_t stay_user_stall = 0; // over the stay
+    bool complete = false;            // both windows were reached
+};
+
+} // namespace smp
