@@ -1,21 +1,30 @@
 #!/usr/bin/env python3
-"""Hardware-only view of a migration (bare metal, no guest kernel).
+"""What moving a task between two CPUs costs, for every ordered pair of CPUs (the main job).
 
-A task warms a working set on CPU 0; a second thread of the same process then streams the same
-working set once on CPU k. Its reload time, minus the reload on CPU 0 itself (warm caches), is
-what moving the task from CPU 0 to CPU k costs in cache misses alone. One simulation per
-destination, each in its own child process.
+For each pair (src, dst) a task pinned to src warms its working set; half-way through its run a
+control task changes its affinity to {dst} (sched_setaffinity: the guest kernel's migration
+thread moves it, as Linux 2.6.10 does). The cost of that one migration is measured, not assumed:
 
-    python3 configs/migration_cost.py [--preset quad] [--size 128KiB] [--out out/migration_cost]
+  path   cycles of kernel code on the migration path, on every CPU (requester, migration
+         thread, switch-in on dst), with its IPIs and runqueue-lock waits
+  cold   stall cycles of the migration-induced misses, attributed by a ghost copy of src's
+         private caches (user and kernel lines), and where those misses were served
+
+One simulation per pair, each in its own child process, several at a time.
+
+    python3 configs/migration_cost.py [--preset quad] [--working-set 128KiB]
+                                      [--pattern sequential] [--era linux-2.6.10] [--out DIR]
 """
 import argparse
+import concurrent.futures
 import csv
+import json
 import os
 import sys
 
 import smpsim
 
-SERVED = ["l1", "l2", "llc", "peer_cache", "remote_cache", "memory", "remote_memory"]
+PASSES = 6
 
 
 def largest_private_cache(cfg):
@@ -42,83 +51,133 @@ def distance(cfg, src, dst):
     return "other socket"
 
 
-def build(cfg_base, size, dst, seed):
-    cfg = cfg_base.copy()
-    cfg.seed = seed
-    cfg.kernel.enabled = False
-    warm = smpsim.workloads.WorkingSet(size=size, pattern="sequential", passes=2)
-    reload = smpsim.workloads.WorkingSet(size=size, pattern="sequential", passes=1)
-    cfg.add_task("warm", warm, cpus=[0])
-    cfg.add_task("reload", reload, cpus=[dst], threads_of="warm", start_after="warm")
+def build(base, args, src, dst=None, at=None):
+    cfg = base.copy()
+    cfg.seed = args.seed
+    cfg.kernel.era = args.era
+    ws = smpsim.workloads.WorkingSet(size=args.working_set, pattern=args.pattern, passes=PASSES)
+    cfg.add_task("a", ws, cpus=[src])
+    if at is not None:
+        cfg.at(at, smpsim.actions.SetAffinity("a", cpus=[dst]))
     return cfg
+
+
+def measure(base, args, src, dst, at):
+    res = smpsim.run(build(base, args, src, dst, at),
+                     out=os.path.join(args.out, "%d-%d" % (src, dst)))
+    moves = [m for m in res.migrations if m["task"] == "a" and m["reason"] == "affinity"]
+    if len(moves) != 1:
+        raise RuntimeError("pair %d->%d: expected one affinity migration, got %d"
+                           % (src, dst, len(moves)))
+    m = moves[0]
+    return {"src": src, "dst": dst, "distance": distance(base, src, dst),
+            "path_cycles": m["path_cycles"], "ipis": m["ipis"],
+            "rq_lock_wait_cycles": m["rq_lock_wait_cycles"],
+            "cold_misses": m["cold_misses"], "cold_stall_cycles": m["cold_stall_cycles"],
+            "total_cycles": m["path_cycles"] + m["cold_stall_cycles"],
+            "footprint_lines": m["footprint_lines"],
+            "served": {k: v for k, v in m["cold_served"].items() if v},
+            "by_level": m["cold_misses_by_level"]}
+
+
+def table(title, cpus, cell, width=10):
+    print(title)
+    print("%-8s" % "src\\dst" + "".join("%*d" % (width, d) for d in cpus))
+    for s in cpus:
+        print("%-8d" % s + "".join("%*s" % (width, cell(s, d)) for d in cpus))
+    print()
+
+
+def plot(rows, cpus, path, title):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    grid = [[0.0] * len(cpus) for _ in cpus]
+    for r in rows:
+        grid[cpus.index(r["src"])][cpus.index(r["dst"])] = r["total_cycles"]
+    fig, ax = plt.subplots(figsize=(5, 4))
+    im = ax.imshow(grid, cmap="viridis")
+    ax.set_xticks(range(len(cpus)), [str(c) for c in cpus])
+    ax.set_yticks(range(len(cpus)), [str(c) for c in cpus])
+    ax.set_xlabel("destination CPU")
+    ax.set_ylabel("source CPU")
+    ax.set_title(title, fontsize=9)
+    fig.colorbar(im, ax=ax, label="cycles (path + cold stall)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return True
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="quad", help="machine preset (%s)" %
                     ", ".join(smpsim.presets.names()))
-    ap.add_argument("--size", default=None,
-                    help="working set (default: half the largest private cache)")
-    ap.add_argument("--dsts", default=None, help="comma-separated destination CPUs (default: all)")
+    ap.add_argument("--working-set", "--size", dest="working_set", default=None,
+                    help="working set (default: half the largest private cache, >= 64KiB)")
+    ap.add_argument("--pattern", default="sequential",
+                    help="sequential | strided | random | pointer_chase")
+    ap.add_argument("--era", default="linux-2.6.10", help="guest kernel era")
+    ap.add_argument("--cpus", default=None, help="comma-separated CPUs (default: all)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=None, help="simulations at a time")
     ap.add_argument("--out", default="out/migration_cost", help="output directory")
     args = ap.parse_args(argv)
 
     base = smpsim.presets.get(args.preset)
-    size = smpsim.units.parse_size(args.size) if args.size else max(
-        64 * 1024, largest_private_cache(base) // 2)
-    dsts = [int(x) for x in args.dsts.split(",")] if args.dsts else list(range(base.cores))
-    freq = base.freq_ghz
+    if args.working_set is None:
+        args.working_set = max(64 * 1024, largest_private_cache(base) // 2)
+    args.working_set = smpsim.units.parse_size(args.working_set)
+    cpus = [int(x) for x in args.cpus.split(",")] if args.cpus else list(range(base.cores))
+    build(base, args, cpus[0]).validate()  # a bad option fails here, before any simulation
 
-    rows = []
-    for dst in dsts:
-        res = smpsim.run(build(base, size, dst, args.seed),
-                         out=os.path.join(args.out, "dst%d" % dst))
-        t = res.tasks["reload"]
-        rows.append({"dst": dst, "distance": distance(base, 0, dst), "reload_cycles": t["cycles"],
-                     "accesses": t["accesses"], "l1_misses": t["l1_misses"],
-                     **{k: t["served"][k] for k in SERVED}})
-    same = next((r["reload_cycles"] for r in rows if r["dst"] == 0), None)
-    lines = size // base.l1d.line
+    # The task's length unmoved; every pair moves it at half that time.
+    length = smpsim.run(build(base, args, cpus[0])).tasks["a"]["cycles"]
+    at = length // 2
+    pairs = [(s, d) for s in cpus for d in cpus if s != d]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.workers or os.cpu_count()) as ex:
+        rows = list(ex.map(lambda p: measure(base, args, p[0], p[1], at), pairs))
+
+    cost = {(r["src"], r["dst"]): r for r in rows}
+    ghz = base.freq_ghz
+    us = lambda c: "%.2f" % (c / (ghz * 1e3))
+    lines = args.working_set // base.l1d.line
+    print("migration cost on %s (%.1f GHz, %s): %s %s working set (%d lines), moved by "
+          "sched_setaffinity at cycle %d\n" % (args.preset, ghz, args.era,
+                                               smpsim.units.format_size(args.working_set),
+                                               args.pattern, lines, at))
+    dash = lambda s, d, f: "-" if s == d else f(cost[(s, d)])
+    table("total cost, cycles (migration path + cold-miss stall)", cpus,
+          lambda s, d: dash(s, d, lambda r: r["total_cycles"]))
+    table("total cost, microseconds", cpus, lambda s, d: dash(s, d, lambda r: us(r["total_cycles"])))
+    table("migration path, cycles (all CPUs)", cpus, lambda s, d: dash(s, d, lambda r: r["path_cycles"]))
+    table("cold-miss stall, cycles", cpus, lambda s, d: dash(s, d, lambda r: r["cold_stall_cycles"]))
+    print("%-9s %-13s %7s %8s %10s  %s" % ("pair", "distance", "misses", "ipis", "lock_wait",
+                                          "cold misses served by"))
     for r in rows:
-        r["extra_cycles"] = r["reload_cycles"] - same if same is not None else ""
-        r["extra_us"] = round(r["extra_cycles"] / (freq * 1e3), 3) if same is not None else ""
-        r["cycles_per_line"] = round(r["reload_cycles"] / lines, 2)
+        print("%-9s %-13s %7d %8d %10d  %s" % (
+            "%d->%d" % (r["src"], r["dst"]), r["distance"], r["cold_misses"], r["ipis"],
+            r["rq_lock_wait_cycles"], " ".join("%s=%d" % kv for kv in sorted(r["served"].items()))))
 
     os.makedirs(args.out, exist_ok=True)
-    cols = ["dst", "distance", "reload_cycles", "cycles_per_line", "extra_cycles", "extra_us",
-            "l1_misses"] + SERVED
+    cols = ["src", "dst", "distance", "total_cycles", "path_cycles", "cold_stall_cycles",
+            "cold_misses", "footprint_lines", "ipis", "rq_lock_wait_cycles"]
     with open(os.path.join(args.out, "cost.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
-
-    print("migration reload cost on %s (%s, bare metal): working set %s = %d lines, from CPU 0"
-          % (args.preset, "%.1f GHz" % freq, smpsim.units.format_size(size), lines))
-    head = "%4s  %-12s %12s %8s %12s %9s   %s" % ("dst", "distance", "reload_cyc", "cyc/line",
-                                                  "extra_cyc", "extra_us", "lines served by")
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        served = " ".join("%s=%d" % (k, r[k]) for k in SERVED[1:] if r[k])
-        print("%4d  %-12s %12d %8.2f %12s %9s   %s" % (
-            r["dst"], r["distance"], r["reload_cycles"], r["cycles_per_line"],
-            r["extra_cycles"], r["extra_us"], served))
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-        ax.bar([str(r["dst"]) for r in rows], [r["extra_cycles"] or 0 for r in rows])
-        ax.set_xlabel("destination CPU")
-        ax.set_ylabel("extra reload cycles vs. CPU 0")
-        ax.set_title("%s: reload of %s after a move from CPU 0" %
-                     (args.preset, smpsim.units.format_size(size)))
-        fig.tight_layout()
-        fig.savefig(os.path.join(args.out, "cost.png"), dpi=100)
-    except ImportError:
-        pass
-    print("outputs: %s/{cost.csv,cost.png,dst<N>/stats.json,...}" % args.out)
+    with open(os.path.join(args.out, "cost.json"), "w") as f:
+        json.dump({"preset": args.preset, "era": args.era, "working_set": args.working_set,
+                   "pattern": args.pattern, "migrate_at": at, "pairs": rows}, f, indent=2)
+        f.write("\n")
+    png = plot(rows, cpus, os.path.join(args.out, "cost_matrix.png"),
+               "%s: cost of a move (%s)" % (args.preset,
+                                            smpsim.units.format_size(args.working_set)))
+    print("\noutputs: %s/{cost.csv,cost.json%s,<src>-<dst>/{migrations.csv,stats.json,...}}"
+          % (args.out, ",cost_matrix.png" if png else ""))
     return 0
 
 

@@ -144,15 +144,23 @@ def test_outputs_written(tmp_path):
 
 
 def test_migration_cost_script_orders_distances(tmp_path):
+    """The main job on opteron_2x2: every ordered pair is measured; a move to the other socket
+    costs more than one inside the socket, and the parts add up."""
     import subprocess, sys
-    env = dict(os.environ)
     out = subprocess.run([sys.executable, "configs/migration_cost.py", "--preset", "opteron_2x2",
-                          "--size", "64KiB", "--out", str(tmp_path)], capture_output=True,
-                         text=True, env=env, timeout=300)
+                          "--working-set", "64KiB", "--out", str(tmp_path)], capture_output=True,
+                         text=True, env=dict(os.environ), timeout=300)
     assert out.returncode == 0, out.stderr
     rows = list(__import__("csv").DictReader(open(tmp_path / "cost.csv")))
-    cost = {int(r["dst"]): int(r["extra_cycles"]) for r in rows}
-    assert cost[0] == 0 < cost[1] < cost[2]
+    cost = {(int(r["src"]), int(r["dst"])): r for r in rows}
+    assert sorted(cost) == [(s, d) for s in range(4) for d in range(4) if s != d]
+    for r in rows:
+        assert int(r["total_cycles"]) == int(r["path_cycles"]) + int(r["cold_stall_cycles"])
+        assert int(r["path_cycles"]) > 0 and int(r["cold_misses"]) > 0
+    total = lambda s, d: int(cost[(s, d)]["total_cycles"])
+    assert total(0, 1) < total(0, 2) and total(2, 3) < total(2, 0)
+    assert (tmp_path / "0-2" / "migrations.csv").exists()
+    assert "total cost, microseconds" in out.stdout
 
 
 def cluster_quad():
