@@ -141,8 +141,12 @@ void GuestMachine::migrated(int cpu, int pid, int src, int /*dst*/, long event) 
         if (l.filler_task == TaskId(pid)) return true;
         return as && l.filler_task < m_threads.size() && m_threads[l.filler_task]->as == as;
     };
+    // Kernel objects live in [kBase, 2 kBase) (os/layout.hpp); everything else is user data.
+    const unsigned line_bits = log2_floor(static_cast<std::uint64_t>(m_cfg.l1d.line));
     m_ghosts[std::size_t(event)] =
-        std::make_unique<GhostCache>(lv, owned, now, Cycle(m_cfg.measure.window));
+        std::make_unique<GhostCache>(lv, owned, now, Cycle(m_cfg.measure.window), [line_bits](Addr l) {
+            return (l << line_bits) < os::KLayout::kBase || (l << line_bits) >= 2 * os::KLayout::kBase;
+        });
     m_costs[std::size_t(event)].ghost = true;
     t.ghost = m_ghosts[std::size_t(event)].get();
 }

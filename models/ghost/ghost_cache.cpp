@@ -15,8 +15,8 @@ ServedBy served_at(int level) { return level == kL2 ? ServedBy::L2 : ServedBy::L
 } // namespace
 
 GhostCache::GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& owned, Cycle start,
-                       Cycle window)
-    : m_window(window) {
+                       Cycle window, UserLine user)
+    : m_window(window), m_user(std::move(user)) {
     m_cost.start = start;
     std::vector<Addr> mine;
     for (int k = 0; k < kNumGhostLevels; ++k) {
@@ -48,6 +48,10 @@ GhostCache::GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& own
     }
     m_live = mine.size();
     m_cost.footprint_lines = m_live;
+    if (m_user) {
+        for (Addr l : mine) m_live_user += m_user(l) ? 1 : 0;
+    }
+    m_user_footprint = m_live_user > 0;
     if (m_live == 0) end(GhostEnd::NoLiveLines, start);
 }
 
@@ -94,7 +98,7 @@ bool GhostCache::observe(const AccessRecord& a) {
         ++m_cost.misses_by_kind[static_cast<int>(a.what)];
         m_cost.stall_by_kind[static_cast<int>(a.what)] += stall;
     }
-    if (m_live == 0) {
+    if (m_live == 0 || (m_user_footprint && m_live_user == 0)) {
         end(GhostEnd::NoLiveLines, a.now);
         return false;
     }
@@ -111,7 +115,14 @@ int GhostCache::access(Addr line, bool fetch, bool write, bool& was_live) {
     const int w1 = l1.tags ? l1.tags->find(line) : -1;
     const int w2 = (w1 < 0 && l2.tags) ? l2.tags->find(line) : -1;
     const int hit = w1 >= 0 ? k1 : w2 >= 0 ? kL2 : -1;
-    was_live = kill(line);
+    // Liveness is the same in every copy of a line: look at the copy found (or, on a miss, at
+    // the other L1, the only level that may still hold it) before clearing them all.
+    const Level& other = m_lv[fetch ? kL1D : kL1I];
+    const bool maybe_live =
+        w1 >= 0   ? l1.live[l1.tags->set_of(line) * l1.tags->ways() + std::uint32_t(w1)] != 0
+        : w2 >= 0 ? l2.live[l2.tags->set_of(line) * l2.tags->ways() + std::uint32_t(w2)] != 0
+                  : other.tags && other.tags->find(line) >= 0;
+    was_live = maybe_live && kill(line);
     if (w1 >= 0) {
         const std::uint64_t set = l1.tags->set_of(line);
         if (write) l1.tags->at(set, std::uint32_t(w1)).state = mesi::State::M;
@@ -140,7 +151,7 @@ bool GhostCache::kill(Addr line) {
         live = 0;
     }
     if (any) {
-        --m_live;
+        drop(line);
         ++m_cost.lines_touched;
     }
     return any;
@@ -190,9 +201,14 @@ void GhostCache::evict(int k, std::uint64_t set, std::uint32_t way) {
         }
     }
     if (live && !present_elsewhere(k, line)) {
-        --m_live;
+        drop(line);
         ++m_cost.lines_lost;
     }
+}
+
+void GhostCache::drop(Addr line) {
+    --m_live;
+    if (m_user && m_user(line)) --m_live_user;
 }
 
 bool GhostCache::present_elsewhere(int k, Addr line) const {

@@ -30,10 +30,14 @@ public:
         bool inclusive = true;  // (L2) evicting a line back-invalidates the L1s
     };
     using Owned = std::function<bool(const LineInfo&)>;
+    using UserLine = std::function<bool(Addr line)>;
 
-    // window: cycles after `start` at which the ghost stops (0 = no limit).
+    // window: cycles after `start` at which the ghost stops (0 = no limit). With `user` (which
+    // lines are user data), a ghost whose footprint has user lines ends once none of them is
+    // live: the source's kernel lines it still holds (runqueue, other stacks) are mostly lines
+    // the task never touches again, and following it further only costs host time.
     GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& owned, Cycle start,
-               Cycle window);
+               Cycle window, UserLine user = {});
 
     bool observe(const AccessRecord& a) override;
     // Stops following the task (no-op if it has stopped already).
@@ -61,10 +65,14 @@ private:
     std::uint32_t fill(int k, Addr line, bool dirty, bool live);
     void evict(int k, std::uint64_t set, std::uint32_t way);
     bool present_elsewhere(int k, Addr line) const;
+    void drop(Addr line); // a live line stops being live
 
     Level m_lv[kNumGhostLevels];
     Cycle m_window;
+    UserLine m_user;
     std::uint64_t m_live = 0;
+    std::uint64_t m_live_user = 0;
+    bool m_user_footprint = false;
     ColdCost m_cost;
 };
 

@@ -215,6 +215,21 @@ TEST(GhostCache, NoOwnedLineMeansNoGhost) {
     EXPECT_EQ(g.cost().ended, GhostEnd::NoLiveLines);
 }
 
+TEST(GhostCache, EndsWhenNoUserLineIsLiveEvenIfKernelLinesAre) {
+    Src s;
+    s.both(0);
+    s.both(100); // "kernel" line: lines >= 100 in this test
+    GhostCache::Source lv[kNumGhostLevels];
+    lv[int(GhostLevel::L1D)] = {&s.l1d, 4, true};
+    lv[int(GhostLevel::L2)] = {&s.l2, 10, true};
+    GhostCache g(lv, [](const LineInfo& l) { return l.filler_task == kTask; }, 100, 0,
+                 [](Addr line) { return line < 100; });
+    EXPECT_EQ(g.live_lines(), 2u);
+    EXPECT_FALSE(g.observe(rec(0, ServedBy::Memory, 100))); // the only user line: done
+    EXPECT_EQ(g.cost().ended, GhostEnd::NoLiveLines);
+    EXPECT_EQ(g.live_lines(), 1u); // the kernel line was never touched
+}
+
 TEST(StallProbe, SumsUserStallOverBothWindows) {
     StallProbe p(2, 3);
     EXPECT_TRUE(p.observe(rec(0, ServedBy::Memory, 104, 0, AccessKind::Load, LineKind::Kernel)));
