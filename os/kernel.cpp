@@ -35,22 +35,7 @@ Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
         m_rqs[c]->curr = m_rqs[c]->idle = t.get();
         m_tasks.push_back(std::move(t));
     }
-    for (unsigned c = 0; c < m_ncpus; ++c) {
-        auto t = std::make_unique<Task>();
-        t->pid = int(m_tasks.size());
-        t->comm = "migration/" + std::to_string(c);
-        t->kind = TaskKind::Migration;
-        t->flags = PF_KTHREAD | PF_NOFREEZE;
-        t->policy = Policy::Fifo;
-        t->rt_priority = 99;
-        t->prio = MAX_RT_PRIO - 1 - t->rt_priority;
-        t->static_prio = 120;
-        t->state = TASK_INTERRUPTIBLE;
-        t->cpus_allowed = CpuMask::of(m_ncpus, int(c));
-        t->cpu = int(c);
-        m_rqs[c]->migration_thread = t.get();
-        m_tasks.push_back(std::move(t));
-    }
+    for (unsigned c = 0; c < m_ncpus; ++c) new_migration_thread(int(c));
     m_tasklist_lock.addr = m_layout.tasklist_lock();
     auto fresh = build_domains(0);
     for (unsigned c = 0; c < m_ncpus; ++c) m_rqs[c]->domains = fresh[c];
@@ -282,6 +267,25 @@ long Kernel::record_migration(int cpu, Task& p, int src, int dst, MigReason why,
     m_event_path.push_back(path);
     m_hal.migrated(cpu, p.pid, src, dst, p.first_run_event);
     return p.first_run_event;
+}
+
+// kthread_create(migration_thread, "migration/%d") bound to cpu, SCHED_FIFO 99, not yet running.
+Task& Kernel::new_migration_thread(int cpu) {
+    auto t = std::make_unique<Task>();
+    t->pid = int(m_tasks.size());
+    t->comm = "migration/" + std::to_string(cpu);
+    t->kind = TaskKind::Migration;
+    t->flags = PF_KTHREAD | PF_NOFREEZE;
+    t->policy = Policy::Fifo;
+    t->rt_priority = 99;
+    t->prio = MAX_RT_PRIO - 1 - t->rt_priority;
+    t->state = TASK_INTERRUPTIBLE;
+    t->cpus_allowed = CpuMask::of(m_ncpus, cpu);
+    t->cpu = cpu;
+    Task& mt = *t;
+    m_tasks.push_back(std::move(t));
+    cpu_rq(cpu).migration_thread = &mt;
+    return mt;
 }
 
 long Kernel::path_new() {

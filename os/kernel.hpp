@@ -181,6 +181,7 @@ private:
     void take_cpu_down(int cpu);
     std::vector<SchedDomain*> domains_of(int cpu);
     int hot_verdict(const Task& p, int src, int dst);
+    Task& new_migration_thread(int cpu);
     void migration_thread(int cpu);
     void idle_loop(int cpu);
     void control_task(int cpu);

@@ -457,24 +457,11 @@ int Kernel::cpu_up(Task& self, int x) {
     if (x < 0 || x >= int(m_ncpus) || m_online.test(x) || !m_dead[std::size_t(x)]) return -EINVAL_;
     text(cpu, Text::Hotplug, m_cfg.costs.syscall);
     // CPU_UP_PREPARE: kthread_create(migration_thread, "migration/%d"), bound to the CPU.
-    auto t = std::make_unique<Task>();
-    t->pid = int(m_tasks.size());
-    t->comm = "migration/" + std::to_string(x);
-    t->kind = TaskKind::Migration;
-    t->flags = PF_KTHREAD | PF_NOFREEZE;
-    t->policy = Policy::Fifo;
-    t->rt_priority = 99;
-    t->prio = 0;
-    t->state = TASK_INTERRUPTIBLE;
-    t->cpus_allowed = CpuMask::of(m_ncpus, x);
-    t->cpu = x;
-    Task& mt = *t;
-    m_tasks.push_back(std::move(t));
+    Task& mt = new_migration_thread(x);
     m_hal.create_thread(mt.pid, [this, &mt] {
         finish_task_switch(mt.cpu, *cpu_rq(mt.cpu).prev_task);
         migration_thread(mt.cpu);
     });
-    cpu_rq(x).migration_thread = &mt;
     // __cpu_up: the CPU leaves play_dead.
     W(cpu, m_layout.online_map());
     m_online.set(x);
