@@ -118,21 +118,16 @@ int GhostCache::access(Addr line, bool fetch, bool write, bool& was_live) {
     // Liveness is the same in every copy of a line: look at the copy found (or, on a miss, at
     // the other L1, the only level that may still hold it) before clearing them all.
     const Level& other = m_lv[fetch ? kL1D : kL1I];
-    const bool maybe_live =
-        w1 >= 0   ? l1.live[l1.tags->set_of(line) * l1.tags->ways() + std::uint32_t(w1)] != 0
-        : w2 >= 0 ? l2.live[l2.tags->set_of(line) * l2.tags->ways() + std::uint32_t(w2)] != 0
-                  : other.tags && other.tags->find(line) >= 0;
+    const bool maybe_live = w1 >= 0   ? l1.live_at(line, w1) != 0
+                            : w2 >= 0 ? l2.live_at(line, w2) != 0
+                                      : other.tags && other.tags->find(line) >= 0;
     was_live = maybe_live && kill(line);
     if (w1 >= 0) {
-        const std::uint64_t set = l1.tags->set_of(line);
-        if (write) l1.tags->at(set, std::uint32_t(w1)).state = mesi::State::M;
-        l1.tags->touch(set, std::uint32_t(w1));
+        l1.use(line, w1, write);
         return hit;
     }
     if (w2 >= 0) {
-        const std::uint64_t set = l2.tags->set_of(line);
-        if (write) l2.tags->at(set, std::uint32_t(w2)).state = mesi::State::M;
-        l2.tags->touch(set, std::uint32_t(w2));
+        l2.use(line, w2, write);
     } else if (l2.tags) {
         fill(kL2, line, write, false);
     }
@@ -146,7 +141,7 @@ bool GhostCache::kill(Addr line) {
         if (!l.tags) continue;
         const int w = l.tags->find(line);
         if (w < 0) continue;
-        std::uint8_t& live = l.live[l.tags->set_of(line) * l.tags->ways() + std::uint32_t(w)];
+        std::uint8_t& live = l.live_at(line, w);
         any |= live != 0;
         live = 0;
     }
@@ -185,17 +180,14 @@ void GhostCache::evict(int k, std::uint64_t set, std::uint32_t way) {
             if (!u.tags) continue;
             const int w = u.tags->find(line);
             if (w < 0) continue;
-            const std::uint64_t s = u.tags->set_of(line);
-            u.tags->at(s, std::uint32_t(w)).state = mesi::State::I;
-            u.live[s * u.tags->ways() + std::uint32_t(w)] = 0;
+            u.tags->at(u.tags->set_of(line), std::uint32_t(w)).state = mesi::State::I;
+            u.live_at(line, w) = 0;
         }
     } else if (k != kL2 && dirty && m_lv[kL2].tags) { // PutM into the L2 (Cache::writeback_in)
         Level& l2 = m_lv[kL2];
         const int w = l2.tags->find(line);
         if (w >= 0) {
-            const std::uint64_t s = l2.tags->set_of(line);
-            l2.tags->at(s, std::uint32_t(w)).state = mesi::State::M;
-            l2.tags->touch(s, std::uint32_t(w));
+            l2.use(line, w, true);
         } else {
             fill(kL2, line, true, live);
         }

@@ -56,6 +56,16 @@ private:
         std::vector<std::uint8_t> live; // per slot (set * ways + way)
         Cycle latency = 0;
         bool inclusive = true;
+
+        std::uint8_t& live_at(Addr line, int way) {
+            return live[tags->set_of(line) * tags->ways() + std::uint32_t(way)];
+        }
+        // A hit or a writeback into `line`'s way: dirty on a write, most recently used.
+        void use(Addr line, int way, bool write) {
+            const std::uint64_t set = tags->set_of(line);
+            if (write) tags->at(set, std::uint32_t(way)).state = mesi::State::M;
+            tags->touch(set, std::uint32_t(way));
+        }
     };
     // Follows one access; returns the level it hit in (or -1) and whether the line was live.
     int access(Addr line, bool fetch, bool write, bool& was_live);
