@@ -256,11 +256,10 @@ long Kernel::record_migration(int cpu, Task& p, int src, int dst, MigReason why,
     ++p.migrations;
     p.first_run_event = long(m_migrations.size()) - 1;
     long path = -1;
-    if (!m_open[std::size_t(cpu)].empty()) {
-        OpenPath& top = m_open[std::size_t(cpu)].back();
-        if (top.id == -1) top.id = path_new();
-        if (top.id >= 0) {
-            path = top.id;
+    if (OpenPath* top = open_path(cpu)) {
+        if (top->id == -1) top->id = path_new();
+        if (top->id >= 0) {
+            path = top->id;
             m_paths[std::size_t(path)].events.push_back(p.first_run_event);
         }
     }

@@ -218,6 +218,10 @@ private:
         Cycle wait = 0;
     };
     static constexpr long kIrqBarrier = -2;
+    OpenPath* open_path(int cpu) {
+        auto& open = m_open[std::size_t(cpu)];
+        return open.empty() ? nullptr : &open.back();
+    }
     void path_begin(int cpu, long id = -1);
     void path_end(int cpu);
     long path_new();

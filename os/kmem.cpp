@@ -42,7 +42,7 @@ void Kernel::spin_lock(int cpu, SpinLock& l) {
         const Cycle waited = now(cpu) - t0;
         ++m_stats.lock_spins;
         m_stats.lock_wait_cycles += waited;
-        if (l.runqueue && !m_open[std::size_t(cpu)].empty()) m_open[std::size_t(cpu)].back().wait += waited;
+        if (OpenPath* path = open_path(cpu); path && l.runqueue) path->wait += waited;
     }
 }
 
@@ -182,7 +182,7 @@ void Kernel::resched_task(int cpu, Task& p) {
 
 void Kernel::send_resched_ipi(int from, int to) {
     ++m_stats.ipis_sent;
-    if (!m_open[std::size_t(from)].empty()) ++m_open[std::size_t(from)].back().ipis;
+    if (OpenPath* path = open_path(from)) ++path->ipis;
     if (m_cfg.trace) ev(Ev::IpiSent, from, -1, to);
     m_hal.send_ipi(from, to, Irq::Reschedule);
 }

@@ -77,12 +77,13 @@ def run_paired(snapshot, out, until_cycles, timeout, workers=None):
         if not res.out:
             shutil.rmtree(base, ignore_errors=True)
     for i, m in todo:
-        _difference(i, m, paired[i])
+        _set_counterfactual(i, m, paired[i])
     _write_back(res)
     return res
 
 
-def _difference(i, m, other):
+def _set_counterfactual(i, m, other):
+    """Sets m's counterfactual_cycles and counterfactual_stay_cycles from its paired run."""
     probe = other.counterfactual or {}
     if probe.get("migration") != i or i >= len(other.migrations) or \
             not other.migrations[i].get("suppressed") or other.migrations[i]["task"] != m["task"]:
