@@ -77,14 +77,8 @@ nlohmann::json migration_json(const os::MigrationEvent& m, const MigrationCost& 
                         {"path_cycles_by_cpu", m.path_cycles_by_cpu},
                         {"stay_accesses", c.stay_accesses},
                         {"stay_user_stall_cycles", c.stay_user_stall}};
-    if (c.ghost) {
-        j.update(cold_json(c));
-    } else {
-        for (const char* k : {"footprint_lines", "cold_misses", "cold_stall_cycles",
-                              "cold_misses_by_level", "ghost"}) {
-            j[k] = nullptr;
-        }
-    }
+    const nlohmann::json cold = cold_json(c);
+    for (const auto& [k, v] : cold.items()) j[k] = c.ghost ? v : nullptr; // null: not measured
     return j;
 }
 

@@ -185,3 +185,13 @@ def test_same_seed_gives_identical_outputs(tmp_path):
         smpsim.run(cfg, out=tmp_path / d, timeout=120)
     for name in ("stats.json", "migrations.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_without_the_ghost_every_cold_field_is_null_and_the_window_is_the_stay():
+    cfg = build("quad", 64 * KIB, "sequential", 3, at=400_000, passes=20)
+    cfg.measure.ghost = False
+    (m,) = smpsim.run(cfg, counterfactual=True, timeout=120).migrations
+    for k in ("footprint_lines", "cold_misses", "cold_stall_cycles", "cold_misses_by_level",
+              "cold_stall_by_level", "cold_served", "cold_by_kind", "ghost"):
+        assert m[k] is None, k
+    assert m["counterfactual_cycles"] == m["counterfactual_stay_cycles"] > 0
