@@ -88,30 +88,6 @@ def table(title, cpus, cell, width=10):
     print()
 
 
-def plot(rows, cpus, path, title):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
-    grid = [[0.0] * len(cpus) for _ in cpus]
-    for r in rows:
-        grid[cpus.index(r["src"])][cpus.index(r["dst"])] = r["total_cycles"]
-    fig, ax = plt.subplots(figsize=(5, 4))
-    im = ax.imshow(grid, cmap="viridis")
-    ax.set_xticks(range(len(cpus)), [str(c) for c in cpus])
-    ax.set_yticks(range(len(cpus)), [str(c) for c in cpus])
-    ax.set_xlabel("destination CPU")
-    ax.set_ylabel("source CPU")
-    ax.set_title(title, fontsize=9)
-    fig.colorbar(im, ax=ax, label="cycles (path + cold stall)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return True
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="quad", help="machine preset (%s)" %
@@ -173,11 +149,9 @@ def main(argv=None):
         json.dump({"preset": args.preset, "era": args.era, "working_set": args.working_set,
                    "pattern": args.pattern, "migrate_at": at, "pairs": rows}, f, indent=2)
         f.write("\n")
-    png = plot(rows, cpus, os.path.join(args.out, "cost_matrix.png"),
-               "%s: cost of a move (%s)" % (args.preset,
-                                            smpsim.units.format_size(args.working_set)))
-    print("\noutputs: %s/{cost.csv,cost.json%s,<src>-<dst>/{migrations.csv,stats.json,...}}"
-          % (args.out, ",cost_matrix.png" if png else ""))
+    pngs = smpsim.analysis.report(args.out)["files"]
+    print("\noutputs: %s/{cost.csv,cost.json%s,<src>-<dst>/{migrations.csv,trace.json,...}}"
+          % (args.out, "".join("," + os.path.basename(p) for p in pngs)))
     return 0
 
 

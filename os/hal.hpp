@@ -10,6 +10,10 @@
 namespace smp::os {
 
 enum class Irq : std::uint8_t { Timer, Reschedule, CallFunction, Stop, Action };
+inline const char* irq_name(Irq v) {
+    static const char* const names[] = {"timer", "reschedule", "call_function", "stop", "action"};
+    return names[static_cast<int>(v)];
+}
 enum class KAccess : std::uint8_t { Read, Write, Atomic, Fetch };
 // Who supplied a line to a kernel access: this CPU's caches, another core's cache in the same
 // socket, a shared cache, another socket, or memory.

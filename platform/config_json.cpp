@@ -271,6 +271,7 @@ SystemConfig from_json_unchecked(const json& j) {
         .apply("kernel", [&](const json& v, const std::string& p) { read_kernel(v, p, c.kernel); })
         .apply("measure", [&](const json& v, const std::string& p) { fields_from_json(v, p, c.measure, kMeasureVisit); })
         .get("vcd", c.vcd)
+        .get("trace_sample_cycles", c.trace_sample_cycles)
         .get("quantum_cycles", c.quantum_cycles)
         .get("seed", c.seed)
         .get("check", c.check)
@@ -404,6 +405,7 @@ json config_to_json(const SystemConfig& c) {
             {"kernel", kernel_to_json(c.kernel)},
             {"measure", fields_to_json(c.measure, kMeasureVisit)},
             {"vcd", c.vcd},
+            {"trace_sample_cycles", c.trace_sample_cycles},
             {"quantum_cycles", c.quantum_cycles},
             {"seed", c.seed},
             {"check", c.check},

@@ -80,10 +80,31 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
     }
     for (const auto& a : cfg.actions) m_kernel->add_action(a);
     for (CpuId c = 0; c < sys.cpus(); ++c) {
-        sys.core(c).set_irq_handler([this](Core& core, const PendingIrq& irq) {
-            m_kernel->interrupt(int(core.id()), to_os(irq.vector));
-        });
+        sys.core(c).set_irq_handler([this](Core& core, const PendingIrq& irq) { interrupt(core, irq); });
     }
+    m_ipis_pending.resize(sys.cpus());
+}
+
+void GuestMachine::interrupt(Core& core, const PendingIrq& irq) {
+    const int cpu = int(core.id());
+    const Cycle now = core.local_cycle();
+    if (irq.vector != IrqVector::Timer) { // IPI (or an experiment's action): taken now
+        auto& pending = m_ipis_pending[std::size_t(cpu)];
+        for (auto it = pending.begin(); it != pending.end(); ++it) {
+            Timeline::Ipi& ipi = m_timeline.ipis[*it];
+            if (ipi.arrival == irq.arrival && ipi.from == int(irq.from)) {
+                ipi.taken = now;
+                pending.erase(it);
+                break;
+            }
+        }
+    }
+    if (!m_timeline.irq_edges.empty()) {
+        auto& edges = m_timeline.irq_edges[std::size_t(cpu)];
+        if (irq.vector == IrqVector::Timer || irq.from == kNoCpu) edges.emplace_back(irq.arrival, +1);
+        edges.emplace_back(now, -1);
+    }
+    m_kernel->interrupt(cpu, to_os(irq.vector));
 }
 
 GuestMachine::~GuestMachine() = default;
@@ -188,6 +209,13 @@ void GuestMachine::finish(Cycle end) {
         }
     }
     m_costs.resize(m_kernel->migrations().size());
+    static const char* const kinds[] = {"idle", "migration", "control", "user"};
+    m_timeline.tasks.clear();
+    for (const auto& tp : m_kernel->tasks()) {
+        if (m_timeline.tasks.size() <= std::size_t(tp->pid)) m_timeline.tasks.resize(std::size_t(tp->pid) + 1);
+        m_timeline.tasks[std::size_t(tp->pid)] = {tp->comm, kinds[int(tp->kind)]};
+    }
+    m_timeline.end = end;
     for (std::size_t e = 0; e < m_ghosts.size() && e < m_costs.size(); ++e) {
         if (m_ghosts[e]) m_costs[e].cold = m_ghosts[e]->cost();
     }
@@ -200,6 +228,11 @@ os::Source GuestMachine::access(int cpu, os::KAccess kind, Addr paddr) {
 
 void GuestMachine::send_ipi(int from, int to, os::Irq vector) {
     m_sys.core(CpuId(from)).send_ipi(CpuId(to), to_hw(vector));
+    const Cycle sent = m_sys.clock().now_cycles(); // send_ipi synchronised the sender
+    const Cycle arrival = sent + m_sys.irqs().latency();
+    m_ipis_pending[std::size_t(to)].push_back(m_timeline.ipis.size());
+    m_timeline.ipis.push_back(Timeline::Ipi{from, to, os::irq_name(vector), sent, arrival, 0});
+    if (!m_timeline.irq_edges.empty()) m_timeline.irq_edges[std::size_t(to)].emplace_back(arrival, +1);
 }
 
 void GuestMachine::halt(int cpu, const std::function<bool()>& until) {
@@ -235,6 +268,8 @@ void GuestMachine::create_thread(int pid, std::function<void()> body) {
 // The core issues the accesses of `pid` from now on.
 void GuestMachine::enter(int cpu, int pid) {
     Thread& t = thread(pid);
+    const Cycle now = m_sys.core(CpuId(cpu)).local_cycle();
+    m_timeline.runs.push_back(Timeline::Run{cpu, pid, now});
     m_sys.core(CpuId(cpu)).set_context(TaskId(pid), t.as, t.counters.get(), t.observer());
 }
 
@@ -270,23 +305,37 @@ void GuestMachine::fail(const std::string& why) {
 
 void GuestMachine::register_stats(StatsRegistry& r) const {
     const os::KernelStats& s = m_kernel->stats();
-    r.add("system.os.context_switches", &s.context_switches);
-    r.add("system.os.migrations", &s.migrations);
+    r.add("system.os.context_switches", &s.context_switches,
+          "context switches (all CPUs)");
+    r.add("system.os.migrations", &s.migrations,
+          "changes of a task's CPU (all reasons)");
     for (int i = 0; i < static_cast<int>(os::MigReason::Count); ++i) {
         r.add(std::string("system.os.migrations.") + os::reason_name(static_cast<os::MigReason>(i)),
-              &s.migrations_by[i]);
+              &s.migrations_by[i],
+              std::string("migrations for reason ") + os::reason_name(static_cast<os::MigReason>(i)));
     }
-    r.add("system.os.ipis_sent", &s.ipis_sent);
-    r.add("system.os.ticks", &s.ticks);
-    r.add("system.os.wakeups", &s.wakeups);
-    r.add("system.os.load_balance", &s.load_balance);
-    r.add("system.os.load_balance_failed", &s.load_balance_failed);
-    r.add("system.os.newidle_balance", &s.newidle_balance);
-    r.add("system.os.active_balance", &s.active_balance);
-    r.add("system.os.migration_requests", &s.migration_requests);
-    r.add("system.os.migration_requests_completed", &s.migration_requests_completed);
-    r.add("system.os.lock_spins", &s.lock_spins);
-    r.add("system.os.lock_wait_cycles", &s.lock_wait_cycles);
+    r.add("system.os.ipis_sent", &s.ipis_sent,
+          "IPIs sent by guest kernel code");
+    r.add("system.os.ticks", &s.ticks,
+          "scheduler ticks handled");
+    r.add("system.os.wakeups", &s.wakeups,
+          "try_to_wake_up calls that woke a task");
+    r.add("system.os.load_balance", &s.load_balance,
+          "load_balance passes from the tick");
+    r.add("system.os.load_balance_failed", &s.load_balance_failed,
+          "passes that found an imbalance and moved nothing");
+    r.add("system.os.newidle_balance", &s.newidle_balance,
+          "load_balance_newidle passes (CPU about to idle)");
+    r.add("system.os.active_balance", &s.active_balance,
+          "active_load_balance runs (migration thread pushing a running task)");
+    r.add("system.os.migration_requests", &s.migration_requests,
+          "migration requests queued to a migration thread");
+    r.add("system.os.migration_requests_completed", &s.migration_requests_completed,
+          "migration requests completed");
+    r.add("system.os.lock_spins", &s.lock_spins,
+          "contended spin-lock acquisitions");
+    r.add("system.os.lock_wait_cycles", &s.lock_wait_cycles,
+          "cycles spent spinning for contended locks");
 }
 
 } // namespace smp

@@ -7,6 +7,7 @@
 #include "os/kernel.hpp"
 #include "os/workload.hpp"
 #include "platform/system.hpp"
+#include "platform/timeline.hpp"
 
 #include <memory>
 #include <systemc>
@@ -30,6 +31,10 @@ public:
     const std::vector<MigrationCost>& costs() const { return m_costs; }
     const ProbeResult& probe() const { return m_probe_result; }
     void register_stats(StatsRegistry& r) const;
+    // Also records every interrupt line edge in the timeline (for trace.vcd).
+    void record_irq_edges() { m_timeline.irq_edges.assign(m_sys.cpus(), {}); }
+    // What ran where and the IPIs; task names are filled by finish().
+    const Timeline& timeline() const { return m_timeline; }
 
     // os::Hal
     Cycle now(int cpu) override { return m_sys.core(CpuId(cpu)).local_cycle(); }
@@ -72,6 +77,7 @@ private:
     void enter(int cpu, int pid);
     void wake(int cpu, int pid);
     void action_timer();
+    void interrupt(Core& core, const PendingIrq& irq);
     // Ends pid's ghost and its stay (next migration, exit, end of run).
     void close_measurements(Thread& t, GhostEnd why, Cycle now);
 
@@ -86,6 +92,8 @@ private:
     std::vector<std::unique_ptr<GhostCache>> m_ghosts; // by migration record
     std::vector<MigrationCost> m_costs;                // by migration record
     ProbeResult m_probe_result;
+    Timeline m_timeline;
+    std::vector<std::vector<std::size_t>> m_ipis_pending; // per destination: untaken IPIs
     unsigned m_user_tasks = 0;
     std::string m_failure;
 };

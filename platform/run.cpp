@@ -6,6 +6,8 @@
 #include "platform/config_json.hpp"
 #include "platform/guest.hpp"
 #include "platform/system.hpp"
+#include "platform/trace_json.hpp"
+#include "platform/vcd_writer.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -108,6 +110,46 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
     return os.str();
 }
 
+// gem5-like: one stat a line, value, and its description after '#'.
+std::string stats_text(const RunResult& r) {
+    std::map<std::string, std::pair<std::uint64_t, std::string>> rows;
+    rows["sim_cycles"] = {r.sim_cycles, "simulated cycles (the last CPU's local time at the end)"};
+    rows["sim_ops"] = {r.ops, "operations executed on all CPUs"};
+    for (const auto& [k, v] : r.stats) {
+        const auto d = r.stat_descriptions.find(k);
+        rows[k] = {v, d == r.stat_descriptions.end() ? std::string() : d->second};
+    }
+    std::size_t width = 0, vwidth = 0;
+    for (const auto& [k, v] : rows) {
+        width = std::max(width, k.size());
+        vwidth = std::max(vwidth, std::to_string(v.first).size());
+    }
+    std::ostringstream txt;
+    txt << "---------- Begin Simulation Statistics ----------\n";
+    for (const auto& [k, v] : rows) {
+        txt << std::left << std::setw(int(width) + 2) << k << std::right << std::setw(int(vwidth))
+            << v.first << "  # " << v.second << '\n';
+    }
+    txt << "---------- End Simulation Statistics   ----------\n";
+    return txt.str();
+}
+
+// Per CPU and interval: accesses by where they were served (the trace's counters, raw).
+std::string samples_csv(const Timeline& tl) {
+    std::ostringstream os;
+    os << "cpu,start_cycle,accesses";
+    for (int i = 0; i < kNumServedBy; ++i) os << ',' << served_by_name(static_cast<ServedBy>(i));
+    os << '\n';
+    for (std::size_t c = 0; c < tl.samples.size(); ++c) {
+        for (const CoreSample& s : tl.samples[c]) {
+            os << c << ',' << s.start << ',' << s.accesses;
+            for (int i = 0; i < kNumServedBy; ++i) os << ',' << s.served[i];
+            os << '\n';
+        }
+    }
+    return os.str();
+}
+
 void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunResult& r) {
     namespace fs = std::filesystem;
     fs::create_directories(dir);
@@ -115,11 +157,7 @@ void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunRes
     write_text(out / "config.json", config_to_json(cfg).dump(2) + "\n");
     nlohmann::json stats(r.stats);
     write_text(out / "stats.json", stats.dump(2) + "\n");
-    std::ostringstream txt;
-    std::size_t width = 0;
-    for (const auto& [k, v] : r.stats) width = std::max(width, k.size());
-    for (const auto& [k, v] : r.stats) txt << std::left << std::setw(int(width) + 2) << k << v << '\n';
-    write_text(out / "stats.txt", txt.str());
+    write_text(out / "stats.txt", stats_text(r));
     nlohmann::json tasks = nlohmann::json::object();
     for (const auto& t : r.tasks) tasks[t.name] = task_json(t);
     nlohmann::json migrations = nlohmann::json::array();
@@ -143,6 +181,12 @@ void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunRes
                                  {"complete", r.probe.complete}};
     }
     write_text(out / "result.json", res.dump(2) + "\n");
+    write_text(out / "trace.json",
+               chrome_trace(r.timeline, r.migrations, r.costs, cfg.freq_ghz, unsigned(cfg.cpus()), cfg.name)
+                       .dump() +
+                   "\n");
+    write_text(out / "samples.csv", samples_csv(r.timeline));
+    if (cfg.vcd) write_text(out / "trace.vcd", vcd_text(r.timeline, cfg.freq_ghz, unsigned(cfg.cpus())));
     if (cfg.kernel.enabled) write_text(out / "migrations.csv", migrations_csv(r.migrations, r.costs));
 }
 
@@ -161,9 +205,13 @@ void collect_common(System& sys, RunResult& r) {
     sys.finish(end);
     r.sim_cycles = end;
     r.stats = sys.stats().snapshot();
+    r.stat_descriptions = sys.stats().descriptions();
     r.ops = 0;
     for (CpuId c = 0; c < sys.cpus(); ++c) r.ops += sys.core(c).stats.ops;
     r.tasks.clear();
+    r.timeline = Timeline{};
+    r.timeline.end = end;
+    for (CpuId c = 0; c < sys.cpus(); ++c) r.timeline.samples.push_back(sys.core(c).samples());
 }
 
 void collect_guest(System& sys, GuestMachine& g, RunResult& r) {
@@ -187,6 +235,9 @@ void collect_guest(System& sys, GuestMachine& g, RunResult& r) {
         r.tasks.push_back(tr);
     }
     g.finish(end);
+    auto samples = std::move(r.timeline.samples);
+    r.timeline = g.timeline();
+    r.timeline.samples = std::move(samples);
     r.migrations = k.migrations();
     r.costs = g.costs();
     r.probe = g.probe();
@@ -212,6 +263,11 @@ void collect(System& sys, BareMetal& bm, RunResult& r) {
         copy_counters(t.counters, tr);
         tr.exited = t.exited;
         r.tasks.push_back(tr);
+        const int idx = int(r.timeline.tasks.size());
+        r.timeline.tasks.push_back({t.cfg.name, "user"});
+        if (!t.started) continue;
+        r.timeline.runs.push_back({int(t.cpu), idx, t.start});
+        if (t.exited) r.timeline.runs.push_back({int(t.cpu), -1, t.end});
     }
 }
 
@@ -237,6 +293,25 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
         guest->register_stats(sys->stats());
     } else {
         bm = std::make_unique<BareMetal>(*sys, cfg);
+    }
+    // Outputs over time: per-CPU access samples; with cfg.vcd, interrupt edges and bus occupancy.
+    std::vector<std::vector<std::pair<Cycle, Cycle>>> bus_busy;
+    if (!opts.out_dir.empty()) {
+        for (CpuId c = 0; c < sys->cpus(); ++c) sys->core(c).sample_every(Cycle(cfg.trace_sample_cycles));
+        if (cfg.vcd) {
+            const auto buses = sys->buses();
+            bus_busy.resize(buses.size());
+            for (std::size_t b = 0; b < buses.size(); ++b) {
+                buses[b]->set_occupancy_observer([&busy = bus_busy[b]](Cycle start, Cycle end) {
+                    if (!busy.empty() && start <= busy.back().second) {
+                        busy.back().second = std::max(busy.back().second, end);
+                    } else if (end > start) {
+                        busy.emplace_back(start, end);
+                    }
+                });
+            }
+            if (guest) guest->record_irq_edges();
+        }
     }
     CoherenceChecker checker(*sys);
     std::string violation;
@@ -289,6 +364,7 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
     } else {
         collect(*sys, *bm, r);
     }
+    r.timeline.bus_busy = std::move(bus_busy);
     if (failure.empty() && guest && cfg.check) {
         const std::string err = guest->kernel().check_invariants(all_exited);
         if (!err.empty()) failure = "kernel invariant violated at the end of the run: " + err;
@@ -296,6 +372,8 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
     if (failure.empty() && cfg.check) {
         try {
             r.stats["system.check.lines_checked"] = checker.check_all();
+            r.stat_descriptions["system.check.lines_checked"] =
+                "cache lines whose coherence invariants were checked at the end";
         } catch (const SimulationError& e) {
             failure = e.what();
         }

@@ -4,6 +4,7 @@
 #include "models/ghost/ghost_stats.hpp"
 #include "os/trace.hpp"
 #include "platform/system_config.hpp"
+#include "platform/timeline.hpp"
 
 #include <cstdint>
 #include <map>
@@ -47,19 +48,21 @@ struct ActionOutcome {
 
 struct RunResult {
     std::map<std::string, std::uint64_t> stats;
+    std::map<std::string, std::string> stat_descriptions; // one line per stat, for stats.txt
     std::vector<TaskResult> tasks;
     std::vector<os::MigrationEvent> migrations;
     std::vector<MigrationCost> costs;  // one per migration (ghost attribution, stay window)
     ProbeResult probe;                 // counterfactual runs only
     std::vector<ActionOutcome> actions;
+    Timeline timeline;                 // what ran where, IPIs, per-CPU access samples
     std::uint64_t sim_cycles = 0;
     double host_seconds = 0.0;
     std::uint64_t ops = 0;
 };
 
 // Validates, simulates in this process (SystemC allows one elaboration per process) and, when
-// out_dir is set, writes config.json, stats.json, stats.txt, result.json and (with the guest
-// kernel) migrations.csv there.
+// out_dir is set, writes config.json, stats.json, stats.txt, result.json, trace.json,
+// samples.csv, (with the guest kernel) migrations.csv and (cfg.vcd) trace.vcd there.
 // Throws ConfigError on bad configuration, SimulationError on a failure inside the simulation.
 RunResult simulate(const SystemConfig& cfg, const RunOptions& opts);
 

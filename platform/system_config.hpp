@@ -55,6 +55,7 @@ struct SystemConfig {
     KernelConfig kernel;
     MeasureConfig measure;              // per-migration cold-cost measurement
     bool vcd = false;                   // also write trace.vcd (per-CPU task, IRQ lines, bus)
+    std::int64_t trace_sample_cycles = 10000; // interval of trace.json's miss-rate counters (0: none)
     std::int64_t quantum_cycles = 1000; // temporal-decoupling quantum
     std::int64_t seed = 1;
     bool check = false;                 // invariant checkers

@@ -354,6 +354,9 @@ PYBIND11_MODULE(_smpsim, m) {
         .def_readwrite("measure", &SystemConfig::measure)
         .def_readwrite("vcd", &SystemConfig::vcd,
                        "also write trace.vcd: per-CPU current task, interrupt lines, bus occupancy")
+        .def_readwrite("trace_sample_cycles", &SystemConfig::trace_sample_cycles,
+                       "interval (cycles) of the per-CPU miss-rate counters in trace.json and "
+                       "samples.csv; 0 = none")
         .def_readwrite("quantum_cycles", &SystemConfig::quantum_cycles)
         .def_readwrite("seed", &SystemConfig::seed)
         .def_readwrite("check", &SystemConfig::check, "invariant checkers on")

@@ -22,18 +22,30 @@ struct CacheStats {
     Counter mshr_stall_cycles = 0;
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
-        r.add(p + ".accesses", &accesses);
-        r.add(p + ".hits", &hits);
-        r.add(p + ".misses", &misses);
-        r.add(p + ".writebacks", &writebacks);
-        r.add(p + ".writebacks_in", &writebacks_in);
-        r.add(p + ".evictions", &evictions);
-        r.add(p + ".back_invalidations", &back_invalidations);
-        r.add(p + ".snoops", &snoops);
-        r.add(p + ".snoop_hits", &snoop_hits);
-        r.add(p + ".invalidations", &invalidations);
-        r.add(p + ".supplied", &supplied);
-        r.add(p + ".mshr_stall_cycles", &mshr_stall_cycles);
+        r.add(p + ".accesses", &accesses,
+              "requests from above (reads, writes, upgrades)");
+        r.add(p + ".hits", &hits,
+              "requests served by this cache");
+        r.add(p + ".misses", &misses,
+              "requests passed below (including upgrades of shared lines)");
+        r.add(p + ".writebacks", &writebacks,
+              "dirty lines written back below");
+        r.add(p + ".writebacks_in", &writebacks_in,
+              "dirty lines received from above");
+        r.add(p + ".evictions", &evictions,
+              "valid lines replaced");
+        r.add(p + ".back_invalidations", &back_invalidations,
+              "lines invalidated above because this inclusive cache evicted them");
+        r.add(p + ".snoops", &snoops,
+              "snoops received from below");
+        r.add(p + ".snoop_hits", &snoop_hits,
+              "snoops that found the line here");
+        r.add(p + ".invalidations", &invalidations,
+              "lines invalidated by snoops");
+        r.add(p + ".supplied", &supplied,
+              "lines supplied to another cache (cache-to-cache transfers)");
+        r.add(p + ".mshr_stall_cycles", &mshr_stall_cycles,
+              "cycles requests waited for a free miss-status register");
     }
 };
 

@@ -11,20 +11,34 @@ namespace smp {
 
 using Counter = std::uint64_t;
 
-// Name -> counter registry, filled at elaboration; read (never written) when stats are dumped.
+// Name -> counter registry with a one-line description of each counter, filled at elaboration;
+// read (never written) when stats are dumped.
 class StatsRegistry {
 public:
-    void add(const std::string& name, const Counter* counter) { m_entries.emplace_back(name, counter); }
+    void add(const std::string& name, const Counter* counter, std::string description) {
+        m_entries.push_back({name, counter, std::move(description)});
+    }
 
     // Snapshot of all counters, sorted by name (deterministic output).
     std::map<std::string, Counter> snapshot() const {
         std::map<std::string, Counter> out;
-        for (const auto& [name, ptr] : m_entries) out[name] = *ptr;
+        for (const Entry& e : m_entries) out[e.name] = *e.counter;
+        return out;
+    }
+    // Name -> description.
+    std::map<std::string, std::string> descriptions() const {
+        std::map<std::string, std::string> out;
+        for (const Entry& e : m_entries) out[e.name] = e.description;
         return out;
     }
 
 private:
-    std::vector<std::pair<std::string, const Counter*>> m_entries;
+    struct Entry {
+        std::string name;
+        const Counter* counter;
+        std::string description;
+    };
+    std::vector<Entry> m_entries;
 };
 
 } // namespace smp

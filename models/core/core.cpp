@@ -144,6 +144,12 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     counters.stall_cycles += stall;
     if (m_ext.served_by != ServedBy::L1) ++counters.l1_misses;
     ++counters.served[static_cast<int>(m_ext.served_by)];
+    if (m_sample_interval) {
+        const Cycle now = before + latency;
+        if (now >= m_sample_end) roll_sample(now);
+        ++m_sample.accesses;
+        ++m_sample.served[static_cast<int>(m_ext.served_by)];
+    }
     if (m_observer) {
         const Cycle lock = atomic ? static_cast<Cycle>(m_cfg.atomic_cycles) : 0;
         const AccessRecord rec{paddr >> m_line_bits, m_ext.kind, what, m_ext.served_by,
@@ -151,6 +157,26 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
         if (!m_observer->observe(rec)) m_observer = nullptr;
     }
     return m_ext.served_by;
+}
+
+void Core::roll_sample(Cycle now) {
+    if (m_sample.accesses) {
+        m_samples.push_back(m_sample);
+        if (now >= m_sample_end + m_sample_interval) { // quiet since: show the drop to zero
+            m_samples.push_back(CoreSample{m_sample_end, 0, {}});
+        }
+    }
+    m_sample = CoreSample{now - now % m_sample_interval, 0, {}};
+    m_sample_end = m_sample.start + m_sample_interval;
+}
+
+const std::vector<CoreSample>& Core::samples() {
+    if (m_sample.accesses) {
+        m_samples.push_back(m_sample);
+        m_samples.push_back(CoreSample{m_sample_end, 0, {}});
+        m_sample = CoreSample{};
+    }
+    return m_samples;
 }
 
 void Core::send_ipi(CpuId to, IrqVector vector) {

@@ -11,6 +11,7 @@
 #include "models/memory/address_map.hpp"
 
 #include <functional>
+#include <vector>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -65,9 +66,17 @@ public:
     Cycle local_cycle() const { return m_clock.to_cycles(m_qk.get_current_time()); }
     void sync() { m_qk.sync(); }
 
+    // Counts accesses in intervals of `interval` cycles of local time (0: off) for samples().
+    void sample_every(Cycle interval) { m_sample_interval = interval; }
+    // The intervals with accesses, in time order, each followed by an empty one where the core
+    // went quiet; closes the open interval.
+    const std::vector<CoreSample>& samples();
+
     CoreStats stats;
 
 private:
+    void roll_sample(Cycle now);
+
     bool take_interrupts();
     ServedBy line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters, LineKind what);
 
@@ -88,6 +97,10 @@ private:
     AccessObserver* m_observer = nullptr;
     TaskCounters m_scratch;
     TaskCounters m_kernel_counters; // kernel accesses (not the running task's)
+    Cycle m_sample_interval = 0;
+    Cycle m_sample_end = 0;         // end of the open interval
+    CoreSample m_sample;            // the open interval
+    std::vector<CoreSample> m_samples;
 
     tlm::tlm_generic_payload m_payload;
     MemExt m_ext;

@@ -22,18 +22,36 @@ struct CoreStats {
     Counter spin_cycles = 0;     // cycles busy-waiting on a lock
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
-        r.add(p + ".cycles", &cycles);
-        r.add(p + ".idle_cycles", &idle_cycles);
-        r.add(p + ".ops", &ops);
-        r.add(p + ".accesses", &accesses);
-        r.add(p + ".stall_cycles", &stall_cycles);
-        r.add(p + ".atomics", &atomics);
-        r.add(p + ".irqs", &irqs);
-        r.add(p + ".ipis_received", &ipis_received);
-        r.add(p + ".kernel_accesses", &kernel_accesses);
-        r.add(p + ".kernel_cycles", &kernel_cycles);
-        r.add(p + ".spin_cycles", &spin_cycles);
+        r.add(p + ".cycles", &cycles,
+              "cycles of the run on this CPU");
+        r.add(p + ".idle_cycles", &idle_cycles,
+              "cycles halted with nothing to run");
+        r.add(p + ".ops", &ops,
+              "operations executed (compute blocks and memory accesses)");
+        r.add(p + ".accesses", &accesses,
+              "memory accesses, one per cache line touched (user and kernel)");
+        r.add(p + ".stall_cycles", &stall_cycles,
+              "access cycles beyond the L1 hit latency");
+        r.add(p + ".atomics", &atomics,
+              "locked read-modify-write accesses");
+        r.add(p + ".irqs", &irqs,
+              "interrupts taken (timer ticks and IPIs)");
+        r.add(p + ".ipis_received", &ipis_received,
+              "inter-processor interrupts taken");
+        r.add(p + ".kernel_accesses", &kernel_accesses,
+              "accesses made by guest kernel code (included in accesses)");
+        r.add(p + ".kernel_cycles", &kernel_cycles,
+              "cycles the kernel accesses took");
+        r.add(p + ".spin_cycles", &spin_cycles,
+              "cycles busy-waiting on a lock or a condition");
     }
+};
+
+// Accesses of one interval of a core's local time, by where they were served (trace counters).
+struct CoreSample {
+    Cycle start = 0;
+    Counter accesses = 0;
+    Counter served[kNumServedBy] = {};
 };
 
 // What the running task did on this core; the owner of the task supplies the struct.

@@ -17,13 +17,20 @@ struct BusStats {
     Counter snoops_from_below = 0;
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
-        r.add(p + ".transactions", &transactions);
-        r.add(p + ".c2c_transfers", &c2c_transfers);
-        r.add(p + ".upgrades", &upgrades);
-        r.add(p + ".writebacks", &writebacks);
-        r.add(p + ".busy_cycles", &busy_cycles);
-        r.add(p + ".wait_cycles", &wait_cycles);
-        r.add(p + ".snoops_from_below", &snoops_from_below);
+        r.add(p + ".transactions", &transactions,
+              "requests broadcast on the bus (reads, reads-for-ownership, upgrades)");
+        r.add(p + ".c2c_transfers", &c2c_transfers,
+              "lines supplied by another cache on this bus");
+        r.add(p + ".upgrades", &upgrades,
+              "shared-to-modified upgrades (invalidations without data)");
+        r.add(p + ".writebacks", &writebacks,
+              "dirty lines passed below (evictions and M-to-S downgrades)");
+        r.add(p + ".busy_cycles", &busy_cycles,
+              "cycles the bus was occupied");
+        r.add(p + ".wait_cycles", &wait_cycles,
+              "cycles requests waited for the bus");
+        r.add(p + ".snoops_from_below", &snoops_from_below,
+              "snoops forwarded to this bus from the socket fabric");
     }
 };
 
@@ -34,10 +41,14 @@ struct FabricStats {
     Counter remote_memory = 0;   // requests served by another socket's memory
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
-        r.add(p + ".requests", &requests);
-        r.add(p + ".remote_snoops", &remote_snoops);
-        r.add(p + ".remote_c2c", &remote_c2c);
-        r.add(p + ".remote_memory", &remote_memory);
+        r.add(p + ".requests", &requests,
+              "requests that left their socket");
+        r.add(p + ".remote_snoops", &remote_snoops,
+              "snoop broadcasts to other sockets");
+        r.add(p + ".remote_c2c", &remote_c2c,
+              "lines supplied by a cache in another socket");
+        r.add(p + ".remote_memory", &remote_memory,
+              "requests served by another socket's memory");
     }
 };
 

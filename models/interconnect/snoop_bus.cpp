@@ -45,6 +45,7 @@ void SnoopBus::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
         const Cycle at = m_clock.now_cycles() + m_clock.to_cycles(delay);
         m_busy_until = std::max(m_busy_until, at) + m_occupancy_cycles;
         stats.busy_cycles += m_occupancy_cycles;
+        if (m_on_occupy) m_on_occupy(m_busy_until - m_occupancy_cycles, m_busy_until);
         sc_time posted = delay;
         mem_side->b_transport(p, posted);
         return;
@@ -59,6 +60,7 @@ void SnoopBus::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
     m_busy_until = start + m_occupancy_cycles;
     stats.busy_cycles += m_occupancy_cycles;
     stats.wait_cycles += start - now;
+    if (m_on_occupy) m_on_occupy(start, m_busy_until);
     ++stats.transactions;
     Cycle latency = (start - now) + m_snoop_cycles;
 

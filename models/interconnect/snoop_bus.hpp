@@ -36,6 +36,8 @@ public:
 
     // Called after every transaction with the line's physical address (checker mode).
     void set_observer(std::function<void(Addr)> f) { m_observer = std::move(f); }
+    // Called with the cycles [start, end) each transaction occupies the bus (tracing).
+    void set_occupancy_observer(std::function<void(Cycle, Cycle)> f) { m_on_occupy = std::move(f); }
 
     BusStats stats;
 
@@ -53,6 +55,7 @@ private:
     Cycle m_occupancy_cycles;
     Cycle m_busy_until = 0;
     std::function<void(Addr)> m_observer;
+    std::function<void(Cycle, Cycle)> m_on_occupy;
 
     tlm::tlm_generic_payload m_own;
     MemExt m_own_ext;

@@ -31,9 +31,12 @@ struct IrqStats {
     Counter ticks = 0;
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
-        r.add(p + ".ipis_sent", &ipis_sent);
-        r.add(p + ".ipis_received", &ipis_received);
-        r.add(p + ".ticks", &ticks);
+        r.add(p + ".ipis_sent", &ipis_sent,
+              "inter-processor interrupts sent by this CPU");
+        r.add(p + ".ipis_received", &ipis_received,
+              "inter-processor interrupts delivered to this CPU");
+        r.add(p + ".ticks", &ticks,
+              "timer interrupts delivered to this CPU");
     }
 };
 

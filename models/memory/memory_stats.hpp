@@ -13,9 +13,12 @@ struct MemoryStats {
     Counter queue_cycles = 0; // cycles requests waited behind earlier transfers
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
-        r.add(p + ".reads", &reads);
-        r.add(p + ".writes", &writes);
-        r.add(p + ".queue_cycles", &queue_cycles);
+        r.add(p + ".reads", &reads,
+              "line reads");
+        r.add(p + ".writes", &writes,
+              "line writes (writebacks)");
+        r.add(p + ".queue_cycles", &queue_cycles,
+              "cycles requests waited behind earlier transfers");
     }
 };
 

@@ -22,11 +22,11 @@ from ._smpsim import (ActionConfig, BusConfig, CacheConfig, CoreConfig, DomainPa
                       KernelConfig, KernelCosts, LinkConfig, MemoryConfig, SchedPolicy,
                       SystemConfig, TaskConfig, TopologyConfig, WorkloadConfig)
 from .errors import SimulationError
-from . import actions, presets, units, workloads
+from . import actions, analysis, presets, units, workloads
 from .result import Result
 from .runner import run
 
-__all__ = ["__version__", "presets", "workloads", "actions", "units", "run", "Result",
+__all__ = ["__version__", "analysis", "presets", "workloads", "actions", "units", "run", "Result",
            "SimulationError", "ActionConfig", "DomainParams", "KernelCosts", "SchedPolicy",
            "SystemConfig", "CacheConfig", "TopologyConfig", "BusConfig", "LinkConfig",
            "MemoryConfig", "IrqConfig", "CoreConfig", "KernelConfig", "WorkloadConfig",

@@ -166,6 +166,17 @@ def _cmd_run(args):
     return 0
 
 
+def _cmd_report(args):
+    from . import analysis
+    rep = analysis.report(args.out_dir, plots=not args.no_plots)
+    print(rep["summary"])
+    if rep["files"]:
+        print("plots: " + ", ".join(rep["files"]))
+    elif rep["migrations"] and not args.no_plots:
+        print("no plots: matplotlib is not installed for this interpreter")
+    return 0
+
+
 def build_parser():
     """The argparse parser of ``python3 -m smpsim``."""
     parser = argparse.ArgumentParser(prog="python3 -m smpsim",
@@ -184,6 +195,13 @@ def build_parser():
                    "count (default: when every task has exited)")
     p.add_argument("--json", action="store_true", help="also print the results as JSON")
     p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("report", help="plots and a summary of a finished run",
+                       description="Summarise the migrations of a finished run (or of a directory "
+                       "of runs, such as the main job's) and write migration_cost.png, "
+                       "miss_rate.png and cost_matrix.png into it.")
+    p.add_argument("out_dir", metavar="OUT_DIR", help="the run's output directory")
+    p.add_argument("--no-plots", action="store_true", help="print the summary only")
+    p.set_defaults(func=_cmd_report)
     return parser
 
 
