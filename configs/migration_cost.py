@@ -74,7 +74,8 @@ def measure(base, args, src, dst, at):
             "path_cycles": m["path_cycles"], "ipis": m["ipis"],
             "rq_lock_wait_cycles": m["rq_lock_wait_cycles"],
             "cold_misses": m["cold_misses"], "cold_stall_cycles": m["cold_stall_cycles"],
-            "total_cycles": m["path_cycles"] + m["cold_stall_cycles"],
+            "shift_stall_cycles": m["shift_stall_cycles"],
+            "total_cycles": m["path_cycles"] + m["migration_stall_cycles"],
             "footprint_lines": m["footprint_lines"],
             "served": {k: v for k, v in m["cold_served"].items() if v},
             "by_level": m["cold_misses_by_level"]}
@@ -131,6 +132,8 @@ def main(argv=None):
     table("total cost, microseconds", cpus, lambda s, d: dash(s, d, lambda r: us(r["total_cycles"])))
     table("migration path, cycles (all CPUs)", cpus, lambda s, d: dash(s, d, lambda r: r["path_cycles"]))
     table("cold-miss stall, cycles", cpus, lambda s, d: dash(s, d, lambda r: r["cold_stall_cycles"]))
+    table("shift of the misses that happen anyway, cycles", cpus,
+          lambda s, d: dash(s, d, lambda r: r["shift_stall_cycles"]))
     print("%-9s %-13s %7s %8s %10s  %s" % ("pair", "distance", "misses", "ipis", "lock_wait",
                                           "cold misses served by"))
     for r in rows:
@@ -140,6 +143,7 @@ def main(argv=None):
 
     os.makedirs(args.out, exist_ok=True)
     cols = ["src", "dst", "distance", "total_cycles", "path_cycles", "cold_stall_cycles",
+            "shift_stall_cycles",
             "cold_misses", "footprint_lines", "ipis", "rq_lock_wait_cycles"]
     with open(os.path.join(args.out, "cost.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore", lineterminator="\n")

@@ -142,7 +142,7 @@ void GuestMachine::action_timer() {
     }
 }
 
-void GuestMachine::migrated(int cpu, int pid, int src, int /*dst*/, long event) {
+void GuestMachine::migrated(int cpu, int pid, int src, int dst, long event) {
     const Cycle now = m_sys.core(CpuId(cpu)).local_cycle();
     Thread& t = thread(pid);
     close_measurements(t, GhostEnd::Migrated, now);
@@ -164,12 +164,77 @@ void GuestMachine::migrated(int cpu, int pid, int src, int /*dst*/, long event) 
     };
     // Kernel objects live in [kBase, 2 kBase) (os/layout.hpp); everything else is user data.
     const unsigned line_bits = log2_floor(static_cast<std::uint64_t>(m_cfg.l1d.line));
-    m_ghosts[std::size_t(event)] =
-        std::make_unique<GhostCache>(lv, owned, now, Cycle(m_cfg.measure.window), [line_bits](Addr l) {
+    m_ghosts[std::size_t(event)] = std::make_unique<GhostCache>(
+        lv, owned, now, Cycle(m_cfg.measure.window),
+        [line_bits](Addr l) {
             return (l << line_bits) < os::KLayout::kBase || (l << line_bits) >= 2 * os::KLayout::kBase;
+        },
+        [this, src, dst, line_bits](Addr l) {
+            return elsewhere(CpuId(src), CpuId(dst), l, line_bits);
         });
     m_costs[std::size_t(event)].ghost = true;
     t.ghost = m_ghosts[std::size_t(event)].get();
+}
+
+// Had the task stayed on src, where would a line its private caches no longer hold come from?
+// The first holder in the order the buses look: an E/M copy in another core's private caches of
+// src's socket (not src's, whose copy the ghost has dropped, nor dst's, which holds it only
+// because the task moved), the socket's LLC, an E/M copy in another socket, the line's home
+// memory. The latency is the lowest src's socket has seen from that supplier.
+GhostCache::Elsewhere GuestMachine::elsewhere(CpuId src, CpuId dst, Addr line, unsigned line_bits) const {
+    const unsigned sock = m_sys.socket_of(src);
+    const auto mine = [this](const System::Agent& a, CpuId c) {
+        const System::PrivateCaches& p = m_sys.private_caches(c);
+        for (const Cache* h : a.hierarchy) {
+            if (h == p.l1i || h == p.l1d || (p.l2 && h == p.l2)) return true;
+        }
+        return false;
+    };
+    const auto owns = [line](const Cache* c) { // holds line E or M
+        const int w = c->tags().find(line);
+        if (w < 0) return false;
+        const mesi::State s = c->tags().at(c->tags().set_of(line), std::uint32_t(w)).state;
+        return s == mesi::State::E || s == mesi::State::M;
+    };
+    ServedBy from = ServedBy::Memory;
+    bool found = false;
+    for (const System::Agent& a : m_sys.agents()) {
+        if (a.socket == sock && !mine(a, src) && !mine(a, dst) && owns(a.agent)) {
+            from = ServedBy::PeerCache;
+            found = true;
+            break;
+        }
+    }
+    for (const CacheInstance& ci : m_sys.caches()) {
+        if (found) break;
+        if (ci.cache->level() == CacheLevel::Llc && ci.socket == sock && ci.cache->tags().find(line) >= 0) {
+            from = ServedBy::Llc;
+            found = true;
+        }
+    }
+    for (const System::Agent& a : m_sys.agents()) {
+        if (found) break;
+        if (a.socket != sock && !mine(a, dst) && owns(a.agent)) {
+            from = ServedBy::RemoteCache;
+            found = true;
+        }
+    }
+    for (const CacheInstance& ci : m_sys.caches()) {
+        if (found) break;
+        if (ci.cache->level() == CacheLevel::Llc && ci.socket != sock && owns(ci.cache.get())) {
+            from = ServedBy::RemoteCache;
+            found = true;
+        }
+    }
+    if (!found) {
+        const int home = m_sys.home_of(line << line_bits);
+        from = home < 0 || unsigned(home) == sock ? ServedBy::Memory : ServedBy::RemoteMemory;
+    }
+    Cycle latency = kNever;
+    for (CpuId c = 0; c < m_sys.cpus(); ++c) {
+        if (m_sys.socket_of(c) == sock) latency = std::min(latency, m_sys.core_const(c).min_latency(from));
+    }
+    return {from, latency == kNever ? 0 : latency};
 }
 
 void GuestMachine::first_run(int cpu, int pid, long event) {

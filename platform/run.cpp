@@ -50,18 +50,24 @@ nlohmann::json cold_json(const MigrationCost& c) {
         served[served_by_name(static_cast<ServedBy>(i))] = k.misses_by_served[i];
     }
     for (int i = 0; i < kNumLineKinds; ++i) {
-        by_kind[line_kind_name(static_cast<LineKind>(i))] = {{"misses", k.misses_by_kind[i]},
-                                                             {"stall_cycles", k.stall_by_kind[i]}};
+        by_kind[line_kind_name(static_cast<LineKind>(i))] = {
+            {"misses", k.misses_by_kind[i]},
+            {"stall_cycles", k.stall_by_kind[i]},
+            {"shift_stall_cycles", k.shift_by_kind[i]},
+            {"migration_stall_cycles", std::int64_t(k.stall_by_kind[i]) + k.shift_by_kind[i]}};
     }
     return {{"footprint_lines", k.footprint_lines},
             {"cold_misses", k.misses},
             {"cold_stall_cycles", k.stall_cycles},
+            {"shift_stall_cycles", k.shift_stall},
+            {"migration_stall_cycles", std::int64_t(k.stall_cycles) + k.shift_stall},
             {"cold_misses_by_level", by_level},
             {"cold_stall_by_level", stall_by_level},
             {"cold_served", served},
             {"cold_by_kind", by_kind},
             {"ghost", {{"lines_touched", k.lines_touched}, {"lines_lost", k.lines_lost},
-                       {"accesses", k.accesses}, {"start", k.start}, {"end", k.end},
+                       {"accesses", k.accesses}, {"shifted", k.shifted},
+                       {"start", k.start}, {"end", k.end},
                        {"window_user_accesses", k.window_user_accesses},
                        {"window_user_stall_cycles", k.window_user_stall},
                        {"ended", ghost_end_name(k.ended)}}}};
@@ -88,7 +94,7 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
                            const std::vector<MigrationCost>& costs) {
     std::ostringstream os;
     os << "task,src,dst,reason,reason_detail,mechanism,kernel_hot,t_decision,t_dequeue,t_enqueue,"
-          "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,footprint_lines,cold_misses,cold_stall_cycles,cold_misses_l1i,"
+          "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,footprint_lines,cold_misses,cold_stall_cycles,shift_stall_cycles,cold_misses_l1i,"
           "cold_misses_l1d,cold_misses_l2,ghost_end,stay_accesses,stay_user_stall_cycles\n";
     for (std::size_t i = 0; i < ms.size(); ++i) {
         const os::MigrationEvent& m = ms[i];
@@ -99,11 +105,11 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
            << ',' << m.rq_lock_wait_cycles << ',' << m.path_cycles << ',';
         if (c.ghost) {
             const ColdCost& k = c.cold;
-            os << k.footprint_lines << ',' << k.misses << ',' << k.stall_cycles << ','
+            os << k.footprint_lines << ',' << k.misses << ',' << k.stall_cycles << ',' << k.shift_stall << ','
                << k.misses_by_level[0] << ',' << k.misses_by_level[1] << ','
                << k.misses_by_level[2] << ',' << ghost_end_name(k.ended);
         } else {
-            os << ",,,,,,";
+            os << ",,,,,,,";
         }
         os << ',' << c.stay_accesses << ',' << c.stay_user_stall << '\n';
     }

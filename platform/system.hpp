@@ -34,6 +34,7 @@ public:
     unsigned cpus() const { return static_cast<unsigned>(m_cores.size()); }
     unsigned socket_of(CpuId cpu) const;
     Core& core(CpuId cpu) { return *m_cores[cpu]; }
+    const Core& core_const(CpuId cpu) const { return *m_cores[cpu]; }
     IrqController& irqs() { return *m_irq; }
     StatsRegistry& stats() { return m_stats; }
 
@@ -59,6 +60,9 @@ public:
         for (const auto& b : m_buses) out.push_back(b.get());
         return out;
     }
+
+    // paddr's NUMA home socket (0 with one socket; -1 while its page is untouched).
+    int home_of(Addr paddr) const { return m_fabric ? m_fabric->home_of(paddr) : 0; }
 
     // Sets the final cycle count of every CPU (stats).
     void finish(Cycle end);

@@ -150,8 +150,10 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
         ++m_sample.accesses;
         ++m_sample.served[static_cast<int>(m_ext.served_by)];
     }
+    const Cycle lock = atomic ? static_cast<Cycle>(m_cfg.atomic_cycles) : 0;
+    Cycle& least = m_min_latency[static_cast<int>(m_ext.served_by)];
+    least = std::min(least, latency - lock);
     if (m_observer) {
-        const Cycle lock = atomic ? static_cast<Cycle>(m_cfg.atomic_cycles) : 0;
         const AccessRecord rec{paddr >> m_line_bits, m_ext.kind, what, m_ext.served_by,
                                latency - lock, stall, local_cycle()};
         if (!m_observer->observe(rec)) m_observer = nullptr;

@@ -72,6 +72,9 @@ public:
     // went quiet; closes the open interval.
     const std::vector<CoreSample>& samples();
 
+    // The lowest latency an access of this core has had from `s` (kNever: none yet).
+    Cycle min_latency(ServedBy s) const { return m_min_latency[static_cast<int>(s)]; }
+
     CoreStats stats;
 
 private:
@@ -97,6 +100,7 @@ private:
     AccessObserver* m_observer = nullptr;
     TaskCounters m_scratch;
     TaskCounters m_kernel_counters; // kernel accesses (not the running task's)
+    Cycle m_min_latency[kNumServedBy] = {kNever, kNever, kNever, kNever, kNever, kNever, kNever};
     Cycle m_sample_interval = 0;
     Cycle m_sample_end = 0;         // end of the open interval
     CoreSample m_sample;            // the open interval

@@ -10,13 +10,15 @@ constexpr int kL1I = static_cast<int>(GhostLevel::L1I);
 constexpr int kL1D = static_cast<int>(GhostLevel::L1D);
 constexpr int kL2 = static_cast<int>(GhostLevel::L2);
 
-ServedBy served_at(int level) { return level == kL2 ? ServedBy::L2 : ServedBy::L1; }
+ServedBy served_at(int level) {
+    return level == kL2 ? ServedBy::L2 : ServedBy::L1;
+}
 
 } // namespace
 
 GhostCache::GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& owned, Cycle start,
-                       Cycle window, UserLine user)
-    : m_window(window), m_user(std::move(user)) {
+                       Cycle window, UserLine user, Farther farther)
+    : m_window(window), m_user(std::move(user)), m_farther(std::move(farther)) {
     m_cost.start = start;
     std::vector<Addr> mine;
     for (int k = 0; k < kNumGhostLevels; ++k) {
@@ -49,7 +51,8 @@ GhostCache::GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& own
     m_live = mine.size();
     m_cost.footprint_lines = m_live;
     if (m_user) {
-        for (Addr l : mine) m_live_user += m_user(l) ? 1 : 0;
+        for (Addr l : mine)
+            m_live_user += m_user(l) ? 1 : 0;
     }
     m_user_footprint = m_live_user > 0;
     if (m_live == 0) end(GhostEnd::NoLiveLines, start);
@@ -97,12 +100,31 @@ bool GhostCache::observe(const AccessRecord& a) {
         ++m_cost.misses_by_served[static_cast<int>(a.served)];
         ++m_cost.misses_by_kind[static_cast<int>(a.what)];
         m_cost.stall_by_kind[static_cast<int>(a.what)] += stall;
+    } else if (m_farther) {
+        shift(a, g, fetch);
     }
     if (m_live == 0 || (m_user_footprint && m_live_user == 0)) {
         end(GhostEnd::NoLiveLines, a.now);
         return false;
     }
     return true;
+}
+
+void GhostCache::shift(const AccessRecord& a, int g, bool fetch) {
+    Cycle expected = 0;
+    if (g >= 0) {
+        if (a.served == served_at(g)) return; // same level: same latency
+        expected = m_lv[g].latency + (g == kL2 ? m_lv[fetch ? kL1I : kL1D].latency : 0);
+    } else {
+        const Elsewhere e = m_farther(a.line);
+        if (e.from == a.served || e.latency == 0) return;
+        expected = e.latency;
+    }
+    const std::int64_t d = std::int64_t(a.latency) - std::int64_t(expected);
+    if (d == 0) return;
+    ++m_cost.shifted;
+    m_cost.shift_stall += d;
+    m_cost.shift_by_kind[static_cast<int>(a.what)] += d;
 }
 
 // Mirrors Cache::b_transport down the private levels: an L1 hit touches the L1; an L1 miss

@@ -25,19 +25,27 @@ public:
     // One private level of the source core; tags == nullptr when it has none (or it is shared).
     struct Source {
         const TagArray* tags = nullptr;
-        Cycle latency = 0;      // the level's own lookup latency (CacheConfig::latency); an L2
-                                // hit costs the L1's latency plus its own, as in the real path
-        bool inclusive = true;  // (L2) evicting a line back-invalidates the L1s
+        Cycle latency = 0;     // the level's own lookup latency (CacheConfig::latency); an L2
+                               // hit costs the L1's latency plus its own, as in the real path
+        bool inclusive = true; // (L2) evicting a line back-invalidates the L1s
     };
     using Owned = std::function<bool(const LineInfo&)>;
     using UserLine = std::function<bool(Addr line)>;
+    // Where the source core would have found a line its private caches do not hold, and the
+    // latency (0: unknown, then no shift is counted).
+    struct Elsewhere {
+        ServedBy from = ServedBy::Memory;
+        Cycle latency = 0;
+    };
+    using Farther = std::function<Elsewhere(Addr line)>;
 
     // window: cycles after `start` at which the ghost stops (0 = no limit). With `user` (which
     // lines are user data), a ghost whose footprint has user lines ends once none of them is
     // live: the source's kernel lines it still holds (runqueue, other stacks) are mostly lines
     // the task never touches again, and following it further only costs host time.
+    // With `farther`, the shift (ColdCost::shift_stall) is measured too.
     GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& owned, Cycle start,
-               Cycle window, UserLine user = {});
+               Cycle window, UserLine user = {}, Farther farther = {});
 
     bool observe(const AccessRecord& a) override;
     // Stops following the task (no-op if it has stopped already).
@@ -78,8 +86,12 @@ private:
     void drop(Addr line); // a live line stops being live
 
     Level m_lv[kNumGhostLevels];
+    // The shift of one access that was not a cold miss; g: the ghost level it hit (-1: none).
+    void shift(const AccessRecord& a, int g, bool fetch);
+
     Cycle m_window;
     UserLine m_user;
+    Farther m_farther;
     std::uint64_t m_live = 0;
     std::uint64_t m_live_user = 0;
     bool m_user_footprint = false;

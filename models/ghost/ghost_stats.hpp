@@ -49,6 +49,14 @@ struct ColdCost {
     std::uint64_t misses_by_served[kNumServedBy] = {};  // where the real access was served
     std::uint64_t misses_by_kind[kNumLineKinds] = {};   // user / kernel / page-table lines
     std::uint64_t stall_by_kind[kNumLineKinds] = {};
+    // The shift: every other access of the window whose latency differs from what the source's
+    // hierarchy would have given (the ghost's hit latency, or, past the ghost, the latency from
+    // where the source would have found the line): misses that happen anyway but are served
+    // nearer (the source's cache instead of memory: negative) or farther (another socket's
+    // memory: positive), and lines the two hierarchies hold differently. Cycles, signed.
+    std::int64_t shift_stall = 0;
+    std::int64_t shift_by_kind[kNumLineKinds] = {};
+    std::uint64_t shifted = 0;          // accesses with a shift
     std::uint64_t lines_touched = 0;    // live lines the task touched (hit or miss)
     std::uint64_t lines_lost = 0;       // live lines the ghost evicted before they were touched
     std::uint64_t accesses = 0;         // accesses the ghost followed

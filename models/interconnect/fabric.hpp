@@ -29,6 +29,9 @@ public:
            unsigned sockets, bool interleave, const Clocked& clock);
     ~Fabric() override { m_own.clear_extension(&m_own_ext); }
 
+    // The NUMA home socket of paddr, -1 while its page is untouched (no side effect).
+    int home_of(Addr paddr) const { return m_home.home_of(paddr); }
+
     FabricStats stats;
 
 private:

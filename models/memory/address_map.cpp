@@ -26,6 +26,14 @@ Addr FramePool::allocate() {
     }
 }
 
+int HomeMap::home_of(Addr paddr) const {
+    if (m_sockets == 1) return 0;
+    const Addr page = paddr >> kPageBits;
+    if (m_interleave) return static_cast<int>(page % m_sockets);
+    auto it = m_home.find(page);
+    return it == m_home.end() ? -1 : int(it->second);
+}
+
 unsigned HomeMap::home(Addr paddr, unsigned requester_socket) {
     if (m_sockets == 1) return 0;
     const Addr page = paddr >> kPageBits;

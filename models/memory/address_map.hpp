@@ -50,6 +50,8 @@ class HomeMap {
 public:
     HomeMap(unsigned sockets, bool interleave) : m_sockets(sockets), m_interleave(interleave) {}
     unsigned home(Addr paddr, unsigned requester_socket);
+    // The home of paddr's page if it has one yet (no side effect); -1 if untouched.
+    int home_of(Addr paddr) const;
 
 private:
     unsigned m_sockets;

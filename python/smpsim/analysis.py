@@ -6,12 +6,13 @@ reported as one: its runs' migrations together.
 
 Three PNGs are written into the directory:
 
-``migration_cost.png``  each migration's cost: the migration path's cycles and the cold-miss
-                        stall the ghost attributed to it, by cache level;
+``migration_cost.png``  each migration's cost: the migration path's cycles, the cold-miss
+                        stall the ghost attributed to it by cache level, and the shift of the
+                        misses that happen anyway (hatched below zero when the move saved);
 ``miss_rate.png``       the destination CPU's L1 miss rate and share of accesses served beyond
                         the L2 over time around each migration's first run there (and the
                         source CPU's for comparison), from ``samples.csv``;
-``cost_matrix.png``     mean cost (path + cold stall) per source and destination CPU.
+``cost_matrix.png``     mean cost (path + cold stall + shift) per source and destination CPU.
 """
 
 import csv
@@ -81,7 +82,7 @@ def _rates(sample):
 
 
 def _cost(m):
-    return m["path_cycles"] + (m["cold_stall_cycles"] or 0)
+    return m["path_cycles"] + (m.get("migration_stall_cycles") or 0)
 
 
 def _plot_costs(plt, migs, path):
@@ -94,10 +95,16 @@ def _plot_costs(plt, migs, path):
         h = [(m["cold_stall_by_level"] or {}).get(lvl, 0) for m in migs]
         ax.bar(x, h, bottom=bottom, label=f"cold stall {lvl}", color=colors[lvl])
         bottom = [b + v for b, v in zip(bottom, h)]
+    shift = [m.get("shift_stall_cycles") or 0 for m in migs]
+    ax.bar(x, [max(v, 0) for v in shift], bottom=bottom, label="shift (misses anyway)",
+           color="#dd8452")
+    ax.bar(x, [min(v, 0) for v in shift], color="#dd8452", hatch="//")
+    bottom = [b + max(v, 0) for b, v in zip(bottom, shift)]
+    ax.axhline(0, color="black", lw=0.6)
     ax.set_xticks(list(x), [f"{m['_label']}" for m in migs], rotation=60, ha="right", fontsize=7)
     ax.set_ylabel("cycles")
-    ax.set_ylim(0, 1.3 * max(bottom + [1]))
-    ax.set_title("cost of each migration (path + cold-miss stall by level)", fontsize=9)
+    ax.set_ylim(min(shift + [0]) * 1.3, 1.3 * max(bottom + [1]))
+    ax.set_title("cost of each migration (path, cold-miss stall by level, shift)", fontsize=9)
     ax.legend(fontsize=7, ncol=4, loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -150,7 +157,7 @@ def _plot_matrix(plt, migs, cpus, path):
     ax.set_yticks(range(cpus), [str(c) for c in range(cpus)])
     ax.set_xlabel("destination CPU")
     ax.set_ylabel("source CPU")
-    ax.set_title("mean cost of a migration (path + cold stall)", fontsize=9)
+    ax.set_title("mean cost of a migration (path + cold stall + shift)", fontsize=9)
     fig.colorbar(im, ax=ax, label="cycles")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -161,19 +168,22 @@ def _summary(runs, migs, freq_ghz):
     lines = [f"{len(runs)} run(s), {len(migs)} migration(s)"]
     if not migs:
         return "\n".join(lines)
-    lines.append("%-24s %-10s %10s %8s %12s %14s" % ("migration", "reason", "path", "cold",
-                                                    "cold stall", "ghost ended"))
+    lines.append("%-24s %-10s %10s %8s %12s %10s %14s" % ("migration", "reason", "path", "cold",
+                                                          "cold stall", "shift", "ghost ended"))
     for m in migs[:40]:
         cold = "-" if m["cold_misses"] is None else str(m["cold_misses"])
         stall = "-" if m["cold_stall_cycles"] is None else str(m["cold_stall_cycles"])
+        shift = "-" if m.get("shift_stall_cycles") is None else str(m["shift_stall_cycles"])
         ended = (m.get("ghost") or {}).get("ended", "-")
-        lines.append("%-24s %-10s %10d %8s %12s %14s" % (m["_label"][:24], m["reason"],
-                                                         m["path_cycles"], cold, stall, ended))
+        lines.append("%-24s %-10s %10d %8s %12s %10s %14s" % (m["_label"][:24], m["reason"],
+                                                               m["path_cycles"], cold, stall,
+                                                               shift, ended))
     if len(migs) > 40:
         lines.append(f"... {len(migs) - 40} more in migrations.csv")
     costs = sorted(_cost(m) for m in migs)
     med = costs[len(costs) // 2]
-    lines.append(f"median cost {med} cycles ({med / (freq_ghz * 1e3):.2f} us)")
+    lines.append(f"median cost (path + cold stall + shift) {med} cycles "
+                 f"({med / (freq_ghz * 1e3):.2f} us)")
     return "\n".join(lines)
 
 

@@ -155,12 +155,15 @@ def test_migration_cost_script_orders_distances(tmp_path):
     cost = {(int(r["src"]), int(r["dst"])): r for r in rows}
     assert sorted(cost) == [(s, d) for s in range(4) for d in range(4) if s != d]
     for r in rows:
-        assert int(r["total_cycles"]) == int(r["path_cycles"]) + int(r["cold_stall_cycles"])
+        assert int(r["total_cycles"]) == (int(r["path_cycles"]) + int(r["cold_stall_cycles"])
+                                          + int(r["shift_stall_cycles"]))
         assert int(r["path_cycles"]) > 0 and int(r["cold_misses"]) > 0
     total = lambda s, d: int(cost[(s, d)]["total_cycles"])
     assert total(0, 1) < total(0, 2) and total(2, 3) < total(2, 0)
     assert (tmp_path / "0-2" / "migrations.csv").exists()
     assert "total cost, microseconds" in out.stdout
+    for png in ("migration_cost.png", "miss_rate.png", "cost_matrix.png"):
+        assert (tmp_path / png).read_bytes().startswith(b"\x89PNG")
 
 
 def cluster_quad():

@@ -244,3 +244,51 @@ TEST(StallProbe, SumsUserStallOverBothWindows) {
 
 } // namespace
 } // namespace smp
+
+namespace smp {
+namespace {
+
+// The shift: accesses that are not cold misses but whose latency differs from what the source's
+// hierarchy would have given.
+TEST(GhostCacheShift, MissesAnywayServedFromElsewhereAndLinesHeldDifferently) {
+    Src s;
+    s.both(0);
+    s.both(1);
+    GhostCache::Source lv[kNumGhostLevels];
+    lv[int(GhostLevel::L1D)] = {&s.l1d, 4, true};
+    lv[int(GhostLevel::L2)] = {&s.l2, 10, true};
+    // Past the ghost, the source would have found every line in memory, 200 cycles away.
+    const auto farther = [](Addr) { return GhostCache::Elsewhere{ServedBy::Memory, 200}; };
+    GhostCache g(lv, [](const LineInfo& l) { return l.filler_task == kTask; }, 100, 0, {}, farther);
+    // Line 40 is in no ghost level. From the source's old cache (peer) in 80: 120 saved.
+    EXPECT_TRUE(g.observe(rec(40, ServedBy::PeerCache, 80)));
+    EXPECT_EQ(g.cost().shift_stall, -120);
+    // Line 41 from memory, as the source would have: no shift.
+    EXPECT_TRUE(g.observe(rec(41, ServedBy::Memory, 230)));
+    EXPECT_EQ(g.cost().shift_stall, -120);
+    // Line 40 again: the ghost filled it into its L1D (hit latency 4); the real access took 14
+    // from the L2: not live, so not cold, but 10 cycles of shift.
+    EXPECT_TRUE(g.observe(rec(40, ServedBy::L2, 14)));
+    EXPECT_EQ(g.cost().shift_stall, -110);
+    EXPECT_EQ(g.cost().shifted, 2u);
+    EXPECT_EQ(g.cost().shift_by_kind[int(LineKind::User)], -110);
+    // Line 0 is live and cold: counted as cold (200 - 4), never as shift.
+    EXPECT_TRUE(g.observe(rec(0, ServedBy::Memory, 200)));
+    EXPECT_EQ(g.cost().stall_cycles, 196u);
+    EXPECT_EQ(g.cost().shift_stall, -110);
+}
+
+TEST(GhostCacheShift, UnknownLatencyCountsNothing) {
+    Src s;
+    s.both(0);
+    GhostCache::Source lv[kNumGhostLevels];
+    lv[int(GhostLevel::L1D)] = {&s.l1d, 4, true};
+    const auto unknown = [](Addr) { return GhostCache::Elsewhere{ServedBy::RemoteMemory, 0}; };
+    GhostCache g(lv, [](const LineInfo& l) { return l.filler_task == kTask; }, 100, 0, {}, unknown);
+    EXPECT_TRUE(g.observe(rec(40, ServedBy::Memory, 180)));
+    EXPECT_EQ(g.cost().shift_stall, 0);
+    EXPECT_EQ(g.cost().shifted, 0u);
+}
+
+} // namespace
+} // namespace smp
