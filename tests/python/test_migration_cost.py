@@ -182,7 +182,7 @@ def test_two_tasks_moving_in_opposite_directions(tmp_path):
     assert {(m["src"], m["dst"]) for m in moves.values()} == {(0, 1), (1, 0)}
     for m in moves.values():
         assert user(m)["misses"] == 64 * KIB // LINE
-        assert _agree(user(m)["stall_cycles"], m["counterfactual_cycles"]), m
+        assert _agree(user(m)["migration_stall_cycles"], m["counterfactual_cycles"]), m
     header = (tmp_path / "migrations.csv").read_text().splitlines()[0]
     assert header.endswith(",counterfactual_cycles,counterfactual_stay_cycles")
 
