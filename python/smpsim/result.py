@@ -14,9 +14,12 @@ class Result:
     migrations    list of dicts, one per migration (empty without the guest kernel): task, src,
                   dst, reason, reason_detail, mechanism, kernel_hot, t_decision, t_dequeue,
                   t_enqueue, t_first_run (cycles; 0 = did not happen), and the measured cost:
-                  footprint_lines, cold_misses, cold_stall_cycles, cold_misses_by_level
+                  footprint_lines, cold_misses, cold_stall_cycles, shift_stall_cycles (signed:
+                  the misses that happen anyway served nearer or farther than from the source),
+                  migration_stall_cycles (cold + shift), cold_misses_by_level
                   {l1i, l1d, l2}, cold_stall_by_level, cold_served (where each cold miss was
-                  served), cold_by_kind {user, kernel, page_table: {misses, stall_cycles}},
+                  served), cold_by_kind {user, kernel, page_table: {misses, stall_cycles,
+                  shift_stall_cycles, migration_stall_cycles}},
                   ghost {lines_touched, lines_lost, accesses, start, end, ended} (None without
                   cfg.measure.ghost), stay_accesses and stay_user_stall_cycles (the task's user
                   accesses and their stall from its first run on dst to its next migration,
