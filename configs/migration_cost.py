@@ -127,7 +127,7 @@ def main(argv=None):
                                                smpsim.units.format_size(args.working_set),
                                                args.pattern, lines, at))
     dash = lambda s, d, f: "-" if s == d else f(cost[(s, d)])
-    table("total cost, cycles (migration path + cold-miss stall)", cpus,
+    table("total cost, cycles (migration path + cold-miss stall + shift)", cpus,
           lambda s, d: dash(s, d, lambda r: r["total_cycles"]))
     table("total cost, microseconds", cpus, lambda s, d: dash(s, d, lambda r: us(r["total_cycles"])))
     table("migration path, cycles (all CPUs)", cpus, lambda s, d: dash(s, d, lambda r: r["path_cycles"]))
