@@ -9,22 +9,32 @@ namespace {
 
 os::Irq to_os(IrqVector v) {
     switch (v) {
-    case IrqVector::Timer: return os::Irq::Timer;
-    case IrqVector::Reschedule: return os::Irq::Reschedule;
-    case IrqVector::CallFunction: return os::Irq::CallFunction;
-    case IrqVector::Stop: return os::Irq::Stop;
-    case IrqVector::Action: return os::Irq::Action;
+    case IrqVector::Timer:
+        return os::Irq::Timer;
+    case IrqVector::Reschedule:
+        return os::Irq::Reschedule;
+    case IrqVector::CallFunction:
+        return os::Irq::CallFunction;
+    case IrqVector::Stop:
+        return os::Irq::Stop;
+    case IrqVector::Action:
+        return os::Irq::Action;
     }
     return os::Irq::Stop;
 }
 
 IrqVector to_hw(os::Irq v) {
     switch (v) {
-    case os::Irq::Timer: return IrqVector::Timer;
-    case os::Irq::Reschedule: return IrqVector::Reschedule;
-    case os::Irq::CallFunction: return IrqVector::CallFunction;
-    case os::Irq::Stop: return IrqVector::Stop;
-    case os::Irq::Action: return IrqVector::Action;
+    case os::Irq::Timer:
+        return IrqVector::Timer;
+    case os::Irq::Reschedule:
+        return IrqVector::Reschedule;
+    case os::Irq::CallFunction:
+        return IrqVector::CallFunction;
+    case os::Irq::Stop:
+        return IrqVector::Stop;
+    case os::Irq::Action:
+        return IrqVector::Action;
     }
     return IrqVector::Stop;
 }
@@ -32,13 +42,76 @@ IrqVector to_hw(os::Irq v) {
 os::Source to_source(ServedBy s) {
     switch (s) {
     case ServedBy::L1:
-    case ServedBy::L2: return os::Source::Local;
-    case ServedBy::PeerCache: return os::Source::Peer;
-    case ServedBy::Llc: return os::Source::Shared;
-    case ServedBy::RemoteCache: return os::Source::Remote;
-    default: return os::Source::Memory;
+    case ServedBy::L2:
+        return os::Source::Local;
+    case ServedBy::PeerCache:
+        return os::Source::Peer;
+    case ServedBy::Llc:
+        return os::Source::Shared;
+    case ServedBy::RemoteCache:
+        return os::Source::Remote;
+    default:
+        return os::Source::Memory;
     }
 }
+
+// Had a migrated task stayed on src, where would a line its private caches no longer hold come
+// from? The caches to ask are fixed at the migration: the other agents of src's socket (not
+// src's, whose copy the ghost has dropped, nor dst's, which holds the line only because the task
+// moved), the socket's LLC, then the other sockets' agents and LLCs (again not dst's).
+struct SourceView {
+    unsigned socket;
+    std::vector<const Cache*> peers;
+    const Cache* llc = nullptr;
+    std::vector<const Cache*> remote;
+    std::vector<CpuId> cores; // src's socket: whose latencies stand for src's
+
+    SourceView(const System& sys, CpuId src, CpuId dst) : socket(sys.socket_of(src)) {
+        const auto of = [&sys](const System::Agent& a, CpuId c) {
+            const System::PrivateCaches& p = sys.private_caches(c);
+            return std::any_of(a.hierarchy.begin(), a.hierarchy.end(), [&p](const Cache* h) {
+                return h == p.l1i || h == p.l1d || (p.l2 && h == p.l2);
+            });
+        };
+        for (const System::Agent& a : sys.agents()) {
+            if (of(a, dst) || (a.socket == socket && of(a, src))) continue;
+            (a.socket == socket ? peers : remote).push_back(a.agent);
+        }
+        const std::vector<Cache*> llcs = sys.llcs(); // one per socket, in socket order
+        for (std::size_t s = 0; s < llcs.size(); ++s) {
+            if (s == socket) {
+                llc = llcs[s];
+            } else {
+                remote.push_back(llcs[s]);
+            }
+        }
+        for (CpuId c = 0; c < sys.cpus(); ++c) {
+            if (sys.socket_of(c) == socket) cores.push_back(c);
+        }
+    }
+
+    // The first holder in the order the buses look (an E/M copy in a peer, the LLC, an E/M copy
+    // in another socket, the line's home memory) and the lowest latency src's socket has seen
+    // from that supplier (0: none yet).
+    GhostCache::Elsewhere elsewhere(const System& sys, Addr line, unsigned line_bits) const {
+        const auto owns = [line](const Cache* c) { return mesi::is_exclusive(c->state_of(line)); };
+        ServedBy from;
+        if (std::any_of(peers.begin(), peers.end(), owns)) {
+            from = ServedBy::PeerCache;
+        } else if (llc && llc->state_of(line) != mesi::State::I) {
+            from = ServedBy::Llc;
+        } else if (std::any_of(remote.begin(), remote.end(), owns)) {
+            from = ServedBy::RemoteCache;
+        } else {
+            const int home = sys.home_of(line << line_bits);
+            from = home < 0 || unsigned(home) == socket ? ServedBy::Memory : ServedBy::RemoteMemory;
+        }
+        Cycle latency = kNever;
+        for (CpuId c : cores)
+            latency = std::min(latency, sys.core(c).min_latency(from));
+        return {from, latency == kNever ? 0 : latency};
+    }
+};
 
 } // namespace
 
@@ -59,11 +132,13 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
         spec.name = t.name;
         const std::uint64_t seed = static_cast<std::uint64_t>(cfg.seed) * 0x100000001B3ull + i;
         spec.program = make_workload(t.workload, static_cast<std::uint32_t>(cfg.l1d.line), seed);
-        for (auto c : t.cpus) spec.cpus.push_back(int(c));
+        for (auto c : t.cpus)
+            spec.cpus.push_back(int(c));
         spec.nice = int(t.nice);
         if (t.threads_of.empty()) {
             mm_of[i] = int(m_spaces.size());
-            m_spaces.push_back(std::make_unique<AddressSpace>(std::uint32_t(m_spaces.size()), random, &m_frames));
+            m_spaces.push_back(
+                std::make_unique<AddressSpace>(std::uint32_t(m_spaces.size()), random, &m_frames));
         } else {
             for (std::size_t k = 0; k < i; ++k) {
                 if (cfg.tasks[k].name == t.threads_of) mm_of[i] = mm_of[k];
@@ -72,15 +147,18 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
         spec.mm = mm_of[i];
         spec.forked = t.forked;
         for (std::size_t k = 0; k < i; ++k) {
-            if (!t.start_after.empty() && cfg.tasks[k].name == t.start_after) spec.start_after = pid_of[k];
+            if (!t.start_after.empty() && cfg.tasks[k].name == t.start_after)
+                spec.start_after = pid_of[k];
         }
         pid_of[i] = m_kernel->add_task(std::move(spec));
         thread(pid_of[i]).as = m_spaces[std::size_t(mm_of[i])].get();
         ++m_user_tasks;
     }
-    for (const auto& a : cfg.actions) m_kernel->add_action(a);
+    for (const auto& a : cfg.actions)
+        m_kernel->add_action(a);
     for (CpuId c = 0; c < sys.cpus(); ++c) {
-        sys.core(c).set_irq_handler([this](Core& core, const PendingIrq& irq) { interrupt(core, irq); });
+        sys.core(c).set_irq_handler(
+            [this](Core& core, const PendingIrq& irq) { interrupt(core, irq); });
     }
     m_ipis_pending.resize(sys.cpus());
 }
@@ -101,7 +179,8 @@ void GuestMachine::interrupt(Core& core, const PendingIrq& irq) {
     }
     if (!m_timeline.irq_edges.empty()) {
         auto& edges = m_timeline.irq_edges[std::size_t(cpu)];
-        if (irq.vector == IrqVector::Timer || irq.from == kNoCpu) edges.emplace_back(irq.arrival, +1);
+        if (irq.vector == IrqVector::Timer || irq.from == kNoCpu)
+            edges.emplace_back(irq.arrival, +1);
         edges.emplace_back(now, -1);
     }
     m_kernel->interrupt(cpu, to_os(irq.vector));
@@ -110,7 +189,8 @@ void GuestMachine::interrupt(Core& core, const PendingIrq& irq) {
 GuestMachine::~GuestMachine() = default;
 
 GuestMachine::Thread& GuestMachine::thread(int pid) {
-    while (m_threads.size() <= std::size_t(pid)) m_threads.push_back(std::make_unique<Thread>());
+    while (m_threads.size() <= std::size_t(pid))
+        m_threads.push_back(std::make_unique<Thread>());
     return *m_threads[std::size_t(pid)];
 }
 
@@ -136,7 +216,8 @@ void GuestMachine::action_timer() {
     const Clocked& clk = m_sys.clock();
     for (const auto& [at, i] : order) {
         if (at > clk.now_cycles()) sc_core::wait(clk.cycles(at - clk.now_cycles()));
-        const int cpu = i < 0 ? m_kernel->cf_resume_target() : m_kernel->action_target(std::size_t(i));
+        const int cpu =
+            i < 0 ? m_kernel->cf_resume_target() : m_kernel->action_target(std::size_t(i));
         if (cpu < 0) continue;
         m_sys.irqs().apic(CpuId(cpu)).post(PendingIrq{clk.now_cycles(), IrqVector::Action, kNoCpu});
     }
@@ -155,7 +236,8 @@ void GuestMachine::migrated(int cpu, int pid, int src, int dst, long event) {
     GhostCache::Source lv[kNumGhostLevels];
     if (pc.l1i) lv[int(GhostLevel::L1I)] = {&pc.l1i->tags(), Cycle(m_cfg.l1i.latency), true};
     if (pc.l1d) lv[int(GhostLevel::L1D)] = {&pc.l1d->tags(), Cycle(m_cfg.l1d.latency), true};
-    if (pc.l2) lv[int(GhostLevel::L2)] = {&pc.l2->tags(), Cycle(m_cfg.l2.latency), m_cfg.l2.inclusive};
+    if (pc.l2)
+        lv[int(GhostLevel::L2)] = {&pc.l2->tags(), Cycle(m_cfg.l2.latency), m_cfg.l2.inclusive};
     // The task's lines: those it filled, or a thread of its address space did.
     const AddressSpace* as = t.as;
     const auto owned = [this, pid, as](const LineInfo& l) {
@@ -167,74 +249,14 @@ void GuestMachine::migrated(int cpu, int pid, int src, int dst, long event) {
     m_ghosts[std::size_t(event)] = std::make_unique<GhostCache>(
         lv, owned, now, Cycle(m_cfg.measure.window),
         [line_bits](Addr l) {
-            return (l << line_bits) < os::KLayout::kBase || (l << line_bits) >= 2 * os::KLayout::kBase;
+            return (l << line_bits) < os::KLayout::kBase ||
+                   (l << line_bits) >= 2 * os::KLayout::kBase;
         },
-        [this, src, dst, line_bits](Addr l) {
-            return elsewhere(CpuId(src), CpuId(dst), l, line_bits);
+        [this, view = SourceView(m_sys, CpuId(src), CpuId(dst)), line_bits](Addr l) {
+            return view.elsewhere(m_sys, l, line_bits);
         });
     m_costs[std::size_t(event)].ghost = true;
     t.ghost = m_ghosts[std::size_t(event)].get();
-}
-
-// Had the task stayed on src, where would a line its private caches no longer hold come from?
-// The first holder in the order the buses look: an E/M copy in another core's private caches of
-// src's socket (not src's, whose copy the ghost has dropped, nor dst's, which holds it only
-// because the task moved), the socket's LLC, an E/M copy in another socket, the line's home
-// memory. The latency is the lowest src's socket has seen from that supplier.
-GhostCache::Elsewhere GuestMachine::elsewhere(CpuId src, CpuId dst, Addr line, unsigned line_bits) const {
-    const unsigned sock = m_sys.socket_of(src);
-    const auto mine = [this](const System::Agent& a, CpuId c) {
-        const System::PrivateCaches& p = m_sys.private_caches(c);
-        for (const Cache* h : a.hierarchy) {
-            if (h == p.l1i || h == p.l1d || (p.l2 && h == p.l2)) return true;
-        }
-        return false;
-    };
-    const auto owns = [line](const Cache* c) { // holds line E or M
-        const int w = c->tags().find(line);
-        if (w < 0) return false;
-        const mesi::State s = c->tags().at(c->tags().set_of(line), std::uint32_t(w)).state;
-        return s == mesi::State::E || s == mesi::State::M;
-    };
-    ServedBy from = ServedBy::Memory;
-    bool found = false;
-    for (const System::Agent& a : m_sys.agents()) {
-        if (a.socket == sock && !mine(a, src) && !mine(a, dst) && owns(a.agent)) {
-            from = ServedBy::PeerCache;
-            found = true;
-            break;
-        }
-    }
-    for (const CacheInstance& ci : m_sys.caches()) {
-        if (found) break;
-        if (ci.cache->level() == CacheLevel::Llc && ci.socket == sock && ci.cache->tags().find(line) >= 0) {
-            from = ServedBy::Llc;
-            found = true;
-        }
-    }
-    for (const System::Agent& a : m_sys.agents()) {
-        if (found) break;
-        if (a.socket != sock && !mine(a, dst) && owns(a.agent)) {
-            from = ServedBy::RemoteCache;
-            found = true;
-        }
-    }
-    for (const CacheInstance& ci : m_sys.caches()) {
-        if (found) break;
-        if (ci.cache->level() == CacheLevel::Llc && ci.socket != sock && owns(ci.cache.get())) {
-            from = ServedBy::RemoteCache;
-            found = true;
-        }
-    }
-    if (!found) {
-        const int home = m_sys.home_of(line << line_bits);
-        from = home < 0 || unsigned(home) == sock ? ServedBy::Memory : ServedBy::RemoteMemory;
-    }
-    Cycle latency = kNever;
-    for (CpuId c = 0; c < m_sys.cpus(); ++c) {
-        if (m_sys.socket_of(c) == sock) latency = std::min(latency, m_sys.core_const(c).min_latency(from));
-    }
-    return {from, latency == kNever ? 0 : latency};
 }
 
 void GuestMachine::first_run(int cpu, int pid, long event) {
@@ -277,7 +299,8 @@ void GuestMachine::finish(Cycle end) {
     static const char* const kinds[] = {"idle", "migration", "control", "user"};
     m_timeline.tasks.clear();
     for (const auto& tp : m_kernel->tasks()) {
-        if (m_timeline.tasks.size() <= std::size_t(tp->pid)) m_timeline.tasks.resize(std::size_t(tp->pid) + 1);
+        if (m_timeline.tasks.size() <= std::size_t(tp->pid))
+            m_timeline.tasks.resize(std::size_t(tp->pid) + 1);
         m_timeline.tasks[std::size_t(tp->pid)] = {tp->comm, kinds[int(tp->kind)]};
     }
     m_timeline.end = end;
@@ -297,7 +320,8 @@ void GuestMachine::send_ipi(int from, int to, os::Irq vector) {
     const Cycle arrival = sent + m_sys.irqs().latency();
     m_ipis_pending[std::size_t(to)].push_back(m_timeline.ipis.size());
     m_timeline.ipis.push_back(Timeline::Ipi{from, to, os::irq_name(vector), sent, arrival, 0});
-    if (!m_timeline.irq_edges.empty()) m_timeline.irq_edges[std::size_t(to)].emplace_back(arrival, +1);
+    if (!m_timeline.irq_edges.empty())
+        m_timeline.irq_edges[std::size_t(to)].emplace_back(arrival, +1);
 }
 
 void GuestMachine::halt(int cpu, const std::function<bool()>& until) {
@@ -323,7 +347,8 @@ void GuestMachine::create_thread(int pid, std::function<void()> body) {
     sc_core::sc_spawn(
         [this, pid, body = std::move(body)] {
             Thread& t = *m_threads[std::size_t(pid)];
-            while (!t.runnable) sc_core::wait(t.resume);
+            while (!t.runnable)
+                sc_core::wait(t.resume);
             t.runnable = false;
             body();
         },
@@ -346,13 +371,16 @@ void GuestMachine::wake(int cpu, int pid) {
     t.resume.notify(sc_core::SC_ZERO_TIME);
 }
 
-void GuestMachine::start_thread(int cpu, int pid) { wake(cpu, pid); }
+void GuestMachine::start_thread(int cpu, int pid) {
+    wake(cpu, pid);
+}
 
 void GuestMachine::switch_to(int cpu, int prev, int next) {
     m_sys.core(CpuId(cpu)).sync();
     wake(cpu, next);
     Thread& p = thread(prev);
-    while (!p.runnable) sc_core::wait(p.resume);
+    while (!p.runnable)
+        sc_core::wait(p.resume);
     p.runnable = false;
 }
 
@@ -370,23 +398,18 @@ void GuestMachine::fail(const std::string& why) {
 
 void GuestMachine::register_stats(StatsRegistry& r) const {
     const os::KernelStats& s = m_kernel->stats();
-    r.add("system.os.context_switches", &s.context_switches,
-          "context switches (all CPUs)");
-    r.add("system.os.migrations", &s.migrations,
-          "changes of a task's CPU (all reasons)");
+    r.add("system.os.context_switches", &s.context_switches, "context switches (all CPUs)");
+    r.add("system.os.migrations", &s.migrations, "changes of a task's CPU (all reasons)");
     for (int i = 0; i < static_cast<int>(os::MigReason::Count); ++i) {
         r.add(std::string("system.os.migrations.") + os::reason_name(static_cast<os::MigReason>(i)),
               &s.migrations_by[i],
-              std::string("migrations for reason ") + os::reason_name(static_cast<os::MigReason>(i)));
+              std::string("migrations for reason ") +
+                  os::reason_name(static_cast<os::MigReason>(i)));
     }
-    r.add("system.os.ipis_sent", &s.ipis_sent,
-          "IPIs sent by guest kernel code");
-    r.add("system.os.ticks", &s.ticks,
-          "scheduler ticks handled");
-    r.add("system.os.wakeups", &s.wakeups,
-          "try_to_wake_up calls that woke a task");
-    r.add("system.os.load_balance", &s.load_balance,
-          "load_balance passes from the tick");
+    r.add("system.os.ipis_sent", &s.ipis_sent, "IPIs sent by guest kernel code");
+    r.add("system.os.ticks", &s.ticks, "scheduler ticks handled");
+    r.add("system.os.wakeups", &s.wakeups, "try_to_wake_up calls that woke a task");
+    r.add("system.os.load_balance", &s.load_balance, "load_balance passes from the tick");
     r.add("system.os.load_balance_failed", &s.load_balance_failed,
           "passes that found an imbalance and moved nothing");
     r.add("system.os.newidle_balance", &s.newidle_balance,
@@ -397,8 +420,7 @@ void GuestMachine::register_stats(StatsRegistry& r) const {
           "migration requests queued to a migration thread");
     r.add("system.os.migration_requests_completed", &s.migration_requests_completed,
           "migration requests completed");
-    r.add("system.os.lock_spins", &s.lock_spins,
-          "contended spin-lock acquisitions");
+    r.add("system.os.lock_spins", &s.lock_spins, "contended spin-lock acquisitions");
     r.add("system.os.lock_wait_cycles", &s.lock_wait_cycles,
           "cycles spent spinning for contended locks");
 }

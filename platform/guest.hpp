@@ -80,7 +80,6 @@ private:
     void interrupt(Core& core, const PendingIrq& irq);
     // Ends pid's ghost and its stay (next migration, exit, end of run).
     void close_measurements(Thread& t, GhostEnd why, Cycle now);
-    GhostCache::Elsewhere elsewhere(CpuId src, CpuId dst, Addr line, unsigned line_bits) const;
 
     System& m_sys;
     SystemConfig m_cfg;

@@ -215,9 +215,12 @@ void collect_common(System& sys, RunResult& r) {
     r.ops = 0;
     for (CpuId c = 0; c < sys.cpus(); ++c) r.ops += sys.core(c).stats.ops;
     r.tasks.clear();
-    r.timeline = Timeline{};
-    r.timeline.end = end;
-    for (CpuId c = 0; c < sys.cpus(); ++c) r.timeline.samples.push_back(sys.core(c).samples());
+}
+
+std::vector<std::vector<CoreSample>> core_samples(System& sys) {
+    std::vector<std::vector<CoreSample>> out;
+    for (CpuId c = 0; c < sys.cpus(); ++c) out.push_back(sys.core(c).samples());
+    return out;
 }
 
 void collect_guest(System& sys, GuestMachine& g, RunResult& r) {
@@ -241,9 +244,8 @@ void collect_guest(System& sys, GuestMachine& g, RunResult& r) {
         r.tasks.push_back(tr);
     }
     g.finish(end);
-    auto samples = std::move(r.timeline.samples);
     r.timeline = g.timeline();
-    r.timeline.samples = std::move(samples);
+    r.timeline.samples = core_samples(sys);
     r.migrations = k.migrations();
     r.costs = g.costs();
     r.probe = g.probe();
@@ -259,6 +261,9 @@ void collect_guest(System& sys, GuestMachine& g, RunResult& r) {
 void collect(System& sys, BareMetal& bm, RunResult& r) {
     collect_common(sys, r);
     const Cycle end = r.sim_cycles;
+    r.timeline = Timeline{};
+    r.timeline.end = end;
+    r.timeline.samples = core_samples(sys);
     for (auto& t : bm.tasks()) {
         TaskResult tr;
         tr.name = t.cfg.name;

@@ -34,7 +34,7 @@ public:
     unsigned cpus() const { return static_cast<unsigned>(m_cores.size()); }
     unsigned socket_of(CpuId cpu) const;
     Core& core(CpuId cpu) { return *m_cores[cpu]; }
-    const Core& core_const(CpuId cpu) const { return *m_cores[cpu]; }
+    const Core& core(CpuId cpu) const { return *m_cores[cpu]; }
     IrqController& irqs() { return *m_irq; }
     StatsRegistry& stats() { return m_stats; }
 

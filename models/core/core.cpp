@@ -145,17 +145,18 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     if (m_ext.served_by != ServedBy::L1) ++counters.l1_misses;
     ++counters.served[static_cast<int>(m_ext.served_by)];
     if (m_sample_interval) {
-        const Cycle now = before + latency;
+        const Cycle now = before + latency; // local_cycle() now
         if (now >= m_sample_end) roll_sample(now);
         ++m_sample.accesses;
         ++m_sample.served[static_cast<int>(m_ext.served_by)];
     }
-    const Cycle lock = atomic ? static_cast<Cycle>(m_cfg.atomic_cycles) : 0;
+    // The access's own latency: without the locked operation's cycles.
+    const Cycle own = atomic ? latency - static_cast<Cycle>(m_cfg.atomic_cycles) : latency;
     Cycle& least = m_min_latency[static_cast<int>(m_ext.served_by)];
-    least = std::min(least, latency - lock);
+    least = std::min(least, own);
     if (m_observer) {
-        const AccessRecord rec{paddr >> m_line_bits, m_ext.kind, what, m_ext.served_by,
-                               latency - lock, stall, local_cycle()};
+        const AccessRecord rec{paddr >> m_line_bits, m_ext.kind, what, m_ext.served_by, own,
+                               stall, before + latency};
         if (!m_observer->observe(rec)) m_observer = nullptr;
     }
     return m_ext.served_by;
