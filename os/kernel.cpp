@@ -41,14 +41,6 @@ Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
     for (unsigned c = 0; c < m_ncpus; ++c) m_rqs[c]->domains = fresh[c];
 }
 
-Kernel::~Kernel() {
-    for (auto& rq : m_rqs) {
-        for (auto& a : rq->arrays) {
-            for (auto& q : a.queue) q.clear();
-        }
-    }
-}
-
 unsigned Kernel::task_timeslice(const Task& p) const {
     // SCALE_PRIO(DEF_TIMESLICE[*4 if nice < 0], static_prio), at least MIN_TIMESLICE (2.6.9).
     const long def = std::max<long>(100L * m_cfg.hz / 1000, 1);
@@ -69,7 +61,6 @@ int Kernel::add_task(TaskSpec spec) {
     t->mm = t->active_mm = spec.mm;
     t->program = std::move(spec.program);
     t->time_slice = task_timeslice(*t);
-    t->first_time_slice = true;
     // Not yet started: forked later, or started when another task exits.
     t->state = (spec.forked || spec.start_after >= 0) ? TASK_STOPPED : TASK_RUNNING;
     if (spec.start_after >= 0) {
@@ -154,8 +145,6 @@ std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_j
     auto online = [this](CpuMask m) { return m & m_online; };
     auto phys_power = [](unsigned n) { return SCHED_LOAD_SCALE + SCHED_LOAD_SCALE * (n - 1) / 10; };
 
-    // Groups per level, indexed by their first CPU.
-    std::vector<SchedGroup*> smt_groups(m_ncpus), phys_groups(m_ncpus), node_groups(m_ncpus);
     auto make = [this](int level, const CpuMask& m, unsigned long power) {
         auto g = std::make_unique<SchedGroup>();
         g->cpumask = m;
@@ -168,7 +157,7 @@ std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_j
     for (int c = 0; c < int(m_ncpus); ++c) {
         if (smt) {
             CpuMask m = online(CpuMask::of(m_ncpus, c));
-            if (!m.empty()) smt_list.push_back(smt_groups[std::size_t(c)] = make(0, m, SCHED_LOAD_SCALE));
+            if (!m.empty()) smt_list.push_back(make(0, m, SCHED_LOAD_SCALE));
         }
         if (c % t == 0) {
             CpuMask m(m_ncpus);

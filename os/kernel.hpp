@@ -58,7 +58,6 @@ constexpr int EINVAL_ = 22, EBUSY_ = 16, ESRCH_ = 3;
 class Kernel {
 public:
     Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape);
-    ~Kernel();
     Kernel(const Kernel&) = delete;
     Kernel& operator=(const Kernel&) = delete;
 
@@ -127,13 +126,14 @@ private:
     void spin_lock(int cpu, SpinLock& l);
     bool spin_trylock(int cpu, SpinLock& l);
     void spin_unlock(int cpu, SpinLock& l);
+    void spin_unlock_irq(int cpu, SpinLock& l); // and interrupts back on
     Runqueue& task_rq_lock(int cpu, Task& p);
     void double_rq_lock(int cpu, Runqueue& a, Runqueue& b);
     void double_rq_unlock(int cpu, Runqueue& a, Runqueue& b);
     void double_lock_balance(int cpu, Runqueue& this_rq, Runqueue& busiest);
     void enqueue_task(int cpu, Task& p, PrioArray& array);
     void dequeue_task(int cpu, Task& p, PrioArray& array);
-    void activate_task(int cpu, Task& p, Runqueue& rq, bool local);
+    void activate_task(int cpu, Task& p, Runqueue& rq);
     void deactivate_task(int cpu, Task& p, Runqueue& rq);
     void set_task_cpu(int cpu, Task& p, int new_cpu);
     void resched_task(int cpu, Task& p);
@@ -242,7 +242,10 @@ private:
     };
 
     // Tracing.
-    void ev(Ev e, int cpu, int pid, long long a = 0, long long b = 0, Addr addr = 0);
+    // Records a trace event when cfg.trace is on (the check is here, not at the call sites).
+    void ev(Ev e, int cpu, int pid, long long a = 0, long long b = 0, Addr addr = 0) {
+        if (m_cfg.trace) m_trace.push_back(TraceEvent{cpu >= 0 ? m_hal.now(cpu) : 0, e, cpu, pid, a, b, addr});
+    }
     Cycle now(int cpu) { return m_hal.now(cpu); }
     Task& current(int cpu) { return *m_rqs[std::size_t(cpu)]->curr; }
     Runqueue& cpu_rq(int cpu) { return *m_rqs[std::size_t(cpu)]; }
@@ -255,7 +258,7 @@ private:
     KLayout m_layout;
     CpuMask m_online;
     std::vector<std::unique_ptr<Task>> m_tasks;
-    std::vector<std::unique_ptr<Runqueue>> m_rqs;
+    std::vector<std::unique_ptr<Runqueue>> m_rqs; // after m_tasks: destroyed (queues cleared) first
     std::vector<std::unique_ptr<SchedDomain>> m_domains;
     std::vector<std::unique_ptr<SchedGroup>> m_groups;
     std::vector<Task*> m_control;                 // control task per CPU (or null)

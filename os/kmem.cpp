@@ -71,6 +71,13 @@ Runqueue& Kernel::task_rq_lock(int cpu, Task& p) {
     }
 }
 
+void Kernel::task_rq_unlock(int cpu, Runqueue& rq) { spin_unlock_irq(cpu, rq.lock); }
+
+void Kernel::spin_unlock_irq(int cpu, SpinLock& l) {
+    spin_unlock(cpu, l);
+    m_hal.irq_enable(cpu);
+}
+
 // Both locks, always in address order.
 void Kernel::double_rq_lock(int cpu, Runqueue& a, Runqueue& b) {
     if (&a == &b) {
@@ -115,7 +122,7 @@ void Kernel::enqueue_task(int cpu, Task& p, PrioArray& array) {
     array.bitmap.set(std::size_t(p.prio));
     ++array.nr_active;
     p.array = &array;
-    if (m_cfg.trace) ev(Ev::Enqueue, cpu, p.pid, array.cpu);
+    ev(Ev::Enqueue, cpu, p.pid, array.cpu);
 }
 
 // list_del(&p->run_list) touches both neighbours; the bit is cleared when the queue empties.
@@ -134,18 +141,11 @@ void Kernel::dequeue_task(int cpu, Task& p, PrioArray& array) {
     --array.nr_active;
     if (q.empty()) array.bitmap.reset(std::size_t(p.prio));
     p.array = nullptr;
-    if (m_cfg.trace) ev(Ev::Dequeue, cpu, p.pid, array.cpu);
+    ev(Ev::Dequeue, cpu, p.pid, array.cpu);
 }
 
-// activate_task: rebase the timestamp to the target runqueue's clock, enqueue, nr_running++.
-void Kernel::activate_task(int cpu, Task& p, Runqueue& rq, bool local) {
-    Cycle t = now(cpu);
-    if (!local) {
-        Runqueue& here = cpu_rq(cpu);
-        t = static_cast<Cycle>(static_cast<long long>(t) - static_cast<long long>(here.timestamp_last_tick) +
-                               static_cast<long long>(rq.timestamp_last_tick));
-    }
-    p.timestamp = t;
+// activate_task: write the timestamp (not modelled: nothing reads it), enqueue, nr_running++.
+void Kernel::activate_task(int cpu, Task& p, Runqueue& rq) {
     W(cpu, m_layout.task(p.pid, TaskLine::Time));
     W(cpu, rq.lock.addr); // nr_running shares the lock's line
     enqueue_task(cpu, p, *rq.active);
@@ -154,7 +154,6 @@ void Kernel::activate_task(int cpu, Task& p, Runqueue& rq, bool local) {
 
 void Kernel::deactivate_task(int cpu, Task& p, Runqueue& rq) {
     W(cpu, rq.lock.addr);
-    if (p.state == TASK_UNINTERRUPTIBLE) ++rq.nr_uninterruptible;
     dequeue_task(cpu, p, *p.array);
     --rq.nr_running;
 }
@@ -162,7 +161,7 @@ void Kernel::deactivate_task(int cpu, Task& p, Runqueue& rq) {
 // set_task_cpu: thread_info->cpu = new_cpu.
 void Kernel::set_task_cpu(int cpu, Task& p, int new_cpu) {
     W(cpu, m_layout.thread_info(p.pid));
-    if (m_cfg.trace && p.cpu != new_cpu) ev(Ev::SetCpu, cpu, p.pid, p.cpu, new_cpu);
+    if (p.cpu != new_cpu) ev(Ev::SetCpu, cpu, p.pid, p.cpu, new_cpu);
     p.cpu = new_cpu;
 }
 
@@ -183,7 +182,7 @@ void Kernel::resched_task(int cpu, Task& p) {
 void Kernel::send_resched_ipi(int from, int to) {
     ++m_stats.ipis_sent;
     if (OpenPath* path = open_path(from)) ++path->ipis;
-    if (m_cfg.trace) ev(Ev::IpiSent, from, -1, to);
+    ev(Ev::IpiSent, from, -1, to);
     m_hal.send_ipi(from, to, Irq::Reschedule);
 }
 
@@ -194,11 +193,6 @@ bool Kernel::cpu_and_siblings_are_idle(int cpu) const {
         if (!idle_cpu(c)) return false;
     }
     return true;
-}
-
-void Kernel::ev(Ev e, int cpu, int pid, long long a, long long b, Addr addr) {
-    if (!m_cfg.trace) return;
-    m_trace.push_back(TraceEvent{cpu >= 0 ? m_hal.now(cpu) : 0, e, cpu, pid, a, b, addr});
 }
 
 const char* ev_name(Ev e) {

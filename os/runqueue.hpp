@@ -39,16 +39,12 @@ struct Runqueue {
     SpinLock lock;
     unsigned long nr_running = 0;
     unsigned long cpu_load = 0;
-    unsigned long long nr_switches = 0;
-    unsigned long nr_uninterruptible = 0;
-    unsigned long expired_timestamp = 0;
     Cycle timestamp_last_tick = 0;
     Task* curr = nullptr;
     Task* idle = nullptr;
     PrioArray arrays[2];
     PrioArray* active = &arrays[0];
     PrioArray* expired = &arrays[1];
-    int best_expired_prio = MAX_PRIO;
     std::vector<SchedDomain*> domains;   // bottom-up (rq->sd and its parents)
     int active_balance = 0;
     int push_cpu = 0;

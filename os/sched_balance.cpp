@@ -160,8 +160,6 @@ void Kernel::pull_task(int cpu, Runqueue& src, PrioArray& src_array, Task& p, Ru
     enqueue_task(cpu, p, dst_array);
     ++dst.nr_running;
     m_migrations[std::size_t(e)].t_enqueue = now(cpu);
-    p.timestamp = static_cast<Cycle>(static_cast<long long>(p.timestamp) - static_cast<long long>(src.timestamp_last_tick) +
-                                     static_cast<long long>(dst.timestamp_last_tick));
     R(cpu, m_layout.rq(dst.cpu, RqLine::Curr));
     if (task_preempts_curr(p, dst)) resched_task(cpu, *dst.curr);
 }
@@ -219,7 +217,7 @@ int Kernel::load_balance(int this_cpu, SchedDomain& sd, IdleType idle) {
     if (!busiest || busiest == &this_rq) {
         spin_unlock(this_cpu, this_rq.lock);
         if (sd.balance_interval < static_cast<unsigned long>(sd.params.max_interval)) sd.balance_interval *= 2;
-        if (m_cfg.trace) ev(Ev::Balance, this_cpu, static_cast<int>(idle), sd.index, -1); // balanced
+        ev(Ev::Balance, this_cpu, static_cast<int>(idle), sd.index, -1); // balanced
         return 0;
     }
     int nr_moved = 0;
@@ -229,7 +227,7 @@ int Kernel::load_balance(int this_cpu, SchedDomain& sd, IdleType idle) {
         spin_unlock(this_cpu, busiest->lock);
     }
     spin_unlock(this_cpu, this_rq.lock);
-    if (m_cfg.trace) ev(Ev::Balance, this_cpu, static_cast<int>(idle), sd.index, nr_moved);
+    ev(Ev::Balance, this_cpu, static_cast<int>(idle), sd.index, nr_moved);
     if (!nr_moved) {
         ++m_stats.load_balance_failed;
         ++sd.nr_balance_failed;
@@ -245,7 +243,7 @@ int Kernel::load_balance(int this_cpu, SchedDomain& sd, IdleType idle) {
             }
             spin_unlock(this_cpu, busiest->lock);
             if (wake) {
-                if (m_cfg.trace) ev(Ev::ActiveKick, this_cpu, -1, busiest->cpu);
+                ev(Ev::ActiveKick, this_cpu, -1, busiest->cpu);
                 wake_up_process(this_cpu, *busiest->migration_thread);
             }
             sd.nr_balance_failed = static_cast<unsigned>(sd.params.cache_nice_tries);
@@ -273,7 +271,7 @@ int Kernel::load_balance_newidle(int this_cpu, SchedDomain& sd) {
     const int moved = move_tasks(this_cpu, this_cpu, this_rq, *busiest, imbalance, sd, IdleType::NewlyIdle,
                                  MigReason::NewidleBalance);
     spin_unlock(this_cpu, busiest->lock);
-    if (m_cfg.trace) ev(Ev::Balance, this_cpu, static_cast<int>(IdleType::NewlyIdle), sd.index, moved);
+    ev(Ev::Balance, this_cpu, static_cast<int>(IdleType::NewlyIdle), sd.index, moved);
     return moved;
 }
 

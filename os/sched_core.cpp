@@ -21,7 +21,6 @@ void Kernel::schedule(int cpu) {
             idle_balance(cpu);
             if (rq.nr_running == 0) {
                 next = rq.idle;
-                rq.expired_timestamp = 0;
             }
         }
         if (!next) {
@@ -29,8 +28,6 @@ void Kernel::schedule(int cpu) {
             if (rq.active->nr_active == 0) { // switch the arrays
                 W(cpu, m_layout.rq(cpu, RqLine::Curr));
                 std::swap(rq.active, rq.expired);
-                rq.expired_timestamp = 0;
-                rq.best_expired_prio = MAX_PRIO;
                 R(cpu, m_layout.array_header(cpu, rq.active->index));
             }
             const int idx = rq.active->first_bit();
@@ -41,25 +38,22 @@ void Kernel::schedule(int cpu) {
         }
         W(cpu, m_layout.thread_info(prev.pid)); // clear_tsk_need_resched
         prev.need_resched = false;
-        prev.timestamp = prev.last_ran = t;
+        prev.last_ran = t;
         W(cpu, m_layout.task(prev.pid, TaskLine::Time));
         if (next == &prev) {
-            spin_unlock(cpu, rq.lock);
-            m_hal.irq_enable(cpu);
+            spin_unlock_irq(cpu, rq.lock);
         } else {
-            next->timestamp = t;
-            ++rq.nr_switches;
             ++m_stats.context_switches;
             ++next->switches;
             W(cpu, m_layout.rq(cpu, RqLine::Curr));
             rq.curr = next;
-            if (m_cfg.trace) ev(Ev::Switch, cpu, -1, prev.pid, next->pid);
+            ev(Ev::Switch, cpu, -1, prev.pid, next->pid);
             if (next->first_run_event >= 0) {
                 next->switch_path = m_event_path[std::size_t(next->first_run_event)];
                 m_switch_start[std::size_t(cpu)] = now(cpu);
                 m_migrations[std::size_t(next->first_run_event)].t_first_run = now(cpu);
                 m_hal.first_run(cpu, next->pid, next->first_run_event);
-                if (m_cfg.trace) ev(Ev::FirstRun, cpu, next->pid);
+                ev(Ev::FirstRun, cpu, next->pid);
                 next->first_run_event = -1;
             }
             const bool dead = prev.state == EXIT_DEAD;
@@ -106,8 +100,7 @@ void Kernel::finish_task_switch(int cpu, Task& prev) {
             now(cpu) - m_switch_start[std::size_t(cpu)];
     }
     cur.switch_path = -1;
-    spin_unlock(cpu, cpu_rq(cpu).lock);
-    m_hal.irq_enable(cpu);
+    spin_unlock_irq(cpu, cpu_rq(cpu).lock);
 }
 
 // scheduler_tick (2.6.10): timeslices of SCHED_NORMAL tasks; every task is treated as
@@ -132,7 +125,6 @@ void Kernel::scheduler_tick(int cpu) {
         if (p.rt()) {
             if (p.policy == Policy::RR && --p.time_slice == 0) {
                 p.time_slice = task_timeslice(p);
-                p.first_time_slice = false;
                 set_need_resched(cpu, p);
                 dequeue_task(cpu, p, *rq.active);
                 enqueue_task(cpu, p, *rq.active);
@@ -144,10 +136,7 @@ void Kernel::scheduler_tick(int cpu) {
                 set_need_resched(cpu, p);
                 p.prio = p.static_prio;
                 p.time_slice = task_timeslice(p);
-                p.first_time_slice = false;
-                if (!rq.expired_timestamp) rq.expired_timestamp = jiffies(cpu);
                 enqueue_task(cpu, p, *rq.expired);
-                if (p.static_prio < rq.best_expired_prio) rq.best_expired_prio = p.static_prio;
             }
         }
         spin_unlock(cpu, rq.lock);
@@ -232,12 +221,11 @@ out_set_cpu:
         c = p.cpu;
     }
 out_activate:
-    if (old_state == TASK_UNINTERRUPTIBLE) --rq->nr_uninterruptible;
-    activate_task(cpu, p, *rq, c == this_cpu);
+    activate_task(cpu, p, *rq);
     if (p.first_run_event >= 0 && m_migrations[std::size_t(p.first_run_event)].t_enqueue == 0) {
         m_migrations[std::size_t(p.first_run_event)].t_enqueue = now(cpu);
     }
-    if (m_cfg.trace) ev(Ev::Wakeup, cpu, p.pid, p.cpu);
+    ev(Ev::Wakeup, cpu, p.pid, p.cpu);
     if (!sync || c != this_cpu) {
         R(cpu, m_layout.rq(p.cpu, RqLine::Curr));
         if (task_preempts_curr(p, *rq)) resched_task(cpu, *rq->curr);
@@ -246,8 +234,7 @@ out_activate:
 out_running:
     p.state = TASK_RUNNING;
 out:
-    spin_unlock(cpu, rq->lock);
-    m_hal.irq_enable(cpu);
+    spin_unlock_irq(cpu, rq->lock);
     return success;
 }
 
@@ -258,12 +245,10 @@ void Kernel::wake_up_new_task(int cpu, Task& p) {
     Runqueue& rq = task_rq_lock(cpu, p);
     p.state = TASK_RUNNING;
     p.time_slice = task_timeslice(p);
-    p.first_time_slice = true;
-    activate_task(cpu, p, rq, p.cpu == cpu);
+    activate_task(cpu, p, rq);
     R(cpu, m_layout.rq(p.cpu, RqLine::Curr));
     if (task_preempts_curr(p, rq)) resched_task(cpu, *rq.curr);
-    spin_unlock(cpu, rq.lock);
-    m_hal.irq_enable(cpu);
+    spin_unlock_irq(cpu, rq.lock);
 }
 
 // complete(): under the completion's lock (a line on the waiter's stack) count and wake.
@@ -277,8 +262,7 @@ void Kernel::complete(int cpu, Completion& x) {
         R(cpu, m_layout.stack(w->pid, Frame::Wait)); // the wait-queue entry
         try_to_wake_up(cpu, *w, TASK_UNINTERRUPTIBLE | TASK_INTERRUPTIBLE, false);
     }
-    spin_unlock(cpu, x.lock);
-    m_hal.irq_enable(cpu);
+    spin_unlock_irq(cpu, x.lock);
 }
 
 void Kernel::wait_for_completion(int cpu, Task& self, Completion& x) {
@@ -291,8 +275,7 @@ void Kernel::wait_for_completion(int cpu, Task& self, Completion& x) {
         do {
             W(cpu, m_layout.task(self.pid, TaskLine::Sched));
             self.state = TASK_UNINTERRUPTIBLE;
-            spin_unlock(cpu, x.lock);
-            m_hal.irq_enable(cpu);
+            spin_unlock_irq(cpu, x.lock);
             schedule(cpu);
             cpu = self.cpu;
             m_hal.irq_disable(cpu);
@@ -301,8 +284,7 @@ void Kernel::wait_for_completion(int cpu, Task& self, Completion& x) {
         x.waiters.erase(std::find(x.waiters.begin(), x.waiters.end(), &self));
     }
     --x.done;
-    spin_unlock(cpu, x.lock);
-    m_hal.irq_enable(cpu);
+    spin_unlock_irq(cpu, x.lock);
 }
 
 // Interrupt entry, on the interrupted thread with interrupts disabled.
@@ -311,7 +293,7 @@ void Kernel::interrupt(int cpu, Irq vector) {
     PathScope barrier(*this, cpu, kIrqBarrier); // interrupt time is no migration's
     text(cpu, Text::Irq, m_cfg.costs.irq_entry);
     W(cpu, m_layout.stack(curr.pid, Frame::Entry)); // pt_regs
-    if (m_cfg.trace) ev(Ev::Irq, cpu, curr.pid, static_cast<long long>(vector));
+    ev(Ev::Irq, cpu, curr.pid, static_cast<long long>(vector));
     switch (vector) {
     case Irq::Timer:
         if (cpu == m_online.first()) { // do_timer
@@ -346,7 +328,7 @@ void Kernel::interrupt(int cpu, Irq vector) {
             } else {
                 m_action_results[i] = ActionResult{now(cpu), cpu, -ESRCH_, "task has exited"};
             }
-            if (m_cfg.trace) ev(Ev::Action, cpu, t ? t->pid : -1, static_cast<long long>(i));
+            ev(Ev::Action, cpu, t ? t->pid : -1, static_cast<long long>(i));
         }
         break;
     }
@@ -460,16 +442,15 @@ void Kernel::user_main(Task& p) {
 void Kernel::do_exit(Task& p) {
     const int cpu = p.cpu;
     text(cpu, Text::Syscall, m_cfg.costs.syscall);
-    if (m_cfg.trace) ev(Ev::Exit, cpu, p.pid);
+    ev(Ev::Exit, cpu, p.pid);
+    p.exited = true;
     if (p.kind == TaskKind::User) {
-        p.exited = true;
         p.end = now(cpu);
         --m_user_alive;
         if (std::size_t(p.pid) < m_start_after.size()) {
             for (int pid : m_start_after[std::size_t(p.pid)]) wake_up_new_task(cpu, *m_tasks[std::size_t(pid)]);
         }
     }
-    p.exited = true;
     W(cpu, m_layout.task(p.pid, TaskLine::Sched));
     p.state = EXIT_DEAD;
     schedule(cpu);

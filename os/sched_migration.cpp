@@ -45,7 +45,7 @@ void Kernel::queue_request(int cpu, Runqueue& rq, MigrationReq& req) {
     W(cpu, m_layout.rq(rq.cpu, RqLine::Migration));
     rq.migration_queue.push_front(&req);
     ++m_stats.migration_requests;
-    if (m_cfg.trace) ev(Ev::ReqQueued, cpu, req.task ? req.task->pid : -1, req.dest_cpu, rq.cpu);
+    ev(Ev::ReqQueued, cpu, req.task ? req.task->pid : -1, req.dest_cpu, rq.cpu);
 }
 
 // With rq locked and req queued on it: unlock, wake rq's migration thread, sleep until done.
@@ -56,11 +56,6 @@ void Kernel::wake_and_wait(int cpu, Task& self, Runqueue& rq, MigrationReq& req,
     wake_up_process(cpu, *mt);
     if (path) path->close();
     wait_for_completion(self.cpu, self, req.done);
-}
-
-void Kernel::task_rq_unlock(int cpu, Runqueue& rq) {
-    spin_unlock(cpu, rq.lock);
-    m_hal.irq_enable(cpu);
 }
 
 MigrationReq Kernel::make_req(const Task& requester, MigReason why, Cycle decided) {
@@ -134,7 +129,7 @@ void Kernel::migrate_task_now(int cpu, Task& p, int src, int dest, MigReason why
         if (p.array) {
             deactivate_task(cpu, p, rq_src);
             m_migrations[std::size_t(e)].t_dequeue = now(cpu);
-            activate_task(cpu, p, rq_dest, false);
+            activate_task(cpu, p, rq_dest);
             m_migrations[std::size_t(e)].t_enqueue = now(cpu);
             R(cpu, m_layout.rq(dest, RqLine::Curr));
             if (task_preempts_curr(p, rq_dest)) resched_task(cpu, *rq_dest.curr);
@@ -180,8 +175,7 @@ void Kernel::migration_thread(int cpu) {
         m_hal.irq_disable(cpu);
         spin_lock(cpu, rq.lock);
         if (!m_online.test(cpu)) {
-            spin_unlock(cpu, rq.lock);
-            m_hal.irq_enable(cpu);
+            spin_unlock_irq(cpu, rq.lock);
             break; // wait_to_die
         }
         R(cpu, m_layout.rq(cpu, RqLine::Migration));
@@ -191,8 +185,7 @@ void Kernel::migration_thread(int cpu) {
             rq.active_balance = 0;
         }
         if (rq.migration_queue.empty()) {
-            spin_unlock(cpu, rq.lock);
-            m_hal.irq_enable(cpu);
+            spin_unlock_irq(cpu, rq.lock);
             schedule(cpu);
             self.state = TASK_INTERRUPTIBLE;
             continue;
@@ -203,8 +196,8 @@ void Kernel::migration_thread(int cpu) {
         R(cpu, req->addr); // list_del_init: the request on the requester's stack
         W(cpu, req->addr);
         const bool move = req->type == MigrationReq::MoveTask;
-        if (move) path_begin(cpu, req->path); // the requester's path, on this CPU
         if (move) {
+            path_begin(cpu, req->path); // the requester's path, on this CPU
             spin_unlock(cpu, rq.lock);
             migrate_task_now(cpu, *req->task, cpu, req->dest_cpu, static_cast<MigReason>(req->reason),
                              req->reason == int(MigReason::Exec) ? "sched_exec" : "set_cpus_allowed",
@@ -213,15 +206,13 @@ void Kernel::migration_thread(int cpu) {
         } else if (req->type == MigrationReq::SetDomain) {
             W(cpu, m_layout.rq(cpu, RqLine::Migration)); // rq->sd = req->sd
             rq.domains = *req->domains;
-            spin_unlock(cpu, rq.lock);
-            m_hal.irq_enable(cpu);
+            spin_unlock_irq(cpu, rq.lock);
         } else { // TakeDown: the stop_machine step of cpu_down, run on the dying CPU
             take_cpu_down(cpu);
-            spin_unlock(cpu, rq.lock);
-            m_hal.irq_enable(cpu);
+            spin_unlock_irq(cpu, rq.lock);
         }
         ++m_stats.migration_requests_completed;
-        if (m_cfg.trace) ev(Ev::Complete, cpu, req->requester);
+        ev(Ev::Complete, cpu, req->requester);
         complete(cpu, req->done);
         if (move) path_end(cpu);
     }
@@ -250,7 +241,7 @@ void Kernel::take_cpu_down(int cpu) {
     q.erase(q.iterator_to(idle)); // enqueue_task_head
     q.push_front(idle);
     ++rq.nr_running;
-    if (m_cfg.trace) ev(Ev::CpuDown, cpu, -1);
+    ev(Ev::CpuDown, cpu, -1);
 }
 
 void Kernel::control_task(int home) {
@@ -277,7 +268,7 @@ void Kernel::perform(Task& self, std::size_t i) {
     Task* t = a.task.empty() ? nullptr : find_task(a.task);
     text(cpu, Text::Syscall, m_cfg.costs.syscall);
     if (a.kind == "set_affinity") {
-        if (m_cfg.trace) ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::SchedSetaffinity), t ? t->pid : -1);
+        ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::SchedSetaffinity), t ? t->pid : -1);
         if (!t || t->exited) {
             r.result = -ESRCH_;
             r.message = "task has exited";
@@ -288,7 +279,7 @@ void Kernel::perform(Task& self, std::size_t i) {
             r.message = r.result ? "EINVAL: no online CPU in " + m.str() : "cpus_allowed = " + m.str();
         }
     } else if (a.kind == "exec") {
-        if (m_cfg.trace) ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::Execve));
+        ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::Execve));
         text(cpu, Text::Exec, m_cfg.costs.exec);
         const int before = self.cpu;
         sched_exec(self);
@@ -332,7 +323,7 @@ void Kernel::perform(Task& self, std::size_t i) {
         }
         r.message = freeze ? "frozen" : "thawed";
     }
-    if (m_cfg.trace) ev(Ev::Action, self.cpu, self.pid, static_cast<long long>(i), r.result);
+    ev(Ev::Action, self.cpu, self.pid, static_cast<long long>(i), r.result);
 }
 
 void Kernel::refrigerator(Task& p) {
@@ -349,7 +340,7 @@ void Kernel::refrigerator(Task& p) {
 // balancing), or on its first allowed CPU when the parent's is not allowed.
 void Kernel::do_fork(Task& parent, Task& child) {
     const int cpu = parent.cpu;
-    if (m_cfg.trace) ev(Ev::Syscall, cpu, parent.pid, int(SyscallNr::Fork), child.pid);
+    ev(Ev::Syscall, cpu, parent.pid, int(SyscallNr::Fork), child.pid);
     text(cpu, Text::Fork, m_cfg.costs.fork);
     for (unsigned l = 0; l <= unsigned(TaskLine::Thread); ++l) W(cpu, m_layout.task(child.pid, TaskLine(l)));
     W(cpu, m_layout.thread_info(child.pid));
@@ -360,7 +351,7 @@ void Kernel::do_fork(Task& parent, Task& child) {
 
 void Kernel::nanosleep(Task& self, Cycle duration) {
     const int cpu = self.cpu;
-    if (m_cfg.trace) ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::Nanosleep));
+    ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::Nanosleep));
     // timespec_to_jiffies rounds up, and sys_nanosleep adds one jiffy for the partial one.
     const Cycle ticks = (duration + m_tick_cycles - 1) / m_tick_cycles + 1;
     self.sleep_until_jiffy = jiffies(cpu) + ticks;
@@ -373,7 +364,7 @@ void Kernel::nanosleep(Task& self, Cycle duration) {
 // cpu_down (2.6.10 kernel/cpu.c, simplified stop_machine: only the dying CPU's migration thread
 // runs take_cpu_down; the other CPUs are not stopped).
 int Kernel::cpu_down(Task& self, int x) {
-    if (m_cfg.trace) ev(Ev::Syscall, self.cpu, self.pid, int(SyscallNr::CpuDown), x);
+    ev(Ev::Syscall, self.cpu, self.pid, int(SyscallNr::CpuDown), x);
     R(self.cpu, m_layout.online_map());
     if (x < 0 || x >= int(m_ncpus) || !m_online.test(x)) return -EINVAL_;
     if (m_online.weight() == 1) return -EBUSY_;
@@ -413,8 +404,7 @@ int Kernel::cpu_down(Task& self, int x) {
     idle.prio = MAX_PRIO;
     std::vector<MigrationReq*> pending(rqx.migration_queue.begin(), rqx.migration_queue.end());
     rqx.migration_queue.clear();
-    spin_unlock(self.cpu, rqx.lock);
-    m_hal.irq_enable(self.cpu);
+    spin_unlock_irq(self.cpu, rqx.lock);
     for (MigrationReq* r : pending) { // completed without moving
         ++m_stats.migration_requests_completed;
         complete(self.cpu, r->done);
@@ -441,8 +431,7 @@ void Kernel::migrate_live_tasks(int cpu, int dead) {
         PathScope path(*this, cpu);
         migrate_task_now(cpu, t, dead, dest, MigReason::Hotplug, "migrate_live_tasks", "caller", decided);
     }
-    spin_unlock(cpu, m_tasklist_lock);
-    m_hal.irq_enable(cpu);
+    spin_unlock_irq(cpu, m_tasklist_lock);
     // migrate_timers (CPU_DEAD): the dead CPU's pending timers now run on this CPU.
     auto& dead_timers = m_timers[std::size_t(dead)];
     auto& here = m_timers[std::size_t(cpu)];
@@ -452,7 +441,7 @@ void Kernel::migrate_live_tasks(int cpu, int dead) {
 
 int Kernel::cpu_up(Task& self, int x) {
     const int cpu = self.cpu;
-    if (m_cfg.trace) ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::CpuUp), x);
+    ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::CpuUp), x);
     R(cpu, m_layout.online_map());
     if (x < 0 || x >= int(m_ncpus) || m_online.test(x) || !m_dead[std::size_t(x)]) return -EINVAL_;
     text(cpu, Text::Hotplug, m_cfg.costs.syscall);
@@ -466,7 +455,7 @@ int Kernel::cpu_up(Task& self, int x) {
     W(cpu, m_layout.online_map());
     m_online.set(x);
     m_hal.send_ipi(cpu, x, Irq::Stop);
-    if (m_cfg.trace) ev(Ev::CpuUp, x, -1);
+    ev(Ev::CpuUp, x, -1);
     wake_up_process(cpu, mt); // CPU_ONLINE
     attach_domains(self, build_domains(jiffies(cpu)));
     return 0;

@@ -46,10 +46,8 @@ struct Task {
     int static_prio = 120;
     int prio = 120;
     unsigned time_slice = 0;          // ticks
-    bool first_time_slice = false;
     PrioArray* array = nullptr;       // the prio_array it is queued on, or null
     RunHook run_list;
-    Cycle timestamp = 0;              // cycles (sched_clock)
     Cycle last_ran = 0;
     CpuMask cpus_allowed;
     int cpu = 0;                      // thread_info->cpu
