@@ -193,10 +193,13 @@ private:
     void refrigerator(Task& p);
     void do_fork(Task& parent, Task& child);
     void nanosleep(Task& self, Cycle duration);
-    // Records a change of p's CPU decided by code running on `cpu`; returns the record's index.
+    // Counterfactual run: the record about to be made is the one to hold instead.
     bool cf_due() const { return m_cf_migration >= 0 && long(m_migrations.size()) == m_cf_migration; }
+    long move_or_hold(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
+                      const char* mechanism, Cycle decided);
     void cf_hold(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
                  const char* mechanism, Cycle decided);
+    // Records a change of p's CPU decided by code running on `cpu`; returns the record's index.
     long record_migration(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
                           const char* mechanism, int hot, Cycle decision);
     // arch_init_sched_domains for the online CPUs: each CPU's new hierarchy (not installed).

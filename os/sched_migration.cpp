@@ -22,13 +22,7 @@ bool Kernel::migrate_task(int cpu, Task& p, int dest_cpu, MigrationReq& req) {
     if (!p.array && !task_running(rq, p)) {
         const auto why = static_cast<MigReason>(req.reason);
         const char* detail = why == MigReason::Exec ? "sched_exec" : "set_cpus_allowed";
-        if (cf_due()) {
-            cf_hold(cpu, p, p.cpu, dest_cpu, why, detail, "caller", req.decision);
-            return false;
-        }
-        record_migration(cpu, p, p.cpu, dest_cpu, why, detail, "caller",
-                         hot_verdict(p, p.cpu, dest_cpu), req.decision);
-        set_task_cpu(cpu, p, dest_cpu);
+        move_or_hold(cpu, p, p.cpu, dest_cpu, why, detail, "caller", req.decision);
         return false;
     }
     req.type = MigrationReq::MoveTask;
@@ -111,6 +105,19 @@ void Kernel::sched_migrate_task(Task& self, int dest_cpu) {
     }
 }
 
+// Records the move of p from src to dst and sets its CPU; in a counterfactual run, the move that
+// is due is held instead (cf_hold). Returns the record, -1 when held.
+long Kernel::move_or_hold(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
+                          const char* mechanism, Cycle decided) {
+    if (cf_due()) {
+        cf_hold(cpu, p, src, dst, why, detail, mechanism, decided);
+        return -1;
+    }
+    const long e = record_migration(cpu, p, src, dst, why, detail, mechanism, hot_verdict(p, src, dst), decided);
+    set_task_cpu(cpu, p, dst);
+    return e;
+}
+
 // __migrate_task: move p from src to dest under both runqueue locks (interrupts are off).
 void Kernel::migrate_task_now(int cpu, Task& p, int src, int dest, MigReason why,
                               const char* detail, const char* mechanism, Cycle decided) {
@@ -121,12 +128,9 @@ void Kernel::migrate_task_now(int cpu, Task& p, int src, int dest, MigReason why
     double_rq_lock(cpu, rq_src, rq_dest);
     R(cpu, m_layout.thread_info(p.pid));
     R(cpu, m_layout.task(p.pid, TaskLine::Allowed));
-    if (p.cpu == src && p.cpus_allowed.test(dest) && cf_due()) {
-        cf_hold(cpu, p, src, dest, why, detail, mechanism, decided);
-    } else if (p.cpu == src && p.cpus_allowed.test(dest)) {
-        const long e = record_migration(cpu, p, src, dest, why, detail, mechanism, hot_verdict(p, src, dest), decided);
-        set_task_cpu(cpu, p, dest);
-        if (p.array) {
+    if (p.cpu == src && p.cpus_allowed.test(dest)) {
+        const long e = move_or_hold(cpu, p, src, dest, why, detail, mechanism, decided);
+        if (e >= 0 && p.array) {
             deactivate_task(cpu, p, rq_src);
             m_migrations[std::size_t(e)].t_dequeue = now(cpu);
             activate_task(cpu, p, rq_dest);
