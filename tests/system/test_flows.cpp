@@ -281,8 +281,11 @@ TEST(Flows, F8HotplugOfflineAndOnline) {
     const int ctl = m.pid("taskset/" + std::to_string(ctl_cpu));
     for (int c : {0, 1, 3}) {
         if (c == ctl_cpu) continue;
-        const long q = m.find(down, Ev::ReqQueued, ctl_cpu, -1, -1);
-        ASSERT_GE(q, 0) << m.dump(down, down + 50);
+        // The control task queues REQ_SET_DOMAIN (no task, dest -1) on cpu c's runqueue.
+        const long q = m.find(down, [&](const os::TraceEvent& e) {
+            return e.ev == Ev::ReqQueued && e.cpu == ctl_cpu && e.pid == -1 && e.a == -1 && e.b == c;
+        });
+        ASSERT_GE(q, 0) << "cpu " << c << m.dump(down, down + 50);
         EXPECT_GT(m.find(down, Ev::Complete, c, ctl), down) << "cpu " << c;
     }
     EXPECT_EQ(m.k().rq(3).domains.back()->span.cpus(), (std::vector<int>{0, 1, 2, 3}))
