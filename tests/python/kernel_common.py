@@ -1,10 +1,7 @@
 """Shared helpers of the guest-kernel Python tests (test_kernel_config.py, test_kernel_runs.py)."""
 
-import pytest
 import smpsim
-from smpsim import runner
 from smpsim import workloads as wl
-
 
 
 MS = 2_000_000  # cycles per millisecond at the 2 GHz of presets.quad(); also one tick at HZ=1000
@@ -16,16 +13,6 @@ COSTS = ["irq_entry", "irq_exit", "tick", "schedule", "context_switch", "enqueue
          "set_cpus_allowed", "completion", "exec", "fork", "idle_entry"]
 FLAGS = ["load_balance", "balance_newidle", "balance_exec", "wake_idle", "wake_affine",
          "wake_balance", "share_cpupower"]
-
-
-@pytest.fixture
-def no_child(monkeypatch):
-    """Fails the test if the runner tries to start a simulation process."""
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("a child process was started for an invalid configuration")
-
-    monkeypatch.setattr(runner, "_child_command", forbidden)
 
 
 def quad():

@@ -25,16 +25,6 @@ def _env():
     return env
 
 
-@pytest.fixture
-def no_child(monkeypatch):
-    """Fails the test if the runner tries to start a simulation process."""
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("a child process was started for an invalid configuration")
-
-    monkeypatch.setattr(runner, "_child_command", forbidden)
-
-
 # --- attributes -------------------------------------------------------------------------------
 
 def test_misspelt_attributes_raise_attribute_error():

@@ -10,7 +10,7 @@ from smpsim import SystemConfig
 from smpsim import actions as A
 from smpsim import workloads as wl
 
-from kernel_common import (COSTS, FLAGS, no_child, one_task, ws)  # noqa: F401 (fixtures)
+from kernel_common import COSTS, FLAGS, one_task, ws
 
 # --- configuration: defaults and era ----------------------------------------------------------
 
