@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace smp {
@@ -36,11 +37,13 @@ struct Src {
     }
 };
 
-GhostCache make(const Src& s, bool with_l2, bool inclusive = true, Cycle window = 0) {
+GhostCache make(const Src& s, bool with_l2, bool inclusive = true, Cycle window = 0,
+                GhostCache::UserLine user = {}, GhostCache::Farther farther = {}) {
     GhostCache::Source lv[kNumGhostLevels];
     lv[int(GhostLevel::L1D)] = {&s.l1d, 4, true};
     if (with_l2) lv[int(GhostLevel::L2)] = {&s.l2, 10, inclusive};
-    return GhostCache(lv, [](const LineInfo& l) { return l.filler_task == kTask; }, 100, window);
+    return GhostCache(lv, [](const LineInfo& l) { return l.filler_task == kTask; }, 100, window,
+                      std::move(user), std::move(farther));
 }
 
 AccessRecord rec(Addr line, ServedBy served, Cycle latency, Cycle now = 200,
@@ -219,11 +222,7 @@ TEST(GhostCache, EndsWhenNoUserLineIsLiveEvenIfKernelLinesAre) {
     Src s;
     s.both(0);
     s.both(100); // "kernel" line: lines >= 100 in this test
-    GhostCache::Source lv[kNumGhostLevels];
-    lv[int(GhostLevel::L1D)] = {&s.l1d, 4, true};
-    lv[int(GhostLevel::L2)] = {&s.l2, 10, true};
-    GhostCache g(lv, [](const LineInfo& l) { return l.filler_task == kTask; }, 100, 0,
-                 [](Addr line) { return line < 100; });
+    GhostCache g = make(s, true, true, 0, [](Addr line) { return line < 100; });
     EXPECT_EQ(g.live_lines(), 2u);
     EXPECT_FALSE(g.observe(rec(0, ServedBy::Memory, 100))); // the only user line: done
     EXPECT_EQ(g.cost().ended, GhostEnd::NoLiveLines);
@@ -242,24 +241,15 @@ TEST(StallProbe, SumsUserStallOverBothWindows) {
     EXPECT_EQ(p.accesses(), 3u);
 }
 
-} // namespace
-} // namespace smp
-
-namespace smp {
-namespace {
-
 // The shift: accesses that are not cold misses but whose latency differs from what the source's
 // hierarchy would have given.
 TEST(GhostCacheShift, MissesAnywayServedFromElsewhereAndLinesHeldDifferently) {
     Src s;
     s.both(0);
     s.both(1);
-    GhostCache::Source lv[kNumGhostLevels];
-    lv[int(GhostLevel::L1D)] = {&s.l1d, 4, true};
-    lv[int(GhostLevel::L2)] = {&s.l2, 10, true};
     // Past the ghost, the source would have found every line in memory, 200 cycles away.
     const auto farther = [](Addr) { return GhostCache::Elsewhere{ServedBy::Memory, 200}; };
-    GhostCache g(lv, [](const LineInfo& l) { return l.filler_task == kTask; }, 100, 0, {}, farther);
+    GhostCache g = make(s, true, true, 0, {}, farther);
     // Line 40 is in no ghost level. From the source's old cache (peer) in 80: 120 saved.
     EXPECT_TRUE(g.observe(rec(40, ServedBy::PeerCache, 80)));
     EXPECT_EQ(g.cost().shift_stall, -120);
@@ -281,10 +271,8 @@ TEST(GhostCacheShift, MissesAnywayServedFromElsewhereAndLinesHeldDifferently) {
 TEST(GhostCacheShift, UnknownLatencyCountsNothing) {
     Src s;
     s.both(0);
-    GhostCache::Source lv[kNumGhostLevels];
-    lv[int(GhostLevel::L1D)] = {&s.l1d, 4, true};
     const auto unknown = [](Addr) { return GhostCache::Elsewhere{ServedBy::RemoteMemory, 0}; };
-    GhostCache g(lv, [](const LineInfo& l) { return l.filler_task == kTask; }, 100, 0, {}, unknown);
+    GhostCache g = make(s, false, true, 0, {}, unknown);
     EXPECT_TRUE(g.observe(rec(40, ServedBy::Memory, 180)));
     EXPECT_EQ(g.cost().shift_stall, 0);
     EXPECT_EQ(g.cost().shifted, 0u);
