@@ -49,6 +49,16 @@ def trace_events(d):
         return json.load(f)["traceEvents"]
 
 
+def slices(ev, cpu):
+    """CPU's run slices in time order."""
+    return sorted((e for e in ev if e["ph"] == "X" and e["tid"] == cpu),
+                  key=lambda e: e["args"]["start_cycle"])
+
+
+def instants(ev, prefix):
+    return [e for e in ev if e["ph"] == "i" and e["name"].startswith(prefix)]
+
+
 def migrations_csv(d):
     with open(d / "migrations.csv", newline="") as f:
         return list(csv.DictReader(f))
@@ -101,25 +111,24 @@ def test_slices_tile_each_cpu_and_match_the_tasks_counters(runs):
     res, d = runs["plain"]
     ev = trace_events(d)
     for cpu in range(4):
-        xs = sorted((e for e in ev if e["ph"] == "X" and e["tid"] == cpu),
-                    key=lambda e: e["args"]["start_cycle"])
+        xs = slices(ev, cpu)
         assert xs, cpu
         for a, b in zip(xs, xs[1:]):  # back to back, never overlapping
             assert a["args"]["start_cycle"] + a["args"]["cycles"] == b["args"]["start_cycle"]
     for name, t in res.tasks.items():
-        slices = [e for e in ev if e["ph"] == "X" and e["name"] == name]
-        assert len(slices) == t["switches"]
+        runs_of = [e for e in ev if e["ph"] == "X" and e["name"] == name]
+        assert len(runs_of) == t["switches"]
         # The task's first slice begins as its start is recorded; the last ends with its exit path.
-        assert 0 <= t["start_cycle"] - min(e["args"]["start_cycle"] for e in slices) < 100
-        last_end = max(e["args"]["start_cycle"] + e["args"]["cycles"] for e in slices)
+        assert 0 <= t["start_cycle"] - min(e["args"]["start_cycle"] for e in runs_of) < 100
+        last_end = max(e["args"]["start_cycle"] + e["args"]["cycles"] for e in runs_of)
         assert t["exited"] and 0 <= last_end - t["end_cycle"] < 5000
 
 
 def test_ipis_are_instants_on_sender_and_receiver(runs):
     res, d = runs["plain"]
     ev = trace_events(d)
-    sent = [e for e in ev if e["ph"] == "i" and e["name"].startswith("IPI ")]
-    taken = [e for e in ev if e["ph"] == "i" and e["name"].startswith("IRQ ")]
+    sent = instants(ev, "IPI ")
+    taken = instants(ev, "IRQ ")
     assert len(sent) == len(taken) == res.stats["system.os.ipis_sent"] > 0
     # The cores also count the experiment's actions, delivered as interrupts.
     assert len(taken) + len(res.actions) == sum(res.stats[f"system.cpu{c}.ipis_received"]
@@ -208,8 +217,7 @@ def test_vcd_task_signals_follow_the_trace_slices(runs):
     sig = parse_vcd(d / "trace.vcd")
     ev = trace_events(d)
     for cpu in range(4):
-        xs = sorted((e for e in ev if e["ph"] == "X" and e["tid"] == cpu),
-                    key=lambda e: e["args"]["start_cycle"])
+        xs = slices(ev, cpu)
         want = [(e["args"]["start_cycle"] * PS_PER_CYCLE, e["args"]["pid"]) for e in xs]
         got = [(t, int(v, 2)) for t, v in sig[f"cpu{cpu}.task"] if v != "x"]
         # Equal-time switches collapse to the last one; consecutive equal pids are one level.
@@ -219,8 +227,9 @@ def test_vcd_task_signals_follow_the_trace_slices(runs):
 def test_vcd_irq_line_is_high_from_each_ipi_arrival_until_taken(runs):
     _, d = runs["vcd"]
     sig = parse_vcd(d / "trace.vcd")
-    ipis = [e for e in trace_events(d) if e["ph"] == "i" and e["name"].startswith("IRQ ")]
+    ipis = instants(trace_events(d), "IRQ ")
     assert ipis and runs["vcd"][0].sim_cycles < 2_000_000
+    rose = fell = 0
     for e in ipis:
         line = sig[f"cpu{e['tid']}.irq"]
         arrival = e["args"]["arrival_cycle"] * PS_PER_CYCLE
@@ -235,12 +244,15 @@ def test_vcd_irq_line_is_high_from_each_ipi_arrival_until_taken(runs):
             return v
         if taken > arrival:
             assert level(arrival) == "1" and level(taken - 1) == "1"
+            rose += 1
         # Falls when taken, unless another interrupt is pending there (no ticks in this run: it
         # ends before the first, at 1 ms).
         others = [o for o in ipis if o is not e and o["tid"] == e["tid"]
                   and o["args"]["arrival_cycle"] * PS_PER_CYCLE <= taken < o["args"]["cycle"] * PS_PER_CYCLE]
         if not others:
             assert level(taken) == "0"
+            fell += 1
+    assert rose > 0 and fell > 0
 
 
 def test_vcd_bus_busy_time_equals_the_bus_occupancy_counter(runs):
