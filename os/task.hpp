@@ -81,12 +81,7 @@ struct PrioArray {
     int cpu = 0;                      // owning runqueue
 
     PrioArray() { bitmap.set(MAX_PRIO); }
-    int first_bit() const {
-        for (int i = 0; i <= MAX_PRIO; ++i) {
-            if (bitmap.test(std::size_t(i))) return i;
-        }
-        return MAX_PRIO;
-    }
+    int first_bit() const { return next_bit(0); } // sched_find_first_bit
     int next_bit(int from) const {
         for (int i = from; i <= MAX_PRIO; ++i) {
             if (bitmap.test(std::size_t(i))) return i;
