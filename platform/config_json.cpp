@@ -308,6 +308,8 @@ CacheConfig cache_from_json(const json& j, const std::string& path, const CacheC
 }
 
 json workload_to_json(const WorkloadConfig& w) {
+    json steps = json::array();
+    for (const auto& st : w.steps) steps.push_back(workload_to_json(st));
     return {{"kind", w.kind},
             {"size", w.size},
             {"pattern", w.pattern},
@@ -317,7 +319,17 @@ json workload_to_json(const WorkloadConfig& w) {
             {"write_ratio", w.write_ratio},
             {"compute_per_access", w.compute_per_access},
             {"base", w.base},
-            {"cycles", w.cycles}};
+            {"cycles", w.cycles},
+            {"ns", w.ns},
+            {"path", w.path},
+            {"format", w.format},
+            {"steps", steps},
+            {"repeat", w.repeat},
+            {"cpus", w.cpus},
+            {"label", w.label},
+            {"object", w.object},
+            {"bytes", w.bytes},
+            {"parties", w.parties}};
 }
 
 WorkloadConfig workload_from_json(const json& j, const std::string& path,
@@ -334,6 +346,22 @@ WorkloadConfig workload_from_json(const json& j, const std::string& path,
         .get("compute_per_access", w.compute_per_access)
         .get("base", w.base)
         .get("cycles", w.cycles)
+        .get("ns", w.ns)
+        .get("path", w.path)
+        .get("format", w.format)
+        .apply("steps",
+               [&](const json& v, const std::string& p) {
+                   if (!v.is_array()) throw ConfigError(p, "must be a list of steps");
+                   w.steps.clear();
+                   for (std::size_t i = 0; i < v.size(); ++i)
+                       w.steps.push_back(workload_from_json(v[i], p + "[" + to_text(i) + "]"));
+               })
+        .get("repeat", w.repeat)
+        .get("cpus", w.cpus)
+        .get("label", w.label)
+        .get("object", w.object)
+        .get("bytes", w.bytes)
+        .get("parties", w.parties)
         .finish();
     return w;
 }

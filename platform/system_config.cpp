@@ -1,6 +1,7 @@
 #include "platform/system_config.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace smp {
@@ -78,6 +79,7 @@ void SystemConfig::validate() const {
     require_range<std::int64_t>("seed", seed, 0, std::int64_t(1) << 62);
 
     std::set<std::string> names;
+    std::map<std::string, std::pair<std::string, std::int64_t>> objects; // name -> kind, parties
     for (std::size_t i = 0; i < tasks.size(); ++i) {
         const TaskConfig& t = tasks[i];
         const std::string path = "tasks[" + to_text(i) + "]";
@@ -102,6 +104,7 @@ void SystemConfig::validate() const {
                               "must name an earlier task, got '" + t.start_after + "'");
         }
         t.workload.validate(join(path, "workload"));
+        validate_steps(t.workload, join(path, "workload"), objects);
         if (t.forked && !kernel.enabled) {
             throw ConfigError(join(path, "forked"), "a forked task needs the guest kernel "
                                                     "(kernel.enabled = True)");
@@ -109,6 +112,40 @@ void SystemConfig::validate() const {
         names.insert(t.name);
     }
     validate_actions(names);
+}
+
+void SystemConfig::validate_steps(
+    const WorkloadConfig& w, const std::string& path,
+    std::map<std::string, std::pair<std::string, std::int64_t>>& objects) const {
+    if (w.kind == "phases") {
+        for (std::size_t i = 0; i < w.steps.size(); ++i)
+            validate_steps(w.steps[i], join(path, "steps[" + to_text(i) + "]"), objects);
+        return;
+    }
+    if (w.needs_kernel() && !kernel.enabled) {
+        throw ConfigError(join(path, "kind"), "a '" + w.kind + "' step needs the guest kernel "
+                                              "(kernel.enabled = True)");
+    }
+    if (w.kind == "set_affinity") {
+        for (std::size_t k = 0; k < w.cpus.size(); ++k) {
+            require_range<std::int64_t>(join(path, "cpus[" + to_text(k) + "]"), w.cpus[k], 0,
+                                        cpus() - 1, "CPUs are numbered from 0");
+        }
+    }
+    if (w.kind == "pipe_read" || w.kind == "pipe_write" || w.kind == "barrier") {
+        const std::string kind = w.kind == "barrier" ? "barrier" : "pipe";
+        const std::int64_t parties = kind == "barrier" ? w.parties : 0;
+        auto it = objects.emplace(w.object, std::make_pair(kind, parties)).first;
+        if (it->second.first != kind) {
+            throw ConfigError(join(path, "object"), "'" + w.object + "' is a " + it->second.first +
+                                                        " elsewhere, not a " + kind);
+        }
+        if (it->second.second != parties) {
+            throw ConfigError(join(path, "parties"),
+                              "barrier '" + w.object + "' has " + to_text(it->second.second) +
+                                  " parties elsewhere, got " + to_text(parties));
+        }
+    }
 }
 
 void SystemConfig::validate_actions(const std::set<std::string>& names) const {

@@ -11,6 +11,7 @@
 #include "os/workload_config.hpp"
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -68,6 +69,9 @@ struct SystemConfig {
 
 private:
     void validate_actions(const std::set<std::string>& task_names) const;
+    // Per step: kernel needed, CPUs on the machine, each named object one kind (and one size).
+    void validate_steps(const WorkloadConfig& w, const std::string& path,
+                        std::map<std::string, std::pair<std::string, std::int64_t>>& objects) const;
 };
 
 } // namespace smp

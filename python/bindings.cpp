@@ -301,7 +301,7 @@ PYBIND11_MODULE(_smpsim, m) {
     add_field_pickle(action);
 
     py::class_<WorkloadConfig> wl(m, "WorkloadConfig", "A task's program (see smpsim.workloads).");
-    wl.def_readwrite("kind", &WorkloadConfig::kind, "working_set | spin")
+    wl.def_readwrite("kind", &WorkloadConfig::kind, "the step kind (see smpsim.workloads)")
         .def_property(
             "size", [](const WorkloadConfig& w) { return w.size; },
             [](WorkloadConfig& w, py::handle v) { w.size = size_from_py(v, "size"); },
@@ -314,8 +314,21 @@ PYBIND11_MODULE(_smpsim, m) {
         .def_readwrite("write_ratio", &WorkloadConfig::write_ratio)
         .def_readwrite("compute_per_access", &WorkloadConfig::compute_per_access)
         .def_readwrite("base", &WorkloadConfig::base, "virtual base address")
-        .def_readwrite("cycles", &WorkloadConfig::cycles, "spin: cycles of compute")
-        .def("validate", &WorkloadConfig::validate, py::arg("path") = "");
+        .def_readwrite("cycles", &WorkloadConfig::cycles, "spin, sleep: duration in cycles")
+        .def_readwrite("ns", &WorkloadConfig::ns, "spin, sleep: duration in ns (> 0: used)")
+        .def_readwrite("path", &WorkloadConfig::path, "trace: the trace file")
+        .def_readwrite("format", &WorkloadConfig::format, "trace: auto | lackey | binary")
+        .def_readwrite("steps", &WorkloadConfig::steps,
+                       "phases: the steps (a list copy: assign a new list to change it)")
+        .def_readwrite("repeat", &WorkloadConfig::repeat, "phases: times the steps run")
+        .def_readwrite("cpus", &WorkloadConfig::cpus, "set_affinity: the new allowed CPUs")
+        .def_readwrite("label", &WorkloadConfig::label, "mark: the name of the time stamp")
+        .def_readwrite("object", &WorkloadConfig::object, "pipe_*, barrier: the object's name")
+        .def_readwrite("bytes", &WorkloadConfig::bytes, "pipe_*: bytes per call")
+        .def_readwrite("parties", &WorkloadConfig::parties, "barrier: tasks that meet")
+        .def(
+            "validate", [](const WorkloadConfig& w, const std::string& at) { w.validate(at); },
+            py::arg("path") = "");
     add_common(wl);
     add_field_pickle(wl);
 

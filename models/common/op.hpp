@@ -3,22 +3,40 @@
 
 #include "models/common/types.hpp"
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 namespace smp {
 
-enum class OpKind : std::uint8_t { Compute, Load, Store, Atomic, IFetch };
+enum class OpKind : std::uint8_t { Compute, Load, Store, Atomic, IFetch, Sys };
+
+// What a Sys operation asks for: a system call of the guest kernel (sleep, set_affinity, the
+// pipe and barrier calls) or a special instruction of the core (wbinvd, clflush, clock = rdtsc,
+// mark = rdtsc kept under a label).
+enum class SysOp : std::uint8_t {
+    Sleep, SetAffinity, Wbinvd, Clflush, Clock, Mark, PipeWrite, PipeRead, Barrier
+};
 
 struct Op {
     OpKind kind = OpKind::Compute;
-    std::uint32_t size = 0; // bytes (accesses)
-    Addr addr = 0;          // virtual address (accesses)
-    Cycle cycles = 0;       // compute cycles
+    std::uint32_t size = 0; // bytes (accesses; Sys: pipe bytes, clflush range)
+    Addr addr = 0;          // virtual address (accesses; Sys: user buffer, clflush start)
+    Cycle cycles = 0;       // compute cycles (Sys: sleep duration)
+    SysOp sys = SysOp::Clock;
+    int obj = -1;                            // Sys: pipe or barrier id
+    const std::vector<int>* cpus = nullptr;  // Sys SetAffinity: the new mask (owned by the source)
+    const std::string* label = nullptr;      // Sys Mark (owned by the source)
 };
 
-// A task's program: yields operations until it returns false (the task exits).
+// A task's program: yields operations until it returns false (the task exits). After a Sys
+// operation, result() receives its value before the next call of next(): the guest clock for
+// Clock and Mark, bytes moved for the pipe calls, 0 or -errno for SetAffinity, 0 otherwise.
 class OpSource {
 public:
     virtual ~OpSource() = default;
     virtual bool next(Op& op) = 0;
+    virtual void result(std::int64_t value) { (void)value; }
 };
 
 } // namespace smp
