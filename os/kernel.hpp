@@ -14,6 +14,7 @@
 #pragma once
 
 #include "os/hal.hpp"
+#include "os/ipc.hpp"
 #include "os/kernel_config.hpp"
 #include "os/layout.hpp"
 #include "os/runqueue.hpp"
@@ -63,6 +64,8 @@ public:
 
     // Set-up, before boot().
     int add_task(TaskSpec spec);
+    int add_pipe();                         // returns the pipe's id
+    int add_barrier(unsigned parties);      // returns the barrier's id
     void add_action(const ActionConfig& a);
     void boot();
 
@@ -86,6 +89,8 @@ public:
     const std::vector<ActionResult>& action_results() const { return m_action_results; }
     const std::vector<ActionConfig>& actions() const { return m_actions; }
     const KernelStats& stats() const { return m_stats; }
+    const std::vector<Mark>& marks() const { return m_marks; }
+    const Pipe& pipe(int id) const { return *m_pipes[std::size_t(id)]; }
     unsigned nr_cpus() const { return m_ncpus; }
     bool all_user_tasks_exited() const { return m_user_alive == 0; }
     unsigned long jiffies(int cpu) { return static_cast<unsigned long>(m_hal.now(cpu) / m_tick_cycles); }
@@ -193,6 +198,18 @@ private:
     void refrigerator(Task& p);
     void do_fork(Task& parent, Task& child);
     void nanosleep(Task& self, Cycle duration);
+
+    // System operations of user programs (ipc.cpp): returns the value handed to the program.
+    std::int64_t user_sys(Task& self, const Op& op);
+    long pipe_read(Task& self, Pipe& pipe, Addr buf, unsigned count);
+    long pipe_write(Task& self, Pipe& pipe, Addr buf, unsigned count);
+    void barrier_wait(Task& self, Barrier& b);
+    // Drops pipe->sem, sleeps on the pipe's wait queue until woken, takes the sem again.
+    void pipe_wait(Task& self, Pipe& pipe);
+    // __wake_up: every waiter of q through try_to_wake_up (sync: the waker is about to sleep).
+    void wake_up(int cpu, WaitQueue& q, bool sync);
+    // copy_to_user / copy_from_user between a user buffer and a kernel area, line by line.
+    void copy_user(int cpu, Addr user, Addr kernel, unsigned n, bool to_user);
     // Counterfactual run: the record about to be made is the one to hold instead.
     bool cf_due() const { return m_cf_migration >= 0 && long(m_migrations.size()) == m_cf_migration; }
     long move_or_hold(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
@@ -275,6 +292,9 @@ private:
     std::vector<char> m_dead;                      // per CPU: parked in play_dead
     SpinLock m_tasklist_lock;
     std::vector<TraceEvent> m_trace;
+    std::vector<std::unique_ptr<Pipe>> m_pipes;
+    std::vector<std::unique_ptr<Barrier>> m_barriers;
+    std::vector<Mark> m_marks;
     std::vector<MigrationEvent> m_migrations;
     KernelStats m_stats;
     unsigned m_user_alive = 0;

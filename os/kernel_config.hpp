@@ -50,6 +50,8 @@ struct KernelCosts {
     std::int64_t exec = 2000;            // do_execve up to sched_exec
     std::int64_t fork = 5000;            // copy_process
     std::int64_t idle_entry = 50;        // idle loop iteration before HLT
+    std::int64_t pipe = 200;             // pipe_read / pipe_write without the copies
+    std::int64_t futex = 150;            // futex wait / wake without the hash-bucket accesses
 
     void validate(const std::string& path) const;
 };
@@ -134,6 +136,8 @@ template <class C, class V> void visit_costs(C& c, V&& v) { // KernelCosts
     v("exec", c.exec);
     v("fork", c.fork);
     v("idle_entry", c.idle_entry);
+    v("pipe", c.pipe);
+    v("futex", c.futex);
 }
 
 template <class A, class V> void visit_action(A& a, V&& v) { // ActionConfig

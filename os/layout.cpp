@@ -42,7 +42,14 @@ std::string KLayout::describe(Addr a) const {
         const char* f = below == 1 ? "Entry" : below == 2 ? "Switch" : below == 6 ? "Req" : below == 7 ? "Wait" : nullptr;
         return "stack[" + std::to_string(pid) + "]." + (f ? f : std::to_string(below));
     }
-    return "mm[" + std::to_string((off - 0x10000000) / kLine) + "]";
+    if (off < 0x20000000) return "mm[" + std::to_string((off - 0x10000000) / kLine) + "]";
+    if (off < 0x30000000) {
+        const Addr r = off - 0x20000000;
+        const std::string p = "pipe[" + std::to_string(r / 8192) + "]";
+        return r % 8192 >= 4096 ? p + ".page+" + hex(r % 4096) : p + "." + std::to_string((r % 8192) / kLine);
+    }
+    const Addr r = off - 0x30000000;
+    return "barrier[" + std::to_string(r / 128) + "]." + std::to_string((r % 128) / kLine);
 }
 
 } // namespace smp::os

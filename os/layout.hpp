@@ -16,7 +16,7 @@ enum class Frame : unsigned { Entry = 1, Switch = 2, Req = 6, Wait = 7 };
 // Kernel text: one region per primitive.
 enum class Text : unsigned {
     Irq, Tick, Schedule, Switch, Enqueue, Wakeup, Balance, Migrate, MigrationThread, Syscall,
-    Completion, Exec, Fork, Idle, Hotplug, Count
+    Completion, Exec, Fork, Idle, Hotplug, Pipe, Futex, Count
 };
 
 class KLayout {
@@ -42,6 +42,11 @@ public:
     Addr thread_info(int pid) const { return kBase + 0x8000000 + Addr(pid) * kStackBytes; }
     Addr stack(int pid, Frame f) const { return thread_info(pid) + kStackBytes - unsigned(f) * kLine; }
     Addr mm(int mm) const { return kBase + 0x10000000 + Addr(mm) * kLine; }
+    // Pipe id: line 0 i_sem, line 1 the wait queue head, line 2 start/len; the data page after.
+    Addr pipe(int id, unsigned line) const { return kBase + 0x20000000 + Addr(id) * 8192 + line * kLine; }
+    Addr pipe_page(int id) const { return kBase + 0x20000000 + Addr(id) * 8192 + 4096; }
+    // Barrier id: line 0 the count word, line 1 its futex hash bucket.
+    Addr barrier(int id, unsigned line) const { return kBase + 0x30000000 + Addr(id) * 128 + line * kLine; }
 
     // Human-readable name of a kernel line ("rq[1].L0", "task[5].Sched", "stack[3].Req").
     std::string describe(Addr paddr) const;

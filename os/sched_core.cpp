@@ -429,7 +429,11 @@ void Kernel::user_main(Task& p) {
                 }
             }
         } else {
-            m_hal.user_access(p.cpu, op);
+            if (op.kind == OpKind::Sys) {
+                p.program->result(user_sys(p, op));
+            } else {
+                m_hal.user_access(p.cpu, op);
+            }
             if (m_irq_taken[std::size_t(p.cpu)]) {
                 m_irq_taken[std::size_t(p.cpu)] = 0;
                 ret_to_user(p);

@@ -33,7 +33,9 @@ enum class Ev : std::uint8_t {
 };
 const char* ev_name(Ev e);
 
-enum class SyscallNr : std::uint8_t { SchedSetaffinity, Execve, Fork, Nanosleep, CpuDown, CpuUp };
+enum class SyscallNr : std::uint8_t {
+    SchedSetaffinity, Execve, Fork, Nanosleep, CpuDown, CpuUp, Read, Write, Futex, Wbinvd
+};
 
 struct TraceEvent {
     Cycle t = 0;

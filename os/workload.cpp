@@ -1,5 +1,6 @@
 #include "os/workload.hpp"
 
+#include <algorithm>
 #include <numeric>
 
 namespace smp {
@@ -75,10 +76,120 @@ bool SpinSource::next(Op& op) {
     return true;
 }
 
-std::unique_ptr<OpSource> make_workload(const WorkloadConfig& cfg, std::uint32_t line_bytes,
+TouchCacheSource::TouchCacheSource(Addr base, std::uint64_t size, std::uint64_t passes)
+    : m_base(base), m_n(size / 8), m_passes(m_n / 6 ? passes : 0) {
+    m_slot = 0; // i = 0: i % 6 == 0 starts at the first candidate
+}
+
+std::vector<std::uint64_t> TouchCacheSource::words(std::uint64_t size) {
+    std::vector<std::uint64_t> out;
+    TouchCacheSource src(0, size, 1);
+    Op op;
+    while (src.next(op)) {
+        if (op.kind == OpKind::Load) out.push_back(op.addr / 8);
+    }
+    return out;
+}
+
+bool TouchCacheSource::next(Op& op) {
+    if (m_pass >= m_passes) return false;
+    const std::uint64_t i = m_i, n = m_n, c1 = n / 3, c2 = 2 * n / 3;
+    const std::uint64_t word[6] = {i, n - 1 - i, c1 - i, c1 + i, c2 - i, c2 + i};
+    op.kind = m_store ? OpKind::Store : OpKind::Load;
+    op.addr = m_base + word[m_slot] * 8;
+    op.size = 8;
+    if (!m_store) {
+        m_store = true;
+        return true;
+    }
+    m_store = false;
+    if (++m_slot == 6) { // the next i, entering the switch at case i % 6
+        m_i += 8;
+        if (m_i >= n / 6) {
+            m_i = 0;
+            ++m_pass;
+        }
+        m_slot = unsigned(m_i % 6);
+    }
+    return true;
+}
+
+bool SysSource::next(Op& op) {
+    if (m_done) return false;
+    m_done = true;
+    op = m_op;
+    op.cpus = &m_cpus;
+    op.label = &m_label;
+    return true;
+}
+
+PhasesSource::PhasesSource(const WorkloadConfig& cfg, ProgramEnv env, std::uint64_t seed)
+    : m_cfg(cfg), m_env(std::move(env)), m_seed(seed) {}
+
+bool PhasesSource::next(Op& op) {
+    for (;;) {
+        if (m_current && m_current->next(op)) return true;
+        m_current.reset();
+        if (m_step == m_cfg.steps.size()) {
+            m_step = 0;
+            ++m_rep;
+        }
+        if (m_cfg.steps.empty() || m_rep >= static_cast<std::uint64_t>(m_cfg.repeat)) return false;
+        Rng mix(m_seed ^ (m_rep * 0x9E3779B97F4A7C15ull) ^ (m_step * 0xC2B2AE3D27D4EB4Full));
+        m_current = make_workload(m_cfg.steps[m_step], m_env, mix.next());
+        ++m_step;
+    }
+}
+
+namespace {
+
+Cycle duration(const WorkloadConfig& cfg, double freq_ghz) {
+    if (cfg.ns > 0.0) return static_cast<Cycle>(cfg.ns * freq_ghz + 0.5);
+    return static_cast<Cycle>(cfg.cycles);
+}
+
+std::unique_ptr<OpSource> make_sys(const WorkloadConfig& cfg, const ProgramEnv& env) {
+    Op op;
+    op.kind = OpKind::Sys;
+    op.addr = static_cast<Addr>(cfg.base);
+    std::vector<int> cpus;
+    const std::string& k = cfg.kind;
+    if (k == "sleep") {
+        op.sys = SysOp::Sleep;
+        op.cycles = duration(cfg, env.freq_ghz);
+    } else if (k == "set_affinity") {
+        op.sys = SysOp::SetAffinity;
+        for (auto c : cfg.cpus) cpus.push_back(int(c));
+    } else if (k == "wbinvd") {
+        op.sys = SysOp::Wbinvd;
+    } else if (k == "clflush") {
+        op.sys = SysOp::Clflush;
+        op.size = static_cast<std::uint32_t>(std::min<std::int64_t>(cfg.size, 0xFFFFFFFF));
+    } else if (k == "mark") {
+        op.sys = SysOp::Mark;
+    } else {
+        op.sys = k == "pipe_write" ? SysOp::PipeWrite : k == "pipe_read" ? SysOp::PipeRead
+                                                                        : SysOp::Barrier;
+        op.size = static_cast<std::uint32_t>(cfg.bytes);
+        op.obj = env.object ? env.object(cfg.object) : -1;
+    }
+    return std::make_unique<SysSource>(op, std::move(cpus), cfg.label);
+}
+
+} // namespace
+
+std::unique_ptr<OpSource> make_workload(const WorkloadConfig& cfg, const ProgramEnv& env,
                                         std::uint64_t seed) {
-    if (cfg.kind == "spin") return std::make_unique<SpinSource>(static_cast<Cycle>(cfg.cycles));
-    return std::make_unique<WorkingSetSource>(cfg, line_bytes, seed);
+    if (cfg.kind == "working_set") return std::make_unique<WorkingSetSource>(cfg, env.line_bytes, seed);
+    if (cfg.kind == "spin") return std::make_unique<SpinSource>(duration(cfg, env.freq_ghz));
+    if (cfg.kind == "touch_cache") {
+        return std::make_unique<TouchCacheSource>(static_cast<Addr>(cfg.base),
+                                                  static_cast<std::uint64_t>(cfg.size),
+                                                  static_cast<std::uint64_t>(cfg.passes));
+    }
+    if (cfg.kind == "phases") return std::make_unique<PhasesSource>(cfg, env, seed);
+    if (cfg.kind == "trace") throw ConfigError("workload.kind", "trace replay is not built in yet");
+    return make_sys(cfg, env);
 }
 
 } // namespace smp

@@ -5,6 +5,8 @@
 #include "os/workload_config.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -65,7 +67,67 @@ private:
     bool m_done = false;
 };
 
-std::unique_ptr<OpSource> make_workload(const WorkloadConfig& cfg, std::uint32_t line_bytes,
+// Linux 2.6.16 touch_cache(buf, size) (kernel/sched.c, reference-targets §2.2): the buffer as
+// n = size/8 longs, chunk1 = n/3, chunk2 = 2n/3; for i = 0, 8, 16, ... < n/6 a switch on i % 6
+// falls through the words [i], [n-1-i], [chunk1-i], [chunk1+i], [chunk2-i], [chunk2+i] from
+// candidate i % 6 on. Each touch is a read-modify-write (a load, then a store) of one long.
+class TouchCacheSource : public OpSource {
+public:
+    TouchCacheSource(Addr base, std::uint64_t size, std::uint64_t passes);
+    bool next(Op& op) override;
+    // The word indices one pass touches, in order.
+    static std::vector<std::uint64_t> words(std::uint64_t size);
+
+private:
+    Addr m_base;
+    std::uint64_t m_n, m_passes;
+    std::uint64_t m_pass = 0, m_i = 0;
+    unsigned m_slot = 0;
+    bool m_store = false; // the store half of the current touch is next
+};
+
+// A single system operation (sleep, set_affinity, wbinvd, clflush, mark, pipe, barrier).
+class SysSource : public OpSource {
+public:
+    SysSource(const Op& op, std::vector<int> cpus, std::string label)
+        : m_op(op), m_cpus(std::move(cpus)), m_label(std::move(label)) {}
+    bool next(Op& op) override;
+
+private:
+    Op m_op;
+    std::vector<int> m_cpus;
+    std::string m_label;
+    bool m_done = false;
+};
+
+// What building a program needs from the machine: the line size, the clock (for durations in
+// ns) and the ids of named pipes and barriers.
+struct ProgramEnv {
+    std::uint32_t line_bytes = 64;
+    double freq_ghz = 2.0;
+    std::function<int(const std::string&)> object; // name -> id (pipes and barriers)
+};
+
+// Phases: each step's program in turn, the list `repeat` times. A step's program is built when
+// the step starts, with its own seed (from the phase seed, the step and the repetition).
+class PhasesSource : public OpSource {
+public:
+    PhasesSource(const WorkloadConfig& cfg, ProgramEnv env, std::uint64_t seed);
+    bool next(Op& op) override;
+    void result(std::int64_t value) override {
+        if (m_current) m_current->result(value);
+    }
+
+private:
+    const WorkloadConfig m_cfg;
+    ProgramEnv m_env;
+    std::uint64_t m_seed;
+    std::uint64_t m_rep = 0;
+    std::size_t m_step = 0;
+    std::unique_ptr<OpSource> m_current;
+};
+
+std::unique_ptr<OpSource> make_workload(const WorkloadConfig& cfg, const ProgramEnv& env,
                                         std::uint64_t seed);
 
 } // namespace smp

@@ -19,7 +19,10 @@ BareMetal::BareMetal(System& sys, const SystemConfig& cfg)
             t.as = find(t.cfg.threads_of)->as;
         }
         const std::uint64_t seed = static_cast<std::uint64_t>(cfg.seed) * 0x100000001B3ull + i;
-        t.source = make_workload(t.cfg.workload, static_cast<std::uint32_t>(cfg.l1d.line), seed);
+        ProgramEnv env;
+        env.line_bytes = static_cast<std::uint32_t>(cfg.l1d.line);
+        env.freq_ghz = cfg.freq_ghz;
+        t.source = make_workload(t.cfg.workload, env, seed);
         t.exit_event = std::make_unique<sc_core::sc_event>();
     }
 }
@@ -54,7 +57,23 @@ void BareMetal::cpu_thread(CpuId cpu) {
         t.started = true;
         t.start = core.local_cycle();
         Op op;
-        while (t.source->next(op)) core.execute(op);
+        while (t.source->next(op)) {
+            if (op.kind != OpKind::Sys) {
+                core.execute(op);
+                continue;
+            }
+            // Only the core's own instructions: validation keeps system calls out.
+            std::int64_t value = 0;
+            if (op.sys == SysOp::Clflush) {
+                core.clflush(op.addr, op.size);
+            } else if (op.sys == SysOp::Wbinvd) {
+                for (Addr line : m_sys.cached_lines(cpu)) core.flush_phys(line);
+            } else {
+                value = std::int64_t(core.local_cycle());
+                if (op.sys == SysOp::Mark) t.marks.emplace_back(*op.label, std::uint64_t(value));
+            }
+            t.source->result(value);
+        }
         core.sync();
         t.end = core.local_cycle();
         t.exited = true;

@@ -23,6 +23,7 @@ struct TaskRuntime {
     bool started = false;
     bool exited = false;
     std::unique_ptr<sc_core::sc_event> exit_event;
+    std::vector<std::pair<std::string, std::uint64_t>> marks;
 };
 
 // Owns the tasks and their address spaces; spawns one SystemC thread per CPU that has tasks.

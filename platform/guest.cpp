@@ -1,6 +1,8 @@
 #include "platform/guest.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <numeric>
 
 namespace smp {
@@ -124,6 +126,25 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
     shape.freq_ghz = cfg.freq_ghz;
     m_kernel = std::make_unique<os::Kernel>(*this, cfg.kernel, shape);
     const bool random = cfg.memory.mapping == "random";
+    // Named pipes and barriers, shared by every task, numbered in order of first mention.
+    std::map<std::string, int> objects;
+    std::function<void(const WorkloadConfig&)> declare = [&](const WorkloadConfig& w) {
+        for (const auto& s : w.steps) declare(s);
+        if (w.object.empty() || objects.count(w.object)) return;
+        if (w.kind == "barrier") {
+            objects[w.object] = m_kernel->add_barrier(unsigned(w.parties));
+        } else if (w.kind == "pipe_read" || w.kind == "pipe_write") {
+            objects[w.object] = m_kernel->add_pipe();
+        }
+    };
+    for (const TaskConfig& t : cfg.tasks) declare(t.workload);
+    ProgramEnv env;
+    env.line_bytes = static_cast<std::uint32_t>(cfg.l1d.line);
+    env.freq_ghz = cfg.freq_ghz;
+    env.object = [objects](const std::string& name) {
+        auto it = objects.find(name);
+        return it == objects.end() ? -1 : it->second;
+    };
     std::vector<int> mm_of(cfg.tasks.size());
     std::vector<int> pid_of(cfg.tasks.size());
     for (std::size_t i = 0; i < cfg.tasks.size(); ++i) {
@@ -131,7 +152,7 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
         os::TaskSpec spec;
         spec.name = t.name;
         const std::uint64_t seed = static_cast<std::uint64_t>(cfg.seed) * 0x100000001B3ull + i;
-        spec.program = make_workload(t.workload, static_cast<std::uint32_t>(cfg.l1d.line), seed);
+        spec.program = make_workload(t.workload, env, seed);
         for (auto c : t.cpus)
             spec.cpus.push_back(int(c));
         spec.nice = int(t.nice);
@@ -161,6 +182,21 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
             [this](Core& core, const PendingIrq& irq) { interrupt(core, irq); });
     }
     m_ipis_pending.resize(sys.cpus());
+}
+
+void GuestMachine::set_program(const std::string& name, std::unique_ptr<OpSource> program) {
+    os::Task* t = m_kernel->find_task(name);
+    if (!t || t->kind != os::TaskKind::User) throw ConfigError("tasks", "no user task '" + name + "'");
+    t->program = std::move(program);
+}
+
+void GuestMachine::cache_flush(int cpu, const Op& op) {
+    Core& core = m_sys.core(CpuId(cpu));
+    if (op.sys == SysOp::Clflush) {
+        core.clflush(op.addr, op.size);
+        return;
+    }
+    for (Addr line : m_sys.cached_lines(CpuId(cpu))) core.flush_phys(line);
 }
 
 void GuestMachine::interrupt(Core& core, const PendingIrq& irq) {

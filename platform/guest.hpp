@@ -22,6 +22,9 @@ public:
 
     // Creates the guest threads and the action timer; call before sc_start.
     void spawn();
+    // Replaces the program of the task named `name` (before spawn): a guest program written
+    // in C++, which reads the results of its system operations through OpSource::result.
+    void set_program(const std::string& name, std::unique_ptr<OpSource> program);
     os::Kernel& kernel() { return *m_kernel; }
     // Per-task counters (user tasks: their memory operations), by pid.
     const TaskCounters& counters(int pid) const { return *m_threads[std::size_t(pid)]->counters; }
@@ -49,6 +52,7 @@ public:
     void timer(int cpu, bool on) override;
     Cycle user_compute(int cpu, Cycle n, bool resumed) override;
     void user_access(int cpu, const Op& op) override { m_sys.core(CpuId(cpu)).execute(op); }
+    void cache_flush(int cpu, const Op& op) override;
     void create_thread(int pid, std::function<void()> body) override;
     void start_thread(int cpu, int pid) override;
     void switch_to(int cpu, int prev, int next) override;

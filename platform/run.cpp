@@ -35,7 +35,7 @@ nlohmann::json task_json(const TaskResult& t) {
             {"cycles", t.cycles},     {"ops", t.ops},                 {"accesses", t.accesses},
             {"l1_misses", t.l1_misses}, {"stall_cycles", t.stall_cycles}, {"served", served},
             {"exited", t.exited},     {"started", t.started},         {"migrations", t.migrations},
-            {"switches", t.switches}};
+            {"switches", t.switches}, {"marks", t.marks}};
 }
 
 nlohmann::json cold_json(const MigrationCost& c) {
@@ -241,6 +241,9 @@ void collect_guest(System& sys, GuestMachine& g, RunResult& r) {
         tr.exited = t.exited;
         tr.migrations = t.migrations;
         tr.switches = t.switches;
+        for (const os::Mark& m : k.marks()) {
+            if (m.pid == t.pid) tr.marks.emplace_back(m.label, m.t);
+        }
         r.tasks.push_back(tr);
     }
     g.finish(end);
@@ -273,6 +276,7 @@ void collect(System& sys, BareMetal& bm, RunResult& r) {
         tr.cycles = t.started ? tr.end_cycle - t.start : 0;
         copy_counters(t.counters, tr);
         tr.exited = t.exited;
+        tr.marks = t.marks;
         r.tasks.push_back(tr);
         const int idx = int(r.timeline.tasks.size());
         r.timeline.tasks.push_back({t.cfg.name, "user"});

@@ -33,6 +33,7 @@ struct TaskResult {
     bool started = true;
     std::uint64_t migrations = 0;   // guest kernel: CPU changes
     std::uint64_t switches = 0;     // guest kernel: times switched in
+    std::vector<std::pair<std::string, std::uint64_t>> marks; // Mark steps: label, guest cycle
 };
 
 // What became of one timed action.

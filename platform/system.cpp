@@ -1,5 +1,7 @@
 #include "platform/system.hpp"
 
+#include <algorithm>
+
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 namespace smp {
@@ -93,6 +95,8 @@ System::System(const SystemConfig& cfg) : m_cfg(cfg), m_clock(cfg.freq_ghz) {
         if (group_of(m_cfg.l1d) <= tpc) p.l1d = l1d[c];
         if (l2[c] && group_of(m_cfg.l2) <= tpc) p.l2 = l2[c];
         m_private.push_back(p);
+        m_reach.push_back({l1i[c], l1d[c]});
+        if (l2[c]) m_reach.back().push_back(l2[c]);
     }
 
     // Agents: the L2s, or (without L2) each L1 instance. Bind L1s below to their L2.
@@ -133,6 +137,9 @@ System::System(const SystemConfig& cfg) : m_cfg(cfg), m_clock(cfg.freq_ghz) {
         }
         if (m_cfg.llc.enabled) {
             Cache* llc = make_cache("llc", m_cfg.llc, CacheLevel::Llc, 0, s);
+            for (unsigned c = 0; c < n; ++c) {
+                if (socket_of(c) == s) m_reach[c].push_back(llc);
+            }
             bus.mem_side.bind(llc->cpu_side);
             llc->snoop_out.bind(bus.snoop_in);
             llc->mem_side.bind(m_fabric->cpu_side);
@@ -160,6 +167,21 @@ std::vector<Cache*> System::llcs() const {
 
 void System::finish(Cycle end) {
     for (auto& c : m_cores) c->stats.cycles = end;
+}
+
+std::vector<Addr> System::cached_lines(CpuId cpu) const {
+    std::vector<Addr> lines;
+    for (const Cache* c : m_reach[cpu]) {
+        const TagArray& t = c->tags();
+        for (std::uint64_t s = 0; s < t.sets(); ++s) {
+            for (std::uint32_t w = 0; w < t.ways(); ++w) {
+                if (t.at(s, w).valid()) lines.push_back(t.at(s, w).line << c->line_bits());
+            }
+        }
+    }
+    std::sort(lines.begin(), lines.end());
+    lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+    return lines;
 }
 
 } // namespace smp

@@ -55,6 +55,9 @@ public:
         Cache* l2 = nullptr;
     };
     const PrivateCaches& private_caches(CpuId cpu) const { return m_private[cpu]; }
+    // Physical addresses of the valid lines in every cache cpu reaches (its L1s, L2 and its
+    // socket's LLC), each once, in address order: what wbinvd writes back and invalidates.
+    std::vector<Addr> cached_lines(CpuId cpu) const;
     std::vector<SnoopBus*> buses() const {
         std::vector<SnoopBus*> out;
         for (const auto& b : m_buses) out.push_back(b.get());
@@ -79,6 +82,7 @@ private:
     std::vector<CacheInstance> m_caches;
     std::vector<Agent> m_agents;
     std::vector<PrivateCaches> m_private;
+    std::vector<std::vector<Cache*>> m_reach; // per CPU: the caches its accesses go through
     std::vector<std::unique_ptr<SnoopBus>> m_buses;
     std::vector<std::unique_ptr<MemoryController>> m_mems;
     std::unique_ptr<Fabric> m_fabric;

@@ -60,6 +60,10 @@ void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
         writeback_in(line, *ext, delay);
         return;
     }
+    if (ext->cmd == CohCmd::Flush) {
+        flush(id, p, *ext, delay);
+        return;
+    }
     ++stats.accesses;
     const std::uint64_t set = m_tags.set_of(line);
     int way = m_tags.find(line);
@@ -136,6 +140,28 @@ bool Cache::snoop_peers_above(int requester, tlm_generic_payload& p, MemExt& ext
         l.state = mesi::transition(l.state, mesi::Event::WritebackIn).next;
     }
     return ext.snoop_hit && cmd == SnoopCmd::Read;
+}
+
+void Cache::flush(int requester, tlm_generic_payload& p, MemExt& ext, sc_time& delay) {
+    ++stats.flushes;
+    const Addr line = p.get_address() >> m_line_bits;
+    const int way = m_tags.find(line);
+    bool dirty = false;
+    if (snoop_out.size() > 1 && (way >= 0 || !m_cfg.inclusive)) { // the other caches above
+        snoop_each(ext, SnoopCmd::Invalidate, static_cast<int>(snoop_out.size()), requester,
+                   [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
+        dirty = ext.snoop_dirty;
+    }
+    if (way >= 0) {
+        LineInfo& l = m_tags.at(m_tags.set_of(line), static_cast<std::uint32_t>(way));
+        dirty |= l.state == mesi::State::M;
+        l.state = mesi::State::I;
+    }
+    if (dirty) {
+        ++stats.writebacks;
+        send_below(CohCmd::PutM, line, ext, delay);
+    }
+    mem_side->b_transport(p, delay);
 }
 
 void Cache::writeback_in(Addr line, MemExt& ext, sc_time& delay) {

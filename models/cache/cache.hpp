@@ -57,6 +57,9 @@ private:
     void snoop(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
 
     void writeback_in(Addr line, MemExt& ext, sc_core::sc_time& delay);
+    // Flush from above: the other caches above and this one drop the line (a dirty copy goes
+    // below as a PutM first), then the Flush goes on below.
+    void flush(int requester, tlm::tlm_generic_payload& p, MemExt& ext, sc_core::sc_time& delay);
     // Cluster-shared level: snoops the uppers other than `requester`; true if one keeps a copy.
     bool snoop_peers_above(int requester, tlm::tlm_generic_payload& p, MemExt& ext, int way,
                            sc_core::sc_time& delay);

@@ -20,6 +20,7 @@ struct CacheStats {
     Counter invalidations = 0; // lines invalidated by snoops
     Counter supplied = 0;      // lines supplied to another cache (cache-to-cache)
     Counter mshr_stall_cycles = 0;
+    Counter flushes = 0;       // Flush requests from above (clflush, wbinvd)
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
         r.add(p + ".accesses", &accesses,
@@ -46,6 +47,8 @@ struct CacheStats {
               "lines supplied to another cache (cache-to-cache transfers)");
         r.add(p + ".mshr_stall_cycles", &mshr_stall_cycles,
               "cycles requests waited for a free miss-status register");
+        r.add(p + ".flushes", &flushes,
+              "flush requests from above (clflush, wbinvd); the line leaves this cache");
     }
 };
 

@@ -13,7 +13,9 @@
 // * Address: the payload address is the physical address of the line (line-aligned);
 //   the virtual address and the task travel in the extension. No data is moved (timing model).
 // * Commands (MemExt::cmd): GetS (read), GetM (read for ownership), Upgrade (S -> M without data),
-//   PutM (dirty writeback; posted: it occupies resources but adds no latency to the requester).
+//   PutM (dirty writeback; posted: it occupies resources but adds no latency to the requester),
+//   Flush (clflush: every cache on the way and every other cache drops the line; a dirty copy is
+//   written back to memory first, as a PutM ahead of the Flush).
 //   Snoops flow upwards on separate `snoop_in` sockets with MemExt::snoop set.
 // * Responses: `exclusive` says whether the requester may hold the line in E; `served_by` is set by
 //   the level that supplied the data.
@@ -26,7 +28,7 @@
 namespace smp {
 
 enum class AccessKind : std::uint8_t { IFetch, Load, Store, Atomic, Writeback };
-enum class CohCmd : std::uint8_t { GetS, GetM, Upgrade, PutM };
+enum class CohCmd : std::uint8_t { GetS, GetM, Upgrade, PutM, Flush };
 enum class SnoopCmd : std::uint8_t { Read, ReadExcl, Invalidate, Probe };
 
 // Where the data of a request came from, nearest first.

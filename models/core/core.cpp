@@ -162,6 +162,32 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     return m_ext.served_by;
 }
 
+void Core::clflush(Addr vaddr, std::uint64_t size) {
+    ++stats.ops;
+    ++m_counters->ops;
+    if (size == 0) return;
+    const Addr first = vaddr >> m_line_bits;
+    const Addr last = (vaddr + size - 1) >> m_line_bits;
+    for (Addr l = first; l <= last; ++l) {
+        const Addr line = l << m_line_bits;
+        flush_phys(m_as ? m_as->translate(line) : line);
+    }
+}
+
+void Core::flush_phys(Addr paddr) {
+    take_interrupts();
+    ++stats.flushes;
+    m_ext.task = m_task;
+    m_ext.vaddr = paddr;
+    m_ext.kind = AccessKind::Store;
+    m_ext.cmd = CohCmd::Flush;
+    set_line_request(m_payload, paddr & ~((Addr(1) << m_line_bits) - 1), 1u << m_line_bits, true);
+    sc_time delay = m_qk.get_local_time();
+    data_mem_side->b_transport(m_payload, delay);
+    m_qk.set(delay);
+    if (m_qk.need_sync()) m_qk.sync();
+}
+
 void Core::roll_sample(Cycle now) {
     if (m_sample.accesses) {
         m_samples.push_back(m_sample);

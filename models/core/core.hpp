@@ -54,6 +54,10 @@ public:
     // One access of kernel code to a physical line, at the core's synchronised time (fetches
     // of read-only text run decoupled). Not counted in the running task's counters.
     ServedBy access_phys(OpKind kind, Addr paddr);
+    // clflush of each line of [vaddr, vaddr+size) in the current address space: one operation;
+    // flush_phys: one line by physical address (wbinvd walks the caches' lines with it).
+    void clflush(Addr vaddr, std::uint64_t size);
+    void flush_phys(Addr paddr);
     void send_ipi(CpuId to, IrqVector vector);
     // Halts (idle) until `done()` holds, re-checked whenever `wake` fires; takes interrupts on
     // time. With idle = false the time counts as spinning (a busy-wait), not as idle.

@@ -20,6 +20,7 @@ struct CoreStats {
     Counter kernel_accesses = 0; // accesses made by guest kernel code (also in accesses)
     Counter kernel_cycles = 0;   // cycles those accesses took
     Counter spin_cycles = 0;     // cycles busy-waiting on a lock
+    Counter flushes = 0;         // lines flushed (clflush, wbinvd)
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
         r.add(p + ".cycles", &cycles,
@@ -44,6 +45,7 @@ struct CoreStats {
               "cycles the kernel accesses took");
         r.add(p + ".spin_cycles", &spin_cycles,
               "cycles busy-waiting on a lock or a condition");
+        r.add(p + ".flushes", &flushes, "lines this core flushed (clflush, wbinvd)");
     }
 };
 

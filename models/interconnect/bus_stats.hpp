@@ -15,6 +15,7 @@ struct BusStats {
     Counter busy_cycles = 0;    // occupancy
     Counter wait_cycles = 0;    // cycles requests waited for the bus
     Counter snoops_from_below = 0;
+    Counter flushes = 0;        // Flush requests broadcast as invalidations
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
         r.add(p + ".transactions", &transactions,
@@ -31,6 +32,8 @@ struct BusStats {
               "cycles requests waited for the bus");
         r.add(p + ".snoops_from_below", &snoops_from_below,
               "snoops forwarded to this bus from the socket fabric");
+        r.add(p + ".flushes", &flushes,
+              "flush requests (clflush, wbinvd) broadcast as invalidations");
     }
 };
 

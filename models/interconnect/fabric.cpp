@@ -29,6 +29,22 @@ void Fabric::b_transport(int socket, tlm::tlm_generic_payload& p, sc_time& delay
         return;
     }
     ++stats.requests;
+    if (ext->cmd == CohCmd::Flush) { // the other sockets drop the line; memory is not read
+        if (m_sockets > 1) {
+            snoop_each(*ext, SnoopCmd::Invalidate, static_cast<int>(m_sockets), socket,
+                       [&](int t) { snoop_out[static_cast<unsigned>(t)]->b_transport(p, delay); });
+            if (ext->snoop_dirty) {
+                m_own_ext = *ext;
+                m_own_ext.cmd = CohCmd::PutM;
+                m_own_ext.kind = AccessKind::Writeback;
+                set_line_request(m_own, p.get_address(), p.get_data_length(), true);
+                sc_time posted = delay;
+                mem_side[home]->b_transport(m_own, posted);
+            }
+            delay += m_clock.cycles(2 * m_link + m_remote_snoop);
+        }
+        return;
+    }
     bool remote_hit = false, remote_dirty = false, remote_supplied = false;
     Cycle probe = 0;
     if (m_sockets > 1) {

@@ -65,6 +65,15 @@ void SnoopBus::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
     Cycle latency = (start - now) + m_snoop_cycles;
 
     CohCmd cmd = ext->cmd;
+    if (cmd == CohCmd::Flush) { // every other agent drops the line; dirty data goes to memory
+        ++stats.flushes;
+        broadcast(p, *ext, id, SnoopCmd::Invalidate, delay);
+        if (ext->snoop_dirty) writeback_below(p, *ext, delay);
+        delay += m_clock.cycles(latency);
+        mem_side->b_transport(p, delay);
+        if (m_observer) m_observer(p.get_address());
+        return;
+    }
     if (cmd == CohCmd::Upgrade) {
         // The requester's shared copy may have been invalidated while it waited: then it needs data.
         ext->snoop = SnoopCmd::Probe;

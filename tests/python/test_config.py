@@ -261,7 +261,7 @@ _DOMAIN_FLAGS = ["load_balance", "balance_newidle", "balance_exec", "wake_idle",
                  "wake_balance", "share_cpupower"]
 _COSTS = ["irq_entry", "irq_exit", "tick", "schedule", "context_switch", "enqueue", "wakeup",
           "load_balance", "balance_per_cpu", "move_task", "migration_thread", "syscall",
-          "set_cpus_allowed", "completion", "exec", "fork", "idle_entry"]
+          "set_cpus_allowed", "completion", "exec", "fork", "idle_entry", "pipe", "futex"]
 
 
 def test_json_round_trip_is_exact():

@@ -38,6 +38,7 @@ struct FakeHal : Hal {
     void timer(int, bool) override {}
     Cycle user_compute(int, Cycle, bool) override { return 0; }
     void user_access(int, const Op&) override {}
+    void cache_flush(int, const Op&) override {}
     void create_thread(int, std::function<void()>) override {}
     void start_thread(int, int) override {}
     void switch_to(int, int prev, int next) override { switches.emplace_back(prev, next); }
