@@ -1,5 +1,7 @@
 #include "os/workload.hpp"
 
+#include "workloads/trace_source.hpp"
+
 #include <numeric>
 
 namespace smp {
@@ -77,6 +79,7 @@ bool SpinSource::next(Op& op) {
 
 std::unique_ptr<OpSource> make_workload(const WorkloadConfig& cfg, std::uint32_t line_bytes,
                                         std::uint64_t seed) {
+    if (cfg.kind == "trace") return make_trace_source(cfg);
     if (cfg.kind == "spin") return std::make_unique<SpinSource>(static_cast<Cycle>(cfg.cycles));
     return std::make_unique<WorkingSetSource>(cfg, line_bytes, seed);
 }
