@@ -1,5 +1,7 @@
 #include "os/workload.hpp"
 
+#include "workloads/trace_source.hpp"
+
 #include <algorithm>
 #include <numeric>
 
@@ -188,7 +190,7 @@ std::unique_ptr<OpSource> make_workload(const WorkloadConfig& cfg, const Program
                                                   static_cast<std::uint64_t>(cfg.passes));
     }
     if (cfg.kind == "phases") return std::make_unique<PhasesSource>(cfg, env, seed);
-    if (cfg.kind == "trace") throw ConfigError("workload.kind", "trace replay is not built in yet");
+    if (cfg.kind == "trace") return make_trace_source(cfg);
     return make_sys(cfg, env);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "models/common/config_error.hpp"
+#include "workloads/trace_reader.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -92,6 +93,7 @@ private:
                 throw ConfigError(join(at, "format"),
                                   "must be auto, lackey or binary, got '" + format + "'");
             }
+            check_trace_file(join(at, "path"), path, format); // opens; reads the first record
             return;
         }
         if (kind == "phases") {

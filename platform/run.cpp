@@ -8,12 +8,14 @@
 #include "platform/system.hpp"
 #include "platform/trace_json.hpp"
 #include "platform/vcd_writer.hpp"
+#include "workloads/trace_source.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <set>
 #include <sstream>
 #include <nlohmann/json.hpp>
 #include <systemc>
@@ -294,6 +296,10 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
         throw ConfigError("until", "must be >= 0 cycles (0 = until every task exits), got " +
                                        to_text(opts.until_cycles));
     }
+    // Every trace is read through once before elaboration: a malformed record is a TraceError
+    // (ValueError) naming its file and line, not a failure in the middle of the run.
+    std::set<std::string> scanned;
+    for (const TaskConfig& t : cfg.tasks) scan_traces(t.workload, scanned);
     using sc_core::sc_report_handler;
     sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_THROW);
     sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_THROW);

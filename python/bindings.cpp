@@ -22,6 +22,8 @@ using namespace smp;
 // libsystemc references it, so it must be exported (pybind11 builds with hidden visibility).
 __attribute__((visibility("default"))) int sc_main(int, char**) { return 0; }
 
+void bind_traces(py::module_& m); // trace_bindings.cpp
+
 namespace {
 
 // Names of the read/write properties of a bound class, in definition order (its data fields).
@@ -453,6 +455,7 @@ PYBIND11_MODULE(_smpsim, m) {
     sys.def(py::pickle([](const SystemConfig& c) { return config_to_json(c).dump(); },
                        [](const std::string& s) { return config_from_json_text(s); }));
 
+    bind_traces(m);
     m.def("preset", &preset, py::arg("name"),
           "A named machine preset; an unknown name raises ValueError naming 'preset'.");
     m.def("preset_names", &preset_names, "Names of every preset.");

@@ -1,5 +1,6 @@
 """Command line: ``python3 -m smpsim run CONFIG.json|CONFIG.py [--out DIR] [--set KEY=VALUE ...]
-[--until T]``.
+[--until T]``; ``python3 -m smpsim trace convert IN OUT [--from auto|lackey|binary]`` and
+``python3 -m smpsim trace info FILE`` for memory traces.
 
 A JSON config is the format of ``config.json`` (``SystemConfig.to_json``); it may start from a
 preset with a "preset" key and give only what differs. A Python config must define ``cfg`` (a
@@ -177,6 +178,26 @@ def _cmd_report(args):
     return 0
 
 
+def _cmd_trace_convert(args):
+    from .workloads import convert_trace
+    n = convert_trace(args.src, args.dst, args.from_format)
+    print(f"{n} records converted: {args.src} -> {args.dst}")
+    return 0
+
+
+def _cmd_trace_info(args):
+    from .workloads import trace_info
+    info = trace_info(args.file, args.format)
+    print(f"file     : {args.file} ({info['format']}{', gzip' if info['gzip'] else ''})")
+    print(f"records  : {info['records']}")
+    for kind, n in info["by_kind"].items():
+        print(f"  {kind}      : {n} ({info['bytes_by_kind'][kind]} bytes)")
+    for stream, span in info["range"].items():
+        text = "none" if span is None else f"0x{span[0]:x} - 0x{span[1]:x}"
+        print(f"{stream:<9}: {text}")
+    return 0
+
+
 def build_parser():
     """The argparse parser of ``python3 -m smpsim``."""
     parser = argparse.ArgumentParser(prog="python3 -m smpsim",
@@ -202,6 +223,27 @@ def build_parser():
     p.add_argument("out_dir", metavar="OUT_DIR", help="the run's output directory")
     p.add_argument("--no-plots", action="store_true", help="print the summary only")
     p.set_defaults(func=_cmd_report)
+    p = sub.add_parser("trace", help="convert or summarise memory traces",
+                       description="Memory traces for smpsim.workloads.Trace: valgrind lackey "
+                       "text (--tool=lackey --trace-mem=yes) or smpsim's binary format, plain or "
+                       "gzip-compressed.")
+    tsub = p.add_subparsers(dest="trace_command", metavar="ACTION")
+    tsub.required = True
+    t = tsub.add_parser("convert", help="write a trace in smpsim's binary format",
+                        description="Convert IN to smpsim's binary trace format in OUT "
+                        "(gzip-compressed if OUT ends in .gz) and print the records converted.")
+    t.add_argument("src", metavar="IN")
+    t.add_argument("dst", metavar="OUT")
+    t.add_argument("--from", dest="from_format", choices=["auto", "lackey", "binary"],
+                   default="auto", help="the format of IN (default: auto, told by its first "
+                   "bytes)")
+    t.set_defaults(func=_cmd_trace_convert)
+    t = tsub.add_parser("info", help="record counts by kind and address ranges",
+                        description="Read FILE to its end; print its record counts by kind and "
+                        "the address ranges of its instruction and data records.")
+    t.add_argument("file", metavar="FILE")
+    t.add_argument("--format", choices=["auto", "lackey", "binary"], default="auto")
+    t.set_defaults(func=_cmd_trace_info)
     return parser
 
 

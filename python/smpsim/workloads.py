@@ -12,12 +12,14 @@ Multi-task programs (:func:`token_ring`, :func:`producer_consumer`) add their ta
 configuration; tasks meet through named pipes and barriers, shared by every task of the run.
 """
 
+import os
 import re
 
+from . import _smpsim
 from ._smpsim import WorkloadConfig
 from .units import NS_PER_UNIT
 
-__all__ = ["WorkingSet", "TouchCache", "Spin", "Trace", "Phases", "Sleep", "SetAffinity",
+__all__ = ["WorkingSet", "TouchCache", "Spin", "Trace", "convert_trace", "trace_info", "Phases", "Sleep", "SetAffinity",
            "Wbinvd", "Clflush", "Mark", "PipeWrite", "PipeRead", "Barrier", "token_ring",
            "producer_consumer", "WorkloadConfig"]
 
@@ -88,6 +90,20 @@ def Trace(path, format="auto"):
     gzip-compressed, or smpsim's binary format (``python3 -m smpsim trace convert``).
     ``format``: "auto" (from the file's first bytes), "lackey" or "binary"."""
     return _step("trace", path=str(path), format=format)
+
+
+def convert_trace(src, dst, from_format="auto"):
+    """Convert the trace ``src`` ("auto", "lackey" or "binary") to smpsim's binary format in
+    ``dst``, gzip-compressed if ``dst`` ends in ".gz"; returns the number of records. A malformed
+    record raises ValueError naming the file and line (``dst`` is then removed)."""
+    return _smpsim.trace_convert(os.fspath(src), os.fspath(dst), from_format)
+
+
+def trace_info(path, format="auto"):
+    """Read a trace to its end and return {"format", "gzip", "records", "by_kind": {"I", "L",
+    "S", "M"}, "bytes_by_kind", "range": {"instr": (lo, hi) or None, "data": ...}}, where
+    hi is the highest address + size."""
+    return _smpsim.trace_info(os.fspath(path), format)
 
 
 def Phases(steps, repeat=1):

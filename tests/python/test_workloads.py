@@ -213,3 +213,20 @@ def test_an_object_is_one_kind_with_one_size(no_child):
     cfg.add_task("b", wl.Barrier("y", 3))
     with pytest.raises(ValueError, match=r"^tasks\[1\]\.workload\.parties: barrier 'y' has 2"):
         smpsim.run(cfg)
+
+
+def test_a_trace_runs_as_a_step_of_phases(tmp_path):
+    trace = tmp_path / "t.lackey"
+    trace.write_text("I  00400000,4\n L 10000000,8\n S 10000040,8\n M 10000080,4\n")
+    cfg = smpsim.presets.quad()
+    cfg.kernel.enabled = False
+    cfg.add_task("a", wl.Phases([wl.Trace(str(trace)), wl.Mark("done")], repeat=3), cpus=[0])
+    res = run(cfg, tmp_path)
+    assert res.tasks["a"]["accesses"] == 3 * 5  # I, L, S, and M's load and store
+    assert len(res.tasks["a"]["marks"]) == 3
+    bad = tmp_path / "bad.lackey"
+    bad.write_text(" L 10000000,8\n L zz,8\n")
+    cfg = smpsim.presets.quad()
+    cfg.add_task("a", wl.Phases([wl.Spin(10), wl.Trace(str(bad))]), cpus=[0])
+    with pytest.raises(ValueError, match=r"bad\.lackey:2: "):
+        run(cfg, tmp_path, "bad")
