@@ -17,6 +17,16 @@ Fabric::Fabric(sc_core::sc_module_name name, const LinkConfig& link, const BusCo
     m_own.set_data_ptr(m_dummy);
 }
 
+void Fabric::write_home(tlm::tlm_generic_payload& p, const MemExt& ext, unsigned home,
+                        const sc_time& delay) {
+    m_own_ext = ext;
+    m_own_ext.cmd = CohCmd::PutM;
+    m_own_ext.kind = AccessKind::Writeback;
+    set_line_request(m_own, p.get_address(), p.get_data_length(), true);
+    sc_time posted = delay;
+    mem_side[home]->b_transport(m_own, posted);
+}
+
 void Fabric::b_transport(int socket, tlm::tlm_generic_payload& p, sc_time& delay) {
     MemExt* ext = nullptr;
     p.get_extension(ext);
@@ -33,14 +43,7 @@ void Fabric::b_transport(int socket, tlm::tlm_generic_payload& p, sc_time& delay
         if (m_sockets > 1) {
             snoop_each(*ext, SnoopCmd::Invalidate, static_cast<int>(m_sockets), socket,
                        [&](int t) { snoop_out[static_cast<unsigned>(t)]->b_transport(p, delay); });
-            if (ext->snoop_dirty) {
-                m_own_ext = *ext;
-                m_own_ext.cmd = CohCmd::PutM;
-                m_own_ext.kind = AccessKind::Writeback;
-                set_line_request(m_own, p.get_address(), p.get_data_length(), true);
-                sc_time posted = delay;
-                mem_side[home]->b_transport(m_own, posted);
-            }
+            if (ext->snoop_dirty) write_home(p, *ext, home, delay);
             delay += m_clock.cycles(2 * m_link + m_remote_snoop);
         }
         return;
@@ -69,14 +72,7 @@ void Fabric::b_transport(int socket, tlm::tlm_generic_payload& p, sc_time& delay
         delay += m_clock.cycles(probe + m_remote_c2c);
         ext->served_by = ServedBy::RemoteCache;
         ext->exclusive = ext->cmd == CohCmd::GetM;
-        if (ext->cmd == CohCmd::GetS && remote_dirty) { // M -> S: memory is updated
-            m_own_ext = *ext;
-            m_own_ext.cmd = CohCmd::PutM;
-            m_own_ext.kind = AccessKind::Writeback;
-            set_line_request(m_own, p.get_address(), p.get_data_length(), true);
-            sc_time posted = delay;
-            mem_side[home]->b_transport(m_own, posted);
-        }
+        if (ext->cmd == CohCmd::GetS && remote_dirty) write_home(p, *ext, home, delay); // M -> S
         return;
     }
     sc_time mem = delay;

@@ -36,6 +36,9 @@ public:
 
 private:
     void b_transport(int socket, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    // Posts a writeback of p's line to its home memory (a remote dirty copy was dropped).
+    void write_home(tlm::tlm_generic_payload& p, const MemExt& ext, unsigned home,
+                    const sc_core::sc_time& delay);
 
     const Clocked& m_clock;
     unsigned m_sockets;
