@@ -35,7 +35,8 @@ nlohmann::json task_json(const TaskResult& t) {
             {"cycles", t.cycles},     {"ops", t.ops},                 {"accesses", t.accesses},
             {"l1_misses", t.l1_misses}, {"stall_cycles", t.stall_cycles}, {"served", served},
             {"exited", t.exited},     {"started", t.started},         {"migrations", t.migrations},
-            {"switches", t.switches}};
+            {"switches", t.switches}, {"tlb_misses", t.tlb_misses},
+            {"walk_cycles", t.walk_cycles}};
 }
 
 nlohmann::json cold_json(const MigrationCost& c) {
@@ -202,6 +203,8 @@ void copy_counters(const TaskCounters& c, TaskResult& tr) {
     tr.l1_misses = c.l1_misses;
     tr.stall_cycles = c.stall_cycles;
     for (int i = 0; i < kNumServedBy; ++i) tr.served[i] = c.served[i];
+    tr.tlb_misses = c.tlb_misses;
+    tr.walk_cycles = c.walk_cycles;
 }
 
 void collect_common(System& sys, RunResult& r) {
