@@ -1,6 +1,7 @@
 // Unit tests for the TLB (models/tlb/tlb.hpp), the page-table layout of an address space
 // (models/memory/address_map.hpp) and the ghost TLB (models/ghost/ghost_tlb.hpp). Expected sets,
 // victims and addresses are worked out by hand from the x86-64 layout in the comments.
+#include "models/ghost/ghost_cache.hpp"
 #include "models/ghost/ghost_tlb.hpp"
 #include "models/memory/address_map.hpp"
 #include "models/tlb/tlb.hpp"
@@ -226,6 +227,27 @@ TEST(GhostTlb, EvictionInLruOrderLosesTheOldestSourceEntryFirst) {
     EXPECT_TRUE(g.translate(TranslationRecord{0, 12, false, 1, 0}) == false);
     EXPECT_EQ(g.live(), 0u); // 11 was evicted by 10's refill
     EXPECT_EQ(g.lost, 2u);
+}
+
+TEST(GhostTlb, KeepsTheGhostOpenWhileItHasLiveEntries) {
+    Tlb src(8, 8);
+    src.access(3, 100);
+    src.access(3, 101);
+    const GhostCache::Source none[kNumGhostLevels] = {}; // no cache lines to follow
+    const auto owned = [](const LineInfo&) { return true; };
+    GhostCache without(none, owned, 0, 0);
+    EXPECT_FALSE(without.open()); // nothing to lose
+    GhostCache g(none, owned, 0, 0, {}, {}, TlbSource{&src, 3});
+    ASSERT_TRUE(g.open());
+    EXPECT_EQ(g.cost().tlb_footprint, 2u);
+    EXPECT_TRUE(g.observe_translation(TranslationRecord{3, 100, false, 40, 10}));
+    EXPECT_EQ(g.cost().tlb_cold_misses, 1u);
+    EXPECT_EQ(g.cost().tlb_cold_walk_cycles, 40u);
+    // The destination held 101 (its hit costs nothing): the last live entry is used, the ghost ends.
+    EXPECT_FALSE(g.observe_translation(TranslationRecord{3, 101, true, 0, 20}));
+    EXPECT_EQ(g.cost().ended, GhostEnd::NoLiveLines);
+    EXPECT_EQ(g.cost().end, 20u);
+    EXPECT_EQ(g.cost().tlb_cold_misses, 1u);
 }
 
 } // namespace
