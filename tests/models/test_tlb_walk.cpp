@@ -29,20 +29,25 @@ SystemConfig tlb_config(bool enabled) {
     return c;
 }
 
-TEST(TlbWalk, MissWalksFourLevelsThroughTheCachesThenHits) {
-    System sys(tlb_config(true));
+// One task in address space 0 on CPU 0 loads each address in turn; the loads' latencies.
+std::vector<Cycle> loads(System& sys, TaskCounters& tc, const std::vector<Addr>& vaddrs) {
     AddressSpace as(0, false, nullptr);
-    TaskCounters tc;
     Core& c0 = sys.core(0);
     c0.set_context(0, &as, &tc);
     std::vector<Cycle> lat;
     sc_core::sc_spawn([&] {
-        lat.push_back(timed(c0, OpKind::Load, kVa));            // [0] cold walk, cold data
-        lat.push_back(timed(c0, OpKind::Load, kVa));            // [1] TLB hit, L1 hit
-        lat.push_back(timed(c0, OpKind::Load, kVa + 4096));     // [2] PT index 33: same PTE line
-        lat.push_back(timed(c0, OpKind::Load, kVa + 8 * 4096)); // [3] PT index 40: next PTE line
+        for (Addr va : vaddrs) lat.push_back(timed(c0, OpKind::Load, va));
     });
     sc_core::sc_start();
+    return lat;
+}
+
+TEST(TlbWalk, MissWalksFourLevelsThroughTheCachesThenHits) {
+    System sys(tlb_config(true));
+    TaskCounters tc;
+    // [0] cold walk, cold data; [1] TLB hit, L1 hit; [2] PT index 33: same PTE line;
+    // [3] PT index 40: next PTE line.
+    const std::vector<Cycle> lat = loads(sys, tc, {kVa, kVa, kVa + 4096, kVa + 8 * 4096});
 
     const Cycle walk0 = kMiss + 4 * kMemory;            // every level from memory
     const Cycle walk2 = kMiss + 4 * kL1Hit;             // every line in the L1D now
@@ -67,17 +72,8 @@ TEST(TlbWalk, MissWalksFourLevelsThroughTheCachesThenHits) {
 
 TEST(TlbWalk, DisabledTranslatesForFree) {
     System sys(tlb_config(false));
-    AddressSpace as(0, false, nullptr);
     TaskCounters tc;
-    Core& c0 = sys.core(0);
-    c0.set_context(0, &as, &tc);
-    std::vector<Cycle> lat;
-    sc_core::sc_spawn([&] {
-        lat.push_back(timed(c0, OpKind::Load, kVa));
-        lat.push_back(timed(c0, OpKind::Load, kVa + 8 * 4096));
-    });
-    sc_core::sc_start();
-    EXPECT_EQ(lat, (std::vector<Cycle>{kMemory, kMemory}));
+    EXPECT_EQ(loads(sys, tc, {kVa, kVa + 8 * 4096}), (std::vector<Cycle>{kMemory, kMemory}));
     EXPECT_EQ(stat(sys, "system.cpu0.tlb.misses"), 0u);
     EXPECT_EQ(stat(sys, "system.cpu0.walk_accesses"), 0u);
     EXPECT_EQ(tc.tlb_misses, 0u);
