@@ -8,7 +8,9 @@ thread moves it, as Linux 2.6.10 does). The cost of that one migration is measur
   path   cycles of kernel code on the migration path, on every CPU (requester, migration
          thread, switch-in on dst), with its IPIs and runqueue-lock waits
   cold   stall cycles of the migration-induced misses, attributed by a ghost copy of src's
-         private caches (user and kernel lines), and where those misses were served
+         private caches (user, kernel and page-table lines), and where those misses were served
+  tlb    TLB-cold misses (pages src's TLB held that dst's missed) and their walks' cycles,
+         reported apart (the walks' cold page-table lines are in `cold` already)
 
 One simulation per pair, each in its own child process, several at a time.
 
@@ -78,7 +80,9 @@ def measure(base, args, src, dst, at):
             "total_cycles": m["path_cycles"] + m["migration_stall_cycles"],
             "footprint_lines": m["footprint_lines"],
             "served": {k: v for k, v in m["cold_served"].items() if v},
-            "by_level": m["cold_misses_by_level"]}
+            "by_level": m["cold_misses_by_level"],
+            "tlb_cold_misses": m["tlb_cold_misses"],
+            "tlb_cold_walk_cycles": m["tlb_cold_walk_cycles"]}
 
 
 def table(title, cpus, cell, width=10):
@@ -134,6 +138,9 @@ def main(argv=None):
     table("cold-miss stall, cycles", cpus, lambda s, d: dash(s, d, lambda r: r["cold_stall_cycles"]))
     table("shift of the misses that happen anyway, cycles", cpus,
           lambda s, d: dash(s, d, lambda r: r["shift_stall_cycles"]))
+    table("TLB-cold misses / their walk cycles (apart from the total)", cpus,
+          lambda s, d: dash(s, d, lambda r: "%d/%d" % (r["tlb_cold_misses"],
+                                                      r["tlb_cold_walk_cycles"])), width=12)
     print("%-9s %-13s %7s %8s %10s  %s" % ("pair", "distance", "misses", "ipis", "lock_wait",
                                           "cold misses served by"))
     for r in rows:
@@ -144,7 +151,8 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     cols = ["src", "dst", "distance", "total_cycles", "path_cycles", "cold_stall_cycles",
             "shift_stall_cycles",
-            "cold_misses", "footprint_lines", "ipis", "rq_lock_wait_cycles"]
+            "cold_misses", "footprint_lines", "ipis", "rq_lock_wait_cycles",
+            "tlb_cold_misses", "tlb_cold_walk_cycles"]
     with open(os.path.join(args.out, "cost.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
         w.writeheader()

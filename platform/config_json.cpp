@@ -187,6 +187,7 @@ const auto kDomainVisit = [](auto& d, auto&& v) { os::visit_fields(d, v); };
 const auto kCostVisit = [](auto& c, auto&& v) { os::visit_costs(c, v); };
 const auto kActionVisit = [](auto& a, auto&& v) { os::visit_action(a, v); };
 const auto kMeasureVisit = [](auto& m, auto&& v) { visit_measure(m, v); };
+const auto kTlbVisit = [](auto& t, auto&& v) { visit_tlb(t, v); };
 
 void read_policy(const json& j, const std::string& path, os::SchedPolicy& p) {
     auto dom = [](os::DomainParams& d) {
@@ -268,6 +269,7 @@ SystemConfig from_json_unchecked(const json& j) {
         .apply("memory", [&](const json& v, const std::string& p) { read_memory(v, p, c.memory); })
         .apply("irq", [&](const json& v, const std::string& p) { read_irq(v, p, c.irq); })
         .apply("core", [&](const json& v, const std::string& p) { read_core(v, p, c.core); })
+        .apply("tlb", [&](const json& v, const std::string& p) { fields_from_json(v, p, c.tlb, kTlbVisit); })
         .apply("kernel", [&](const json& v, const std::string& p) { read_kernel(v, p, c.kernel); })
         .apply("measure", [&](const json& v, const std::string& p) { fields_from_json(v, p, c.measure, kMeasureVisit); })
         .get("vcd", c.vcd)
@@ -430,6 +432,7 @@ json config_to_json(const SystemConfig& c) {
                      {"ipi_accept_cycles", c.irq.ipi_accept_cycles},
                      {"tick_hz", c.irq.tick_hz}}},
             {"core", {{"mlp", c.core.mlp}, {"atomic_cycles", c.core.atomic_cycles}}},
+            {"tlb", fields_to_json(c.tlb, kTlbVisit)},
             {"kernel", kernel_to_json(c.kernel)},
             {"measure", fields_to_json(c.measure, kMeasureVisit)},
             {"vcd", c.vcd},

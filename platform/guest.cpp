@@ -280,8 +280,11 @@ void GuestMachine::migrated(int cpu, int pid, int src, int dst, long event) {
         if (l.filler_task == TaskId(pid)) return true;
         return as && l.filler_task < m_threads.size() && m_threads[l.filler_task]->as == as;
     };
-    // Kernel objects live in [kBase, 2 kBase) (os/layout.hpp); everything else is user data.
+    // Kernel objects and page tables live in [kBase, 2 kBase) (os/layout.hpp,
+    // models/memory/address_map.hpp); everything else is user data.
     const unsigned line_bits = log2_floor(static_cast<std::uint64_t>(m_cfg.l1d.line));
+    TlbSource tlb;
+    if (m_cfg.tlb.enabled && as) tlb = {&m_sys.core(CpuId(src)).tlb(), as->asid()};
     m_ghosts[std::size_t(event)] = std::make_unique<GhostCache>(
         lv, owned, now, Cycle(m_cfg.measure.window),
         [line_bits](Addr l) {
@@ -290,7 +293,8 @@ void GuestMachine::migrated(int cpu, int pid, int src, int dst, long event) {
         },
         [this, view = SourceView(m_sys, CpuId(src), CpuId(dst)), line_bits](Addr l) {
             return view.elsewhere(m_sys, l, line_bits);
-        });
+        },
+        tlb);
     m_costs[std::size_t(event)].ghost = true;
     t.ghost = m_ghosts[std::size_t(event)].get();
 }

@@ -2,6 +2,9 @@
 //  [INTEL-OPT]  Intel 64 and IA-32 Architectures Optimization Reference Manual (load-to-use
 //               latencies of Core 2 and Nehalem-class caches).
 //  [AMD-K8]     AMD Software Optimization Guide for AMD64 Processors (25112), K8 L1/L2 latencies.
+//  [TLB]        Data TLB sizes: Intel's manual above (Nehalem, Core, NetBurst) and AMD's guide
+//               (K8); one TLB level is modelled, the first-level DTLB (Core 2: its 256-entry
+//               DTLB1, the 16-entry DTLB0 serves loads only).
 //  [BOOT]       Linux boot-log machines of reproduction-targets.md section 4 (cache sizes).
 //  [ASSUMED]    A stated assumption for this generation; issue "calibration" replaces it with a
 //               published measurement.
@@ -22,6 +25,13 @@ CacheConfig cache(std::int64_t size, std::int64_t ways, std::int64_t latency, st
     return c;
 }
 
+TlbConfig tlb(std::int64_t entries, std::int64_t ways) {
+    TlbConfig t;
+    t.entries = entries;
+    t.ways = ways;
+    return t;
+}
+
 constexpr std::int64_t KiB = 1024;
 constexpr std::int64_t MiB = 1024 * 1024;
 
@@ -38,6 +48,7 @@ SystemConfig quad() {
     c.bus = {5.0, 15.0, 2.0};            // on-die ring/bus; c2c ~ 60 cycles total [ASSUMED]
     c.memory.latency_ns = 60.0;          // integrated controller, unloaded [INTEL-OPT]
     c.memory.bandwidth_gbps = 12.8;      // one DDR3-1600 channel [ASSUMED]
+    c.tlb = tlb(64, 4);                  // Nehalem L1 DTLB [TLB]
     return c;
 }
 
@@ -55,6 +66,7 @@ SystemConfig core2_duo() {
     c.bus = {4.0, 10.0, 2.0};            // L1-to-L1 transfer through the shared L2 [ASSUMED]
     c.memory.latency_ns = 90.0;          // FSB + northbridge DRAM access [ASSUMED]
     c.memory.bandwidth_gbps = 10.6;      // 1333 MT/s front-side bus
+    c.tlb = tlb(256, 4);                 // Core DTLB1, 256 entries 4-way [TLB]
     return c;
 }
 
@@ -72,6 +84,7 @@ SystemConfig athlon_x2() {
     c.bus = {10.0, 20.0, 3.0};           // system request queue / crossbar probe [ASSUMED]
     c.memory.latency_ns = 60.0;          // on-die memory controller [AMD-K8]
     c.memory.bandwidth_gbps = 6.4;       // dual-channel DDR-400
+    c.tlb = tlb(32, 32);                 // K8 L1 DTLB, 32 entries fully associative [TLB]
     return c;
 }
 
@@ -101,6 +114,8 @@ SystemConfig smt_quad() {
     c.link.latency_ns = 30.0;            // same FSB between the packages [ASSUMED]
     c.memory.latency_ns = 110.0;         // FSB + northbridge [ASSUMED]
     c.memory.bandwidth_gbps = 6.4;       // 800 MT/s front-side bus
+    c.tlb = tlb(64, 64);                 // NetBurst DTLB, 64 entries fully associative, here
+                                         // per thread (the hardware shares it) [TLB]
     return c;
 }
 

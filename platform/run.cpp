@@ -37,7 +37,8 @@ nlohmann::json task_json(const TaskResult& t) {
             {"cycles", t.cycles},     {"ops", t.ops},                 {"accesses", t.accesses},
             {"l1_misses", t.l1_misses}, {"stall_cycles", t.stall_cycles}, {"served", served},
             {"exited", t.exited},     {"started", t.started},         {"migrations", t.migrations},
-            {"switches", t.switches}, {"marks", t.marks}};
+            {"switches", t.switches}, {"tlb_misses", t.tlb_misses},
+            {"walk_cycles", t.walk_cycles}, {"marks", t.marks}};
 }
 
 nlohmann::json cold_json(const MigrationCost& c) {
@@ -67,7 +68,11 @@ nlohmann::json cold_json(const MigrationCost& c) {
             {"cold_stall_by_level", stall_by_level},
             {"cold_served", served},
             {"cold_by_kind", by_kind},
+            {"tlb_footprint", k.tlb_footprint},
+            {"tlb_cold_misses", k.tlb_cold_misses},
+            {"tlb_cold_walk_cycles", k.tlb_cold_walk_cycles},
             {"ghost", {{"lines_touched", k.lines_touched}, {"lines_lost", k.lines_lost},
+                       {"tlb_entries_lost", k.tlb_entries_lost},
                        {"accesses", k.accesses}, {"shifted", k.shifted},
                        {"start", k.start}, {"end", k.end},
                        {"window_user_accesses", k.window_user_accesses},
@@ -97,7 +102,8 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
     std::ostringstream os;
     os << "task,src,dst,reason,reason_detail,mechanism,kernel_hot,t_decision,t_dequeue,t_enqueue,"
           "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,footprint_lines,cold_misses,cold_stall_cycles,shift_stall_cycles,cold_misses_l1i,"
-          "cold_misses_l1d,cold_misses_l2,ghost_end,stay_accesses,stay_user_stall_cycles\n";
+          "cold_misses_l1d,cold_misses_l2,ghost_end,stay_accesses,stay_user_stall_cycles,"
+          "tlb_cold_misses,tlb_cold_walk_cycles\n";
     for (std::size_t i = 0; i < ms.size(); ++i) {
         const os::MigrationEvent& m = ms[i];
         const MigrationCost& c = costs[i];
@@ -113,7 +119,13 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
         } else {
             os << ",,,,,,,";
         }
-        os << ',' << c.stay_accesses << ',' << c.stay_user_stall << '\n';
+        os << ',' << c.stay_accesses << ',' << c.stay_user_stall << ',';
+        if (c.ghost) {
+            os << c.cold.tlb_cold_misses << ',' << c.cold.tlb_cold_walk_cycles;
+        } else {
+            os << ',';
+        }
+        os << '\n';
     }
     return os.str();
 }
@@ -204,6 +216,8 @@ void copy_counters(const TaskCounters& c, TaskResult& tr) {
     tr.l1_misses = c.l1_misses;
     tr.stall_cycles = c.stall_cycles;
     for (int i = 0; i < kNumServedBy; ++i) tr.served[i] = c.served[i];
+    tr.tlb_misses = c.tlb_misses;
+    tr.walk_cycles = c.walk_cycles;
 }
 
 void collect_common(System& sys, RunResult& r) {

@@ -29,6 +29,8 @@ struct TaskResult {
     std::uint64_t l1_misses = 0;
     std::uint64_t stall_cycles = 0; // cycles beyond the L1 hit latency spent on accesses
     std::uint64_t served[7] = {};   // accesses by ServedBy (l1 ... remote_memory)
+    std::uint64_t tlb_misses = 0;   // its translations the TLB missed (each a page walk) ...
+    std::uint64_t walk_cycles = 0;  // ... and the walks' cycles (not in accesses nor stall)
     bool exited = false;
     bool started = true;
     std::uint64_t migrations = 0;   // guest kernel: CPU changes

@@ -58,8 +58,9 @@ System::System(const SystemConfig& cfg) : m_cfg(cfg), m_clock(cfg.freq_ghz) {
     for (unsigned c = 0; c < n; ++c) {
         m_cores.push_back(std::make_unique<Core>(name_of_cpu(c).c_str(), c, m_cfg.core, m_clock,
                                                  static_cast<Cycle>(m_cfg.l1d.latency), line,
-                                                 *m_irq));
+                                                 *m_irq, m_cfg.tlb));
         m_cores.back()->stats.register_stats(m_stats, "system." + name_of_cpu(c));
+        m_cores.back()->tlb_stats.register_stats(m_stats, "system." + name_of_cpu(c) + ".tlb");
         m_irq->apic(c).stats.register_stats(m_stats, "system." + name_of_cpu(c) + ".irq");
     }
 

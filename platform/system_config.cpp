@@ -72,6 +72,7 @@ void SystemConfig::validate() const {
     memory.validate("memory");
     irq.validate("irq");
     core.validate("core");
+    tlb.validate("tlb");
     kernel.validate("kernel");
     measure.validate("measure");
     require_range<std::int64_t>("quantum_cycles", quantum_cycles, 1, 1000000000);

@@ -7,6 +7,7 @@
 #include "models/interconnect/bus_config.hpp"
 #include "models/irq/irq_config.hpp"
 #include "models/memory/memory_config.hpp"
+#include "models/tlb/tlb_config.hpp"
 #include "os/kernel_config.hpp"
 #include "os/workload_config.hpp"
 
@@ -53,6 +54,7 @@ struct SystemConfig {
     MemoryConfig memory;
     IrqConfig irq;
     CoreConfig core;
+    TlbConfig tlb;                      // per-CPU TLB and page walks (enabled = False: ideal)
     KernelConfig kernel;
     MeasureConfig measure;              // per-migration cold-cost measurement
     bool vcd = false;                   // also write trace.vcd (per-CPU task, IRQ lines, bus)

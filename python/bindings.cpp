@@ -242,6 +242,16 @@ PYBIND11_MODULE(_smpsim, m) {
     add_common(core);
     add_field_pickle(core);
 
+    py::class_<TlbConfig> tlb(
+        m, "TlbConfig",
+        "Per-CPU TLB of 4 KiB pages (data and instruction fetches): entries, ways, walk_levels "
+        "(page-table levels a miss reads through the data caches) and miss_cycles (fixed cost of "
+        "a miss). enabled = False: the idealised machine without translation.");
+    bind_fields(tlb, [](auto& x, auto&& v) { visit_tlb(x, v); });
+    tlb.def("validate", &TlbConfig::validate, py::arg("path") = "");
+    add_common(tlb);
+    add_field_pickle(tlb);
+
     py::class_<MeasureConfig> measure(
         m, "MeasureConfig",
         "Per-migration measurement: ghost (attribute cold misses with a ghost cache), window "
@@ -365,6 +375,7 @@ PYBIND11_MODULE(_smpsim, m) {
         .def_readwrite("memory", &SystemConfig::memory)
         .def_readwrite("irq", &SystemConfig::irq)
         .def_readwrite("core", &SystemConfig::core)
+        .def_readwrite("tlb", &SystemConfig::tlb)
         .def_readwrite("kernel", &SystemConfig::kernel)
         .def_readwrite("measure", &SystemConfig::measure)
         .def_readwrite("vcd", &SystemConfig::vcd,

@@ -31,11 +31,22 @@ struct AccessRecord {
     Cycle now = 0;          // the core's local cycle after the access
 };
 
+// One translation of a task's access with the TLB on: its page, whether the TLB held it, and
+// on a miss the cycles of the walk (whose page-table accesses were observed just before).
+struct TranslationRecord {
+    std::uint32_t asid = 0;
+    Addr vpage = 0;         // virtual address >> 12
+    bool hit = true;
+    Cycle walk_cycles = 0;
+    Cycle now = 0;          // the core's local cycle after the walk
+};
+
 class AccessObserver {
 public:
     virtual ~AccessObserver() = default;
-    // Returns false when the observer wants no more accesses.
+    // Returns false when the observer wants no more accesses (nor translations).
     virtual bool observe(const AccessRecord& a) = 0;
+    virtual bool observe_translation(const TranslationRecord&) { return true; }
 };
 
 } // namespace smp

@@ -7,10 +7,13 @@ namespace smp {
 using sc_core::sc_time;
 
 Core::Core(sc_core::sc_module_name name, CpuId id, const CoreConfig& cfg, const Clocked& clock,
-           Cycle l1_latency, unsigned line_bytes, IrqController& irqs)
+           Cycle l1_latency, unsigned line_bytes, IrqController& irqs, const TlbConfig& tlb)
     : sc_module(name), inst_mem_side("inst_mem_side"), data_mem_side("data_mem_side"), m_id(id),
       m_cfg(cfg), m_clock(clock), m_l1_latency(l1_latency), m_line_bits(log2_floor(line_bytes)),
-      m_irqs(irqs), m_apic(irqs.apic(id)), m_counters(&m_scratch) {
+      m_irqs(irqs), m_apic(irqs.apic(id)), m_counters(&m_scratch), m_tlb_on(tlb.enabled),
+      m_walk_first(unsigned(kPageTableLevels - tlb.walk_levels)),
+      m_miss_cycles(static_cast<Cycle>(tlb.miss_cycles)),
+      m_tlb(std::uint32_t(tlb.entries), std::uint32_t(tlb.ways)) {
     m_payload.set_extension(&m_ext);
     m_payload.set_data_ptr(m_dummy);
     m_ext.cpu = id;
@@ -23,6 +26,14 @@ void Core::set_context(TaskId task, AddressSpace* as, TaskCounters* counters,
     m_observer = observer;
     m_as = as;
     m_counters = counters ? counters : &m_scratch;
+    if (m_tlb_on && as && as != m_tlb_space) { // a CR3 load: another address space
+        if (m_tlb_space) {
+            m_tlb.flush();
+            ++tlb_stats.flushes;
+        }
+        m_tlb_space = as;
+        m_tlb_last = ~Addr(0);
+    }
 }
 
 void Core::execute(const Op& op) {
@@ -94,8 +105,13 @@ void Core::access(OpKind kind, Addr vaddr, unsigned size) {
     ++m_counters->ops;
     const Addr first = vaddr >> m_line_bits;
     const Addr last = (vaddr + (size ? size - 1 : 0)) >> m_line_bits;
+    Addr page = ~Addr(0); // one translation per page the access touches
     for (Addr l = first; l <= last; ++l) {
         const Addr line = l << m_line_bits;
+        if (m_tlb_on && m_as && (line >> kPageBits) != page) {
+            page = line >> kPageBits;
+            translate(line);
+        }
         line_access(kind, vaddr, m_as ? m_as->translate(line) : line, *m_counters, LineKind::User);
     }
     if (m_qk.need_sync()) m_qk.sync();
@@ -112,6 +128,35 @@ ServedBy Core::access_phys(OpKind kind, Addr paddr) {
     stats.kernel_cycles += local_cycle() - before;
     if (m_qk.need_sync()) m_qk.sync();
     return s;
+}
+
+void Core::translate(Addr vaddr) {
+    const Addr vpage = vaddr >> kPageBits;
+    // The page translated last is the most recent entry: a hit that changes no LRU order.
+    const bool hit = vpage == m_tlb_last || m_tlb.access(m_as->asid(), vpage);
+    m_tlb_last = vpage;
+    TranslationRecord rec{m_as->asid(), vpage, hit, 0, 0};
+    if (hit) {
+        ++tlb_stats.hits;
+    } else {
+        const Cycle before = local_cycle();
+        m_qk.inc(m_clock.cycles(m_miss_cycles));
+        const auto entries = m_as->walk(vaddr);
+        for (unsigned l = m_walk_first; l < kPageTableLevels; ++l) {
+            ++stats.walk_accesses;
+            line_access(OpKind::Load, entries[l], entries[l] & ~((Addr(1) << m_line_bits) - 1),
+                        m_walk_counters, LineKind::PageTable);
+        }
+        rec.walk_cycles = local_cycle() - before;
+        ++tlb_stats.misses;
+        tlb_stats.walk_cycles += rec.walk_cycles;
+        ++m_counters->tlb_misses;
+        m_counters->walk_cycles += rec.walk_cycles;
+    }
+    if (m_observer) {
+        rec.now = local_cycle();
+        if (!m_observer->observe_translation(rec)) m_observer = nullptr;
+    }
 }
 
 ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters,

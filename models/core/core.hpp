@@ -9,6 +9,9 @@
 #include "models/core/core_stats.hpp"
 #include "models/irq/irq_controller.hpp"
 #include "models/memory/address_map.hpp"
+#include "models/tlb/tlb.hpp"
+#include "models/tlb/tlb_config.hpp"
+#include "models/tlb/tlb_stats.hpp"
 
 #include <functional>
 #include <vector>
@@ -32,14 +35,16 @@ public:
     using IrqHandler = std::function<void(Core&, const PendingIrq&)>;
 
     Core(sc_core::sc_module_name name, CpuId id, const CoreConfig& cfg, const Clocked& clock,
-         Cycle l1_latency, unsigned line_bytes, IrqController& irqs);
+         Cycle l1_latency, unsigned line_bytes, IrqController& irqs,
+         const TlbConfig& tlb = TlbConfig{});
     ~Core() override { m_payload.clear_extension(&m_ext); }
 
     CpuId id() const { return m_id; }
     const Clocked& clock() const { return m_clock; }
 
     // The context whose accesses the core issues: task id, its address space, its counters, and
-    // an observer of its accesses (user and kernel; null: none).
+    // an observer of its accesses (user and kernel; null: none). An address space other than the
+    // one last loaded flushes the TLB; none (a kernel thread) keeps it (lazy TLB).
     void set_context(TaskId task, AddressSpace* as, TaskCounters* counters,
                      AccessObserver* observer = nullptr);
     void set_irq_handler(IrqHandler h) { m_handler = std::move(h); }
@@ -79,13 +84,19 @@ public:
     // The lowest latency an access of this core has had from `s` (kNever: none yet).
     Cycle min_latency(ServedBy s) const { return m_min_latency[static_cast<int>(s)]; }
 
+    // The TLB (translations of the accesses made through access()).
+    const Tlb& tlb() const { return m_tlb; }
+
     CoreStats stats;
+    TlbStats tlb_stats;
 
 private:
     void roll_sample(Cycle now);
 
     bool take_interrupts();
     ServedBy line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters, LineKind what);
+    // Translates vaddr's page of the current address space, walking its page table on a miss.
+    void translate(Addr vaddr);
 
     CpuId m_id;
     CoreConfig m_cfg;
@@ -104,6 +115,13 @@ private:
     AccessObserver* m_observer = nullptr;
     TaskCounters m_scratch;
     TaskCounters m_kernel_counters; // kernel accesses (not the running task's)
+    TaskCounters m_walk_counters;   // page-walk accesses (not the task's own lines)
+    bool m_tlb_on;
+    unsigned m_walk_first;          // first page-table level a walk reads
+    Cycle m_miss_cycles;
+    Tlb m_tlb;
+    const AddressSpace* m_tlb_space = nullptr; // the address space last loaded
+    Addr m_tlb_last = ~Addr(0);     // the page last translated: the TLB's most recent entry
     Cycle m_min_latency[kNumServedBy] = {kNever, kNever, kNever, kNever, kNever, kNever, kNever};
     Cycle m_sample_interval = 0;
     Cycle m_sample_end = 0;         // end of the open interval

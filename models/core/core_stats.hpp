@@ -21,6 +21,7 @@ struct CoreStats {
     Counter kernel_cycles = 0;   // cycles those accesses took
     Counter spin_cycles = 0;     // cycles busy-waiting on a lock
     Counter flushes = 0;         // lines flushed (clflush, wbinvd)
+    Counter walk_accesses = 0;   // page-table reads of TLB misses (also in accesses)
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
         r.add(p + ".cycles", &cycles,
@@ -46,6 +47,8 @@ struct CoreStats {
         r.add(p + ".spin_cycles", &spin_cycles,
               "cycles busy-waiting on a lock or a condition");
         r.add(p + ".flushes", &flushes, "lines this core flushed (clflush, wbinvd)");
+        r.add(p + ".walk_accesses", &walk_accesses,
+              "page-table reads of the page walks (included in accesses)");
     }
 };
 
@@ -56,13 +59,16 @@ struct CoreSample {
     Counter served[kNumServedBy] = {};
 };
 
-// What the running task did on this core; the owner of the task supplies the struct.
+// What the running task did on this core; the owner of the task supplies the struct. The
+// access counts are of its own lines; its page walks are counted apart (tlb_misses, walk_cycles).
 struct TaskCounters {
     Counter ops = 0;
     Counter accesses = 0;
     Counter l1_misses = 0;
     Counter stall_cycles = 0;
     Counter served[kNumServedBy] = {};
+    Counter tlb_misses = 0;
+    Counter walk_cycles = 0;
 };
 
 } // namespace smp

@@ -17,9 +17,13 @@ ServedBy served_at(int level) {
 } // namespace
 
 GhostCache::GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& owned, Cycle start,
-                       Cycle window, UserLine user, Farther farther)
+                       Cycle window, UserLine user, Farther farther, TlbSource tlb)
     : m_window(window), m_user(std::move(user)), m_farther(std::move(farther)) {
     m_cost.start = start;
+    if (tlb.tlb) {
+        m_tlb.emplace(*tlb.tlb, tlb.asid);
+        m_cost.tlb_footprint = m_tlb->footprint;
+    }
     std::vector<Addr> mine;
     for (int k = 0; k < kNumGhostLevels; ++k) {
         if (!levels[k].tags) continue;
@@ -55,7 +59,7 @@ GhostCache::GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& own
             m_live_user += m_user(l) ? 1 : 0;
     }
     m_user_footprint = m_live_user > 0;
-    if (m_live == 0) end(GhostEnd::NoLiveLines, start);
+    if (m_live == 0 && (!m_tlb || m_tlb->live() == 0)) end(GhostEnd::NoLiveLines, start);
 }
 
 void GhostCache::end(GhostEnd why, Cycle now) {
@@ -66,6 +70,29 @@ void GhostCache::end(GhostEnd why, Cycle now) {
         l.tags.reset();
         l.live = {};
     }
+    if (m_tlb) m_cost.tlb_entries_lost = m_tlb->lost;
+    m_tlb.reset();
+}
+
+bool GhostCache::past_window(Cycle now) {
+    if (m_window == 0 || now <= m_cost.start + m_window) return false;
+    end(GhostEnd::Window, now);
+    return true;
+}
+
+bool GhostCache::observe_translation(const TranslationRecord& t) {
+    if (!open()) return false;
+    if (!m_tlb) return true;
+    if (past_window(t.now)) return false;
+    if (m_tlb->translate(t)) {
+        ++m_cost.tlb_cold_misses;
+        m_cost.tlb_cold_walk_cycles += t.walk_cycles;
+    }
+    if (exhausted()) {
+        end(GhostEnd::NoLiveLines, t.now);
+        return false;
+    }
+    return true;
 }
 
 std::optional<GhostLevel> GhostCache::holds(Addr line, bool fetch) const {
@@ -77,10 +104,7 @@ std::optional<GhostLevel> GhostCache::holds(Addr line, bool fetch) const {
 
 bool GhostCache::observe(const AccessRecord& a) {
     if (!open()) return false;
-    if (m_window > 0 && a.now > m_cost.start + m_window) {
-        end(GhostEnd::Window, a.now);
-        return false;
-    }
+    if (past_window(a.now)) return false;
     ++m_cost.accesses;
     if (a.what == LineKind::User) {
         ++m_cost.window_user_accesses;
@@ -103,7 +127,7 @@ bool GhostCache::observe(const AccessRecord& a) {
     } else if (m_farther) {
         shift(a, g, fetch);
     }
-    if (m_live == 0 || (m_user_footprint && m_live_user == 0)) {
+    if (exhausted()) {
         end(GhostEnd::NoLiveLines, a.now);
         return false;
     }

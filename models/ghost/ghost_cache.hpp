@@ -13,6 +13,7 @@
 #include "models/cache/tag_array.hpp"
 #include "models/common/access_observer.hpp"
 #include "models/ghost/ghost_stats.hpp"
+#include "models/ghost/ghost_tlb.hpp"
 
 #include <functional>
 #include <optional>
@@ -43,11 +44,13 @@ public:
     // lines are user data), a ghost whose footprint has user lines ends once none of them is
     // live: the source's kernel lines it still holds (runqueue, other stacks) are mostly lines
     // the task never touches again, and following it further only costs host time.
-    // With `farther`, the shift (ColdCost::shift_stall) is measured too.
+    // With `farther`, the shift (ColdCost::shift_stall) is measured too. With `tlb`, a ghost
+    // TLB counts the TLB-cold misses, and the ghost stays open while it has live entries too.
     GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& owned, Cycle start,
-               Cycle window, UserLine user = {}, Farther farther = {});
+               Cycle window, UserLine user = {}, Farther farther = {}, TlbSource tlb = {});
 
     bool observe(const AccessRecord& a) override;
+    bool observe_translation(const TranslationRecord& t) override;
     // Stops following the task (no-op if it has stopped already).
     void end(GhostEnd why, Cycle now);
 
@@ -88,6 +91,15 @@ private:
     Level m_lv[kNumGhostLevels];
     // The shift of one access that was not a cold miss; g: the ghost level it hit (-1: none).
     void shift(const AccessRecord& a, int g, bool fetch);
+    // Nothing left to lose: no live lines (no live user line, when there were some) and no live
+    // TLB entry.
+    bool exhausted() const {
+        return (m_live == 0 || (m_user_footprint && m_live_user == 0)) &&
+               (!m_tlb || m_tlb->live() == 0);
+    }
+    // Ends the ghost when `now` is past its window; returns whether it did.
+    bool past_window(Cycle now);
+    std::optional<GhostTlb> m_tlb;
 
     Cycle m_window;
     UserLine m_user;

@@ -62,6 +62,14 @@ struct ColdCost {
     std::uint64_t accesses = 0;         // accesses the ghost followed
     std::uint64_t window_user_accesses = 0; // the task's user accesses while the ghost followed
     std::uint64_t window_user_stall = 0;    // it, and all their stall cycles (cold or not)
+    // TLB-cold: the source TLB's entries of the task's address space (tlb_footprint), and the
+    // destination's TLB misses on those pages at their first use after the move, which the source
+    // would have hit, with the cycles of their walks. The walks' page-table lines that miss cold
+    // are counted above as kind page_table.
+    std::uint64_t tlb_footprint = 0;
+    std::uint64_t tlb_cold_misses = 0;
+    std::uint64_t tlb_cold_walk_cycles = 0;
+    std::uint64_t tlb_entries_lost = 0;  // entries the copy evicted before the task used them
     Cycle start = 0;                    // cycle the ghost was made (the migration)
     Cycle end = 0;                      // cycle it stopped following the task
     GhostEnd ended = GhostEnd::Open;

@@ -1,5 +1,7 @@
 #include "models/memory/address_map.hpp"
 
+#include "models/common/sim_error.hpp"
+
 namespace smp {
 
 Addr AddressSpace::translate(Addr vaddr) {
@@ -12,6 +14,36 @@ Addr AddressSpace::translate(Addr vaddr) {
         m_last_frame = it->second;
     }
     return (m_last_frame << kPageBits) | (vaddr & ((Addr(1) << kPageBits) - 1));
+}
+
+std::array<Addr, kPageTableLevels> AddressSpace::walk(Addr vaddr) {
+    const Addr region = vaddr >> 21;
+    if (region != m_walk_region) { // tables in first-touch order, PML4 first
+        for (unsigned l = 0; l < kPageTableLevels; ++l) m_walk_tables[l] = table(l, vaddr);
+        m_walk_region = region;
+    }
+    std::array<Addr, kPageTableLevels> out;
+    for (unsigned l = 0; l < kPageTableLevels; ++l) {
+        const unsigned shift = 39 - 9 * l; // the bits this level's entry index covers
+        out[l] = m_walk_tables[l] + ((vaddr >> shift) & 511) * 8;
+    }
+    return out;
+}
+
+// Level 0 is the one PML4; a level-l table covers the 2^(48 - 9 l) bytes around vaddr.
+Addr AddressSpace::table(unsigned level, Addr vaddr) {
+    const Addr prefix = level == 0 ? 0 : vaddr >> (48 - 9 * level);
+    const Addr key = (Addr(level) << 62) | prefix;
+    auto it = m_tables.find(key);
+    if (it != m_tables.end()) return it->second;
+    const Addr offset = Addr(m_tables.size()) << kPageBits;
+    if (offset >= kPageTableSpan) {
+        throw SimulationError("address space " + std::to_string(m_asid) + " needs more than " +
+                              std::to_string(kPageTableSpan >> kPageBits) + " page-table pages");
+    }
+    const Addr base = kPageTableBase + Addr(m_asid) * kPageTableSpan + offset;
+    m_tables.emplace(key, base);
+    return base;
 }
 
 Addr FramePool::allocate() {

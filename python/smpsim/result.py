@@ -9,8 +9,9 @@ class Result:
     stats         dict: dotted stat name ("system.cpu0.l1d.misses") -> int
     tasks         dict: task name -> {cpu, start_cycle, end_cycle, cycles, ops, accesses,
                   l1_misses, stall_cycles, served: {l1, l2, llc, peer_cache, remote_cache,
-                  memory, remote_memory}, exited, started, migrations, switches}
-                  (cpu: where it ran last; migrations/switches: 0 on bare metal)
+                  memory, remote_memory}, exited, started, migrations, switches, tlb_misses,
+                  walk_cycles} (cpu: where it ran last; migrations/switches: 0 on bare metal;
+                  accesses ... served count the task's own lines, its page walks are apart)
     migrations    list of dicts, one per migration (empty without the guest kernel): task, src,
                   dst, reason, reason_detail, mechanism, kernel_hot, t_decision, t_dequeue,
                   t_enqueue, t_first_run (cycles; 0 = did not happen), and the measured cost:
@@ -19,8 +20,11 @@ class Result:
                   migration_stall_cycles (cold + shift), cold_misses_by_level
                   {l1i, l1d, l2}, cold_stall_by_level, cold_served (where each cold miss was
                   served), cold_by_kind {user, kernel, page_table: {misses, stall_cycles,
-                  shift_stall_cycles, migration_stall_cycles}},
-                  ghost {lines_touched, lines_lost, accesses, start, end, ended} (None without
+                  shift_stall_cycles, migration_stall_cycles}}, tlb_footprint,
+                  tlb_cold_misses, tlb_cold_walk_cycles (destination TLB misses on pages the
+                  source TLB held, and their walks' cycles),
+                  ghost {lines_touched, lines_lost, tlb_entries_lost, accesses, start, end,
+                  ended} (None without
                   cfg.measure.ghost), stay_accesses and stay_user_stall_cycles (the task's user
                   accesses and their stall from its first run on dst to its next migration,
                   exit or the end), counterfactual_cycles (run(counterfactual=True) only)

@@ -56,6 +56,7 @@ inline SystemConfig reference_config(int sockets = 1, int cores_per_socket = 2) 
     c.memory.bandwidth_gbps = 64.0;
     c.irq.tick_hz = 0;
     c.quantum_cycles = 1000000; // large: latencies are read from the local clocks
+    c.tlb.enabled = false;      // the caches' own latencies (test_tlb_walk.cpp adds the walks)
     return c;
 }
 

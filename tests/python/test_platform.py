@@ -1,7 +1,8 @@
 """Analytical and invariant checks of the hardware platform, through the Python API.
 
 The analytical checks run bare metal (cfg.kernel.enabled = False): without the guest kernel no
-timer tick, context switch or kernel memory access adds to the counts. The random stress runs
+timer tick, context switch or kernel memory access adds to the counts; those of the caches'
+counts and latencies also turn the TLB off (ideal()), so no page walk adds its reads. The random stress runs
 each preset as it comes (with the guest kernel) and checks only invariants."""
 import json
 import os
@@ -26,9 +27,15 @@ def quad():
     return cfg
 
 
+def ideal(cfg):
+    """``cfg`` without the TLB: translation is free (test_tlb.py covers the walks)."""
+    cfg.tlb.enabled = False
+    return cfg
+
+
 @pytest.mark.parametrize("size_kib,passes", [(16, 3), (32, 2), (128, 3), (512, 2)])
 def test_streaming_l1d_misses_are_analytical(size_kib, passes):
-    cfg = quad()
+    cfg = ideal(quad())
     cfg.add_task("s", wl.WorkingSet(size="%dKiB" % size_kib, passes=passes), cpus=[0])
     res = smpsim.run(cfg)
     line, l1 = cfg.l1d.line, cfg.l1d.size
@@ -41,7 +48,7 @@ def test_streaming_l1d_misses_are_analytical(size_kib, passes):
 
 def test_latencies_compose_exactly():
     """One pass of 64-byte accesses over 1 MiB on quad: L2 misses everything, the LLC holds it."""
-    cfg = quad()
+    cfg = ideal(quad())
     cfg.add_task("s", wl.WorkingSet(size="1MiB", passes=3, access_size=64), cpus=[0])
     res = smpsim.run(cfg)
     lines = (1 << 20) // 64
@@ -123,7 +130,7 @@ def test_seed_changes_random_streams():
 def test_address_spaces_are_isolated():
     """Two processes with the same virtual addresses never share lines; two threads do."""
     def go(shared):
-        cfg = quad()
+        cfg = ideal(quad())  # (threads share their page-table lines too: test_tlb.py)
         cfg.add_task("a", wl.WorkingSet(size="64KiB", write_ratio=1.0), cpus=[0])
         cfg.add_task("b", wl.WorkingSet(size="64KiB"), cpus=[1], start_after="a",
                      threads_of="a" if shared else None)
@@ -177,7 +184,7 @@ def cluster_quad():
 def test_cluster_shared_l2_serves_its_cores(dst, served, c2c):
     """A 64 KiB set written on CPU 0 is read on CPU 1 (same cluster: from the shared L2, dirty
     L1 copies pulled down without the bus) or on CPU 2 (other cluster: cache to cache)."""
-    cfg = cluster_quad()
+    cfg = ideal(cluster_quad())
     cfg.add_task("a", wl.WorkingSet(size="64KiB", write_ratio=1.0, access_size=64), cpus=[0])
     cfg.add_task("b", wl.WorkingSet(size="64KiB", access_size=64), cpus=[dst], threads_of="a",
                  start_after="a")

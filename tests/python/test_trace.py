@@ -23,9 +23,11 @@ LEVELS = {"l1i": "system.cpu0.l1i", "l1d": "system.cpu0.l1d", "llc": "system.llc
 
 
 def machine(l1i=(4 * KiB, 2), l1d=(8 * KiB, 4), llc=(32 * KiB, 4), inclusive=True):
-    """One core, bare metal (no kernel accesses), L1I + L1D over one unified last level."""
+    """One core, bare metal (no kernel accesses), L1I + L1D over one unified last level, TLB off
+    (no page-table lines in the caches: the issue's idealised machine)."""
     cfg = smpsim.SystemConfig()
     cfg.kernel.enabled = False
+    cfg.tlb.enabled = False
     cfg.cores = 1
     cfg.l2.enabled = False
     cfg.memory.mapping = "contiguous"

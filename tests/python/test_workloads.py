@@ -119,6 +119,7 @@ def test_wbinvd_and_clflush_empty_the_caches(tmp_path):
     def misses(flush):
         cfg = smpsim.presets.quad()
         cfg.kernel.enabled = False  # bare metal: only the program's own accesses
+        cfg.tlb.enabled = False     # and no page-table lines in the caches
         steps = [wl.WorkingSet("16KiB", write_ratio=1.0)] + flush + [wl.WorkingSet("16KiB")]
         cfg.add_task("a", wl.Phases(steps), cpus=[0])
         res = run(cfg, tmp_path, f"f{len(flush)}{flush[0].kind if flush else ''}")
@@ -136,6 +137,7 @@ def test_wbinvd_and_clflush_empty_the_caches(tmp_path):
 def test_clflush_removes_the_line_from_other_cores_too(tmp_path):
     cfg = smpsim.presets.quad()
     cfg.kernel.enabled = False
+    cfg.tlb.enabled = False
     cfg.add_task("a", wl.WorkingSet("8KiB"), cpus=[0])
     cfg.add_task("b", wl.Phases([wl.Clflush("8KiB")]), cpus=[1], threads_of="a", start_after="a")
     cfg.add_task("c", wl.WorkingSet("8KiB"), cpus=[0], threads_of="a", start_after="b")
