@@ -64,10 +64,8 @@ void BareMetal::cpu_thread(CpuId cpu) {
             }
             // Only the core's own instructions: validation keeps system calls out.
             std::int64_t value = 0;
-            if (op.sys == SysOp::Clflush) {
-                core.clflush(op.addr, op.size);
-            } else if (op.sys == SysOp::Wbinvd) {
-                for (Addr line : m_sys.cached_lines(cpu)) core.flush_phys(line);
+            if (op.sys == SysOp::Clflush || op.sys == SysOp::Wbinvd) {
+                m_sys.cache_flush(cpu, op);
             } else {
                 value = std::int64_t(core.local_cycle());
                 if (op.sys == SysOp::Mark) t.marks.emplace_back(*op.label, std::uint64_t(value));

@@ -190,15 +190,6 @@ void GuestMachine::set_program(const std::string& name, std::unique_ptr<OpSource
     t->program = std::move(program);
 }
 
-void GuestMachine::cache_flush(int cpu, const Op& op) {
-    Core& core = m_sys.core(CpuId(cpu));
-    if (op.sys == SysOp::Clflush) {
-        core.clflush(op.addr, op.size);
-        return;
-    }
-    for (Addr line : m_sys.cached_lines(CpuId(cpu))) core.flush_phys(line);
-}
-
 void GuestMachine::interrupt(Core& core, const PendingIrq& irq) {
     const int cpu = int(core.id());
     const Cycle now = core.local_cycle();

@@ -185,4 +185,13 @@ std::vector<Addr> System::cached_lines(CpuId cpu) const {
     return lines;
 }
 
+void System::cache_flush(CpuId cpu, const Op& op) {
+    Core& c = core(cpu);
+    if (op.sys == SysOp::Clflush) {
+        c.clflush(op.addr, op.size);
+        return;
+    }
+    for (Addr line : cached_lines(cpu)) c.flush_phys(line);
+}
+
 } // namespace smp

@@ -58,6 +58,9 @@ public:
     // Physical addresses of the valid lines in every cache cpu reaches (its L1s, L2 and its
     // socket's LLC), each once, in address order: what wbinvd writes back and invalidates.
     std::vector<Addr> cached_lines(CpuId cpu) const;
+    // A Sys operation of cpu that flushes: clflush of [op.addr, op.addr+op.size) in the running
+    // context's address space, or wbinvd (every line of cached_lines(cpu)).
+    void cache_flush(CpuId cpu, const Op& op);
     std::vector<SnoopBus*> buses() const {
         std::vector<SnoopBus*> out;
         for (const auto& b : m_buses) out.push_back(b.get());
