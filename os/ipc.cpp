@@ -194,8 +194,8 @@ std::int64_t Kernel::user_sys(Task& self, const Op& op) {
     case SysOp::Clock:
         return std::int64_t(now(cpu));
     case SysOp::Mark:
-        m_marks.push_back(Mark{self.pid, op.label ? *op.label : std::string(), now(cpu)});
-        return std::int64_t(m_marks.back().t);
+        self.marks.emplace_back(op.label ? *op.label : std::string(), now(cpu));
+        return std::int64_t(self.marks.back().second);
     case SysOp::Clflush:
         m_hal.cache_flush(cpu, op);
         return 0;

@@ -5,7 +5,6 @@
 #include "os/task.hpp"
 
 #include <deque>
-#include <string>
 
 namespace smp::os {
 
@@ -36,13 +35,6 @@ struct Barrier {
     unsigned count = 0;
     unsigned long generation = 0;
     WaitQueue bucket;
-};
-
-// A time stamp a program recorded (SysOp::Mark).
-struct Mark {
-    int pid = -1;
-    std::string label;
-    Cycle t = 0;
 };
 
 } // namespace smp::os

@@ -89,7 +89,6 @@ public:
     const std::vector<ActionResult>& action_results() const { return m_action_results; }
     const std::vector<ActionConfig>& actions() const { return m_actions; }
     const KernelStats& stats() const { return m_stats; }
-    const std::vector<Mark>& marks() const { return m_marks; }
     const Pipe& pipe(int id) const { return *m_pipes[std::size_t(id)]; }
     unsigned nr_cpus() const { return m_ncpus; }
     bool all_user_tasks_exited() const { return m_user_alive == 0; }
@@ -294,7 +293,6 @@ private:
     std::vector<TraceEvent> m_trace;
     std::vector<std::unique_ptr<Pipe>> m_pipes;
     std::vector<std::unique_ptr<Barrier>> m_barriers;
-    std::vector<Mark> m_marks;
     std::vector<MigrationEvent> m_migrations;
     KernelStats m_stats;
     unsigned m_user_alive = 0;

@@ -10,6 +10,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace smp::os {
@@ -65,6 +66,7 @@ struct Task {
     Cycle start = 0, end = 0;
     std::uint64_t switches = 0, migrations = 0;
     long first_run_event = -1;        // migration waiting for its first run on the new CPU
+    std::vector<std::pair<std::string, Cycle>> marks; // Mark steps: label, guest cycle
     long switch_path = -1;            // path whose switch-in on the new CPU is being timed
     std::uint64_t ret_outside_mask = 0;     // returns to user on a CPU outside cpus_allowed (checker)
 

@@ -257,9 +257,7 @@ void collect_guest(System& sys, GuestMachine& g, RunResult& r) {
         tr.exited = t.exited;
         tr.migrations = t.migrations;
         tr.switches = t.switches;
-        for (const os::Mark& m : k.marks()) {
-            if (m.pid == t.pid) tr.marks.emplace_back(m.label, m.t);
-        }
+        tr.marks.assign(t.marks.begin(), t.marks.end());
         r.tasks.push_back(tr);
     }
     g.finish(end);
