@@ -133,6 +133,10 @@ ServedBy Core::access_phys(OpKind kind, Addr paddr) {
 void Core::translate(Addr vaddr) {
     const Addr vpage = vaddr >> kPageBits;
     // The page translated last is the most recent entry: a hit that changes no LRU order.
+    if (vpage == m_tlb_last && !m_observer) {
+        ++tlb_stats.hits;
+        return;
+    }
     const bool hit = vpage == m_tlb_last || m_tlb.access(m_as->asid(), vpage);
     m_tlb_last = vpage;
     TranslationRecord rec{m_as->asid(), vpage, hit, 0, 0};
