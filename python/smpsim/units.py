@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from . import _smpsim
 
-__all__ = ["parse_time", "parse_size", "format_size", "NS_PER_UNIT"]
+__all__ = ["parse_time", "parse_ns", "parse_size", "format_size", "NS_PER_UNIT"]
 
 #: Nanoseconds per time unit ("us" and "µs" are microseconds).
 NS_PER_UNIT = {"s": Fraction(10**9), "ms": Fraction(10**6), "us": Fraction(10**3),
@@ -52,6 +52,17 @@ def parse_time(value, freq_ghz, field="time"):
                          f"got {freq_ghz!r}")
     cycles = number * NS_PER_UNIT[unit] * Fraction(freq_ghz)
     return int(math.floor(cycles + Fraction(1, 2)))
+
+
+def parse_ns(value, field="time"):
+    """Return a time string such as "150ns", "2us" or "1.5ms" in nanoseconds (float); it needs
+    no clock, so it suits values resolved later against the machine's frequency."""
+    m = _TIME_RE.match(value) if isinstance(value, str) else None
+    if not m or m.group(3) not in NS_PER_UNIT:
+        raise ValueError(f"{field}: expected a time like '150ns', '2us', '2ms' or int cycles, "
+                         f"got {value!r}")
+    return float(Fraction(m.group(1)) * Fraction(10) ** int(m.group(2) or 0)
+                 * NS_PER_UNIT[m.group(3)])
 
 
 def parse_size(value, field="size"):

@@ -13,18 +13,14 @@ configuration; tasks meet through named pipes and barriers, shared by every task
 """
 
 import os
-import re
 
 from . import _smpsim
 from ._smpsim import WorkloadConfig
-from .units import NS_PER_UNIT
+from .units import parse_ns
 
 __all__ = ["WorkingSet", "TouchCache", "Spin", "Trace", "convert_trace", "trace_info", "Phases", "Sleep", "SetAffinity",
            "Wbinvd", "Clflush", "Mark", "PipeWrite", "PipeRead", "Barrier", "token_ring",
            "producer_consumer", "WorkloadConfig"]
-
-_TIME_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?\s*([a-zA-Z\u00b5]+)\s*$")
-
 
 def _step(kind, **fields):
     w = WorkloadConfig()
@@ -37,11 +33,7 @@ def _step(kind, **fields):
 def _duration(w, value, field):
     """Set w's duration: an int is cycles, a string like '2ms' is kept in ns."""
     if isinstance(value, str):
-        m = _TIME_RE.match(value)
-        if not m or m.group(3) not in NS_PER_UNIT:
-            raise ValueError(f"{field}: expected a time like '150ns', '2us', '2ms' or int cycles, "
-                             f"got {value!r}")
-        w.ns = float(float(m.group(1)) * 10 ** int(m.group(2) or 0) * NS_PER_UNIT[m.group(3)])
+        w.ns = parse_ns(value, field)
     else:
         w.cycles = value
     return w
