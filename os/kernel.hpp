@@ -54,6 +54,36 @@ struct ActionResult {
 
 enum class IdleType : std::uint8_t { NotIdle, Idle, NewlyIdle };
 
+// The policy's string fields resolved once (SchedPolicy::*_kind), for the decision points.
+struct PolicyKinds {
+    SchedClassKind sched_class;
+    Timeslice timeslice;
+    GranScaling granularity_scaling;
+    Trigger trigger;
+    LoadMetric load_metric;
+    ImbalanceAlgo imbalance_algo;
+    PickOrder pick_order;
+    HotTest hot_test;
+    HotBypass hot_bypass;
+    ActiveBalance active_balance;
+    Migrator migrator;
+    WakePolicy wake_policy;
+    ExecBalance exec_balance;
+    ForkBalance fork_balance;
+    Preempt preempt;
+    LockAlgo lock;
+
+    explicit PolicyKinds(const SchedPolicy& p)
+        : sched_class(p.sched_class_kind()), timeslice(p.timeslice_kind()),
+          granularity_scaling(p.granularity_scaling_kind()), trigger(p.trigger_kind()),
+          load_metric(p.load_metric_kind()), imbalance_algo(p.imbalance_algo_kind()),
+          pick_order(p.pick_order_kind()), hot_test(p.hot_test_kind()),
+          hot_bypass(p.hot_bypass_kind()), active_balance(p.active_balance_kind()),
+          migrator(p.migrator_kind()), wake_policy(p.wake_policy_kind()),
+          exec_balance(p.exec_balance_kind()), fork_balance(p.fork_balance_kind()),
+          preempt(p.preempt_kind()), lock(p.lock_kind()) {}
+};
+
 constexpr int EINVAL_ = 22, EBUSY_ = 16, ESRCH_ = 3;
 
 class Kernel {
@@ -271,6 +301,8 @@ private:
 
     Hal& m_hal;
     KernelConfig m_cfg;
+    const SchedPolicy& m_policy = m_cfg.policy; // the era's fields (m_cfg.policy)
+    PolicyKinds m_kind{m_cfg.policy};
     MachineShape m_shape;
     unsigned m_ncpus;
     Cycle m_tick_cycles;

@@ -1,19 +1,6 @@
 #include "os/kernel_config.hpp"
 
-#include <algorithm>
-
 namespace smp::os {
-
-void DomainParams::validate(const std::string& path) const {
-    require_range<std::int64_t>(join(path, "min_interval"), min_interval, 1, 100000);
-    require_range<std::int64_t>(join(path, "max_interval"), max_interval, min_interval, 100000,
-                                "ms, at least min_interval");
-    require_range<std::int64_t>(join(path, "busy_factor"), busy_factor, 1, 100000);
-    require_range<std::int64_t>(join(path, "imbalance_pct"), imbalance_pct, 100, 1000);
-    require_range(join(path, "cache_hot_time_ns"), cache_hot_time_ns, 0.0, 1e12);
-    require_range<std::int64_t>(join(path, "cache_nice_tries"), cache_nice_tries, 0, 1000);
-    require_range<std::int64_t>(join(path, "per_cpu_gain"), per_cpu_gain, 0, 100);
-}
 
 void KernelCosts::validate(const std::string& path) const {
     visit_costs(*this, [&path](const char* name, std::int64_t v) {
@@ -21,31 +8,37 @@ void KernelCosts::validate(const std::string& path) const {
     });
 }
 
-void SchedPolicy::validate(const std::string& path) const {
-    require_range<std::int64_t>(join(path, "nr_cpus"), nr_cpus, 0, 4096, "0 = the CPU count");
-    smt.validate(join(path, "smt"));
-    cpu.validate(join(path, "cpu"));
-    node.validate(join(path, "node"));
-}
-
 namespace {
 
-// Linux 2.6.10, i386 (reference §3.11): SD_SIBLING_INIT, SD_CPU_INIT, SD_NODE_INIT.
-SchedPolicy policy_2610() {
-    SchedPolicy p;
-    p.smt = DomainParams{1, 2, 8, 110, 0.0, 0, 25, true, true, true, true, true, false, true};
-    p.cpu = DomainParams{1, 4, 64, 125, 2500.0, 1, 100, true, true, true, false, true, true, false};
-    p.node = DomainParams{8, 32, 32, 125, 10000.0, 1, 100, true, false, true, false, false, true, false};
-    return p;
+// The policy values this build does not run yet: the dotted field and why, or empty.
+std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
+    if (p.sched_class != "o1") return {"sched_class", "'" + p.sched_class + "'"};
+    if (p.timeslice != "linux-2.6") return {"timeslice", "'" + p.timeslice + "'"};
+    if (p.trigger != "tick_domains") return {"trigger", "'" + p.trigger + "'"};
+    if (p.load_metric != "cpu_load_avg2") return {"load_metric", "'" + p.load_metric + "'"};
+    if (p.imbalance_algo != "sd_2610") return {"imbalance_algo", "'" + p.imbalance_algo + "'"};
+    if (p.hot_test != "sd_cache_hot_time") return {"hot_test", "'" + p.hot_test + "'"};
+    if (p.hot_bypass != "newidle_or_fewfail") return {"hot_bypass", "'" + p.hot_bypass + "'"};
+    if (p.active_balance != "visited_2610") return {"active_balance", "'" + p.active_balance + "'"};
+    if (p.migrator != "kthread") return {"migrator", "'" + p.migrator + "'"};
+    if (p.caller_moves_queued_task) return {"caller_moves_queued_task", "True"};
+    if (!p.hold_both_rq_locks) return {"hold_both_rq_locks", "False"};
+    if (p.wake_policy != "affine_2610") return {"wake_policy", "'" + p.wake_policy + "'"};
+    if (p.ttwu_queue) return {"ttwu_queue", "True"};
+    if (p.exec_balance != "find_idlest") return {"exec_balance", "'" + p.exec_balance + "'"};
+    if (p.fork_balance != "parent_cpu") return {"fork_balance", "'" + p.fork_balance + "'"};
+    if (p.preempt != "none") return {"preempt", "'" + p.preempt + "'"};
+    if (p.lock != "ttas") return {"lock", "'" + p.lock + "'"};
+    return {};
 }
 
 } // namespace
 
 void KernelConfig::set_era(const std::string& name) {
     era = name;
-    if (name == "linux-2.6.10") {
-        hz = 1000;
-        policy = policy_2610();
+    if (name == "linux-2.4.21" || name == "linux-2.6.10" || name == "linux-2.6.24" ||
+        name == "linux-4.7") {
+        policy = SchedPolicy::for_era(name, &hz);
     }
 }
 
@@ -55,13 +48,17 @@ void KernelConfig::validate(const std::string& path) const {
         throw ConfigError(join(path, "era"), "must be one of linux-2.4.21, linux-2.6.10, "
                                              "linux-2.6.24, linux-4.7, got '" + era + "'");
     }
-    if (enabled && era != "linux-2.6.10") {
-        throw ConfigError(join(path, "era"), "'" + era + "' is not implemented yet; this build "
-                                             "runs linux-2.6.10 (or kernel.enabled = False)");
-    }
     require_range<std::int64_t>(join(path, "hz"), hz, 1, 100000);
     policy.validate(join(path, "policy"));
     costs.validate(join(path, "costs"));
+    if (enabled) {
+        const auto [field, value] = unimplemented(policy);
+        if (!field.empty()) {
+            throw ConfigError(join(join(path, "policy"), field),
+                              value + " is not implemented yet (era " + era +
+                                  "); kernel.enabled = False runs bare metal");
+        }
+    }
 }
 
 const std::vector<std::string>& ActionConfig::kinds() {

@@ -3,32 +3,13 @@
 #pragma once
 
 #include "models/common/config_error.hpp"
+#include "os/sched_policy.hpp"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace smp::os {
-
-// One sched-domain level (SD_SIBLING_INIT / SD_CPU_INIT / SD_NODE_INIT of the era).
-struct DomainParams {
-    std::int64_t min_interval = 1;     // ms
-    std::int64_t max_interval = 4;     // ms
-    std::int64_t busy_factor = 64;
-    std::int64_t imbalance_pct = 125;
-    double cache_hot_time_ns = 2500.0;
-    std::int64_t cache_nice_tries = 1;
-    std::int64_t per_cpu_gain = 100;
-    bool load_balance = true;          // SD_LOAD_BALANCE
-    bool balance_newidle = true;       // SD_BALANCE_NEWIDLE
-    bool balance_exec = true;          // SD_BALANCE_EXEC
-    bool wake_idle = false;            // SD_WAKE_IDLE
-    bool wake_affine = true;           // SD_WAKE_AFFINE
-    bool wake_balance = true;          // SD_WAKE_BALANCE
-    bool share_cpupower = false;       // SD_SHARE_CPUPOWER
-
-    void validate(const std::string& path) const;
-};
 
 // Straight-line cycles of each kernel primitive, on top of the memory accesses it makes.
 // [ASSUMED] until calibrated; the accesses themselves are timed by the memory system.
@@ -52,17 +33,9 @@ struct KernelCosts {
     std::int64_t idle_entry = 50;        // idle loop iteration before HLT
     std::int64_t pipe = 200;             // pipe_read / pipe_write without the copies
     std::int64_t futex = 150;            // futex wait / wake without the hash-bucket accesses
-
-    void validate(const std::string& path) const;
-};
-
-struct SchedPolicy {
-    std::int64_t nr_cpus = 0;          // NR_CPUS in CPU_OFFSET(cpu) = HZ*cpu/NR_CPUS (0: CPU count)
-    bool stagger = true;               // CPU_OFFSET staggering of rebalance_tick
-    bool node_level = true;            // a NODE domain above the CPU level when sockets > 1
-    DomainParams smt;                  // SD_SIBLING_INIT
-    DomainParams cpu;                  // SD_CPU_INIT
-    DomainParams node;                 // SD_NODE_INIT
+    std::int64_t softirq = 100;          // do_softirq entry and exit (SCHED_SOFTIRQ)
+    std::int64_t stop_work = 60;         // cpu_stopper_thread: one cpu_stop_work taken and run
+    std::int64_t select_rq = 100;        // select_task_rq / sched_balance_self without the scans
 
     void validate(const std::string& path) const;
 };
@@ -101,23 +74,6 @@ struct ActionConfig {
 };
 
 // Field visitors: each struct's fields listed once, for JSON and the bindings.
-template <class P, class V> void visit_fields(P& d, V&& v) { // DomainParams
-    v("min_interval", d.min_interval);
-    v("max_interval", d.max_interval);
-    v("busy_factor", d.busy_factor);
-    v("imbalance_pct", d.imbalance_pct);
-    v("cache_hot_time_ns", d.cache_hot_time_ns);
-    v("cache_nice_tries", d.cache_nice_tries);
-    v("per_cpu_gain", d.per_cpu_gain);
-    v("load_balance", d.load_balance);
-    v("balance_newidle", d.balance_newidle);
-    v("balance_exec", d.balance_exec);
-    v("wake_idle", d.wake_idle);
-    v("wake_affine", d.wake_affine);
-    v("wake_balance", d.wake_balance);
-    v("share_cpupower", d.share_cpupower);
-}
-
 template <class C, class V> void visit_costs(C& c, V&& v) { // KernelCosts
     v("irq_entry", c.irq_entry);
     v("irq_exit", c.irq_exit);
@@ -138,6 +94,9 @@ template <class C, class V> void visit_costs(C& c, V&& v) { // KernelCosts
     v("idle_entry", c.idle_entry);
     v("pipe", c.pipe);
     v("futex", c.futex);
+    v("softirq", c.softirq);
+    v("stop_work", c.stop_work);
+    v("select_rq", c.select_rq);
 }
 
 template <class A, class V> void visit_action(A& a, V&& v) { // ActionConfig

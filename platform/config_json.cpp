@@ -193,14 +193,9 @@ void read_policy(const json& j, const std::string& path, os::SchedPolicy& p) {
     auto dom = [](os::DomainParams& d) {
         return [&d](const json& v, const std::string& q) { fields_from_json(v, q, d, kDomainVisit); };
     };
-    ObjectReader(j, path)
-        .get("nr_cpus", p.nr_cpus)
-        .get("stagger", p.stagger)
-        .get("node_level", p.node_level)
-        .apply("smt", dom(p.smt))
-        .apply("cpu", dom(p.cpu))
-        .apply("node", dom(p.node))
-        .finish();
+    ObjectReader r(j, path);
+    os::visit_policy(p, [&r](const char* k, auto& v) { r.get(k, v); });
+    r.apply("smt", dom(p.smt)).apply("cpu", dom(p.cpu)).apply("node", dom(p.node)).finish();
 }
 
 // "era" first (it fills hz and the policy), then every other key overrides.
@@ -393,17 +388,20 @@ TaskConfig task_from_json(const json& j, const std::string& path) {
     return t;
 }
 
+json policy_to_json(const os::SchedPolicy& p) {
+    json j = fields_to_json(p, [](auto& x, auto&& v) { os::visit_policy(x, v); });
+    j["smt"] = fields_to_json(p.smt, kDomainVisit);
+    j["cpu"] = fields_to_json(p.cpu, kDomainVisit);
+    j["node"] = fields_to_json(p.node, kDomainVisit);
+    return j;
+}
+
 json kernel_to_json(const KernelConfig& k) {
     return {{"enabled", k.enabled},
             {"era", k.era},
             {"hz", k.hz},
             {"trace", k.trace},
-            {"policy", {{"nr_cpus", k.policy.nr_cpus},
-                        {"stagger", k.policy.stagger},
-                        {"node_level", k.policy.node_level},
-                        {"smt", fields_to_json(k.policy.smt, kDomainVisit)},
-                        {"cpu", fields_to_json(k.policy.cpu, kDomainVisit)},
-                        {"node", fields_to_json(k.policy.node, kDomainVisit)}}},
+            {"policy", policy_to_json(k.policy)},
             {"costs", fields_to_json(k.costs, kCostVisit)}};
 }
 

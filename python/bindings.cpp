@@ -280,13 +280,11 @@ PYBIND11_MODULE(_smpsim, m) {
 
     py::class_<os::SchedPolicy> policy(m, "SchedPolicy", "The era's scheduling policy; every "
                                                          "field may be overridden (ablations).");
-    policy.def_readwrite("nr_cpus", &os::SchedPolicy::nr_cpus, "NR_CPUS of CPU_OFFSET (0: CPU count)")
-        .def_readwrite("stagger", &os::SchedPolicy::stagger, "CPU_OFFSET staggering of balancing")
-        .def_readwrite("node_level", &os::SchedPolicy::node_level,
-                       "a NODE domain above the CPU level on multi-socket machines")
-        .def_readwrite("smt", &os::SchedPolicy::smt)
-        .def_readwrite("cpu", &os::SchedPolicy::cpu)
-        .def_readwrite("node", &os::SchedPolicy::node)
+    bind_fields(policy, [](auto& x, auto&& v) { os::visit_policy(x, v); });
+    policy.def_readwrite("smt", &os::SchedPolicy::smt, "the sibling level")
+        .def_readwrite("cpu", &os::SchedPolicy::cpu, "the package level (2.6.24 / 4.7: MC)")
+        .def_readwrite("node", &os::SchedPolicy::node,
+                       "the level across packages (2.6.10 NODE, 2.6.24 NODE, 4.7 NUMA)")
         .def("validate", &os::SchedPolicy::validate, py::arg("path") = "");
     add_common(policy);
     add_field_pickle(policy);
@@ -296,8 +294,8 @@ PYBIND11_MODULE(_smpsim, m) {
         .def_property(
             "era", [](const KernelConfig& k) { return k.era; },
             [](KernelConfig& k, const std::string& e) { k.set_era(e); },
-            "linux-2.6.10 (linux-2.4.21, linux-2.6.24, linux-4.7 to come); setting it fills hz "
-            "and policy with that era's values")
+            "linux-2.4.21, linux-2.6.10, linux-2.6.24 or linux-4.7; setting it fills hz and "
+            "every policy field with that era's values")
         .def_readwrite("hz", &KernelConfig::hz)
         .def_readwrite("policy", &KernelConfig::policy)
         .def_readwrite("costs", &KernelConfig::costs)

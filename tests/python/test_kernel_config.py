@@ -71,12 +71,59 @@ def test_other_eras_are_named_but_not_implemented(era, no_child):
     cfg = one_task()
     cfg.kernel.era = era
     assert cfg.kernel.era == era
-    with pytest.raises(ValueError, match=r"^kernel\.era: '%s' is not implemented yet" % era):
+    cfg.kernel.policy.validate("kernel.policy")  # the preset itself is a valid policy
+    not_yet = r"^kernel\.policy\.\w+: .* is not implemented yet \(era %s\)" % era
+    with pytest.raises(ValueError, match=not_yet):
         cfg.validate()
-    with pytest.raises(ValueError, match=r"^kernel\.era: "):
+    with pytest.raises(ValueError, match=not_yet):
         smpsim.run(cfg)
     cfg.kernel.enabled = False  # bare metal does not use the era
     cfg.validate()
+
+
+ERAS = ["linux-2.4.21", "linux-2.6.10", "linux-2.6.24", "linux-4.7"]
+
+
+def test_each_era_fills_every_policy_field():
+    fields = [f for f in dir(smpsim.SchedPolicy()) if not f.startswith("_") and
+              not callable(getattr(smpsim.SchedPolicy(), f))]
+    seen = {}
+    for era in ERAS:
+        k = smpsim.KernelConfig()
+        k.era = era
+        seen[era] = ({f: repr(getattr(k.policy, f)) for f in fields}, k.hz)
+    assert [seen[e][1] for e in ERAS] == [100, 1000, 250, 250]
+    p24, p2610, p2624, p47 = (seen[e][0] for e in ERAS)
+    assert p2610 == {f: repr(getattr(smpsim.KernelConfig().policy, f)) for f in fields}
+    # Each era differs from the one before it in its mechanisms.
+    assert (p24["trigger"], p2610["trigger"], p2624["trigger"], p47["trigger"]) == \
+        ("'tick_modulo'", "'tick_domains'", "'softirq'", "'softirq'")
+    assert (p24["sched_class"], p2624["sched_class"]) == ("'o1'", "'cfs'")
+    assert (p2624["migrator"], p47["migrator"]) == ("'kthread'", "'stopper'")
+    assert (p2624["nr_migrate"], p47["nr_migrate"], p2610["nr_migrate"]) == ("32", "32", "0")
+
+
+def test_policy_fields_override_one_by_one():
+    k = smpsim.KernelConfig()
+    k.era = "linux-2.6.24"
+    k.policy.migrator = "stopper"  # ablation: 2.6.24 policy with the 4.7 stopper
+    assert (k.era, k.policy.migrator, k.policy.sched_class) == ("linux-2.6.24", "stopper", "cfs")
+    k.policy.validate("kernel.policy")
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("migrator", "kthreads", r"^kernel\.policy\.migrator: must be one of kthread, stopper, "
+                             r"got 'kthreads'"),
+    ("pick_order", "rb_leftmost", r"^kernel\.policy\.pick_order: 'rb_leftmost' needs "
+                                  r"sched_class 'cfs'"),
+    ("migration_cost_ns", -2, r"^kernel\.policy\.migration_cost_ns: must be in \[-1, "),
+    ("nr_migrate", -1, r"^kernel\.policy\.nr_migrate: must be in \[0, "),
+])
+def test_bad_policy_values_name_the_field(field, value, message):
+    cfg = one_task()
+    setattr(cfg.kernel.policy, field, value)
+    with pytest.raises(ValueError, match=message):
+        cfg.validate()
 
 
 @pytest.mark.parametrize("era", ["linux-2.6.11", "", "2.6.10"])
@@ -103,7 +150,7 @@ def _set(obj, dotted, value):
 @pytest.mark.parametrize("field, value, pattern", [
     ("policy.cpu.imbalance_pct", 50, r"must be in \[100, 1000\], got 50"),
     ("policy.node.imbalance_pct", 1001, r"must be in \[100, 1000\], got 1001"),
-    ("policy.smt.min_interval", 0, r"must be in \[1, 100000\], got 0"),
+    ("policy.smt.min_interval", -1, r"must be in \[0, 100000\] .*got -1"),
     ("policy.node.max_interval", 4, r"must be in \[8, 100000\].*min_interval.*got 4"),
     ("policy.cpu.busy_factor", 0, r"got 0"),
     ("policy.cpu.cache_hot_time_ns", -1.0, r"got -1"),
