@@ -223,6 +223,8 @@ def _everything_changed():
     policy.nr_cpus = 8
     policy.stagger = False
     policy.node_level = False
+    policy.sched_class, policy.pick_order, policy.migrator = "cfs", "rb_leftmost", "stopper"
+    policy.nr_migrate, policy.migration_cost_ns, policy.sched_latency_ns = 17, -1, 3.5e6
     for k, level in enumerate((policy.smt, policy.cpu, policy.node)):
         # Every field moved off its value at every level (each level differs from the others).
         level.min_interval = 3 + k
@@ -232,6 +234,8 @@ def _everything_changed():
         level.cache_hot_time_ns = 1234.5 + k
         level.cache_nice_tries = 7 + k
         level.per_cpu_gain = 42 + k
+        for i, idx in enumerate(_DOMAIN_IDX):
+            setattr(level, idx, (k + i + 1) % 5)
         for flag in _DOMAIN_FLAGS:
             setattr(level, flag, not getattr(level, flag))
     for k, name in enumerate(_COSTS):
@@ -258,10 +262,11 @@ def _everything_changed():
 
 
 _DOMAIN_FLAGS = ["load_balance", "balance_newidle", "balance_exec", "wake_idle", "wake_affine",
-                 "wake_balance", "share_cpupower"]
+                 "wake_balance", "share_cpupower", "balance_fork"]
+_DOMAIN_IDX = ["busy_idx", "idle_idx", "newidle_idx", "wake_idx", "forkexec_idx"]
 _COSTS = ["irq_entry", "irq_exit", "tick", "schedule", "context_switch", "enqueue", "wakeup",
           "load_balance", "balance_per_cpu", "move_task", "migration_thread", "syscall",
-          "set_cpus_allowed", "completion", "exec", "fork", "idle_entry", "pipe", "futex"]
+          "set_cpus_allowed", "completion", "exec", "fork", "idle_entry", "pipe", "futex", "softirq", "stop_work", "select_rq"]
 
 
 def test_json_round_trip_is_exact():
@@ -281,14 +286,21 @@ def test_json_round_trip_is_exact():
     kernel = data["kernel"]
     assert {k: kernel[k] for k in ("enabled", "era", "hz", "trace")} == {
         "enabled": False, "era": "linux-4.7", "hz": 250, "trace": True}
-    assert {k: kernel["policy"][k] for k in ("nr_cpus", "stagger", "node_level")} == {
-        "nr_cpus": 8, "stagger": False, "node_level": False}
-    default = smpsim.presets.opteron_2x2().kernel.policy
+    assert {k: kernel["policy"][k] for k in ("nr_cpus", "stagger", "node_level", "sched_class",
+                                            "pick_order", "migrator", "nr_migrate",
+                                            "migration_cost_ns", "sched_latency_ns")} == {
+        "nr_cpus": 8, "stagger": False, "node_level": False, "sched_class": "cfs",
+        "pick_order": "rb_leftmost", "migrator": "stopper", "nr_migrate": 17,
+        "migration_cost_ns": -1, "sched_latency_ns": 3.5e6}
+    era = smpsim.KernelConfig()
+    era.era = "linux-4.7"
+    default = era.policy  # the era's preset, before every field was changed
     for k, level in enumerate(("smt", "cpu", "node")):
         flags = {f: not getattr(getattr(default, level), f) for f in _DOMAIN_FLAGS}
         assert kernel["policy"][level] == dict(
             min_interval=3 + k, max_interval=50 + k, busy_factor=5 + k, imbalance_pct=150 + k,
-            cache_hot_time_ns=1234.5 + k, cache_nice_tries=7 + k, per_cpu_gain=42 + k, **flags)
+            cache_hot_time_ns=1234.5 + k, cache_nice_tries=7 + k, per_cpu_gain=42 + k, **flags,
+            **{idx: (k + i + 1) % 5 for i, idx in enumerate(_DOMAIN_IDX)})
     assert kernel["costs"] == {name: 1001 + k for k, name in enumerate(_COSTS)}
     # Times in cycles at 2.345678901234 GHz, rounded to the nearest cycle.
     none = {"task": "", "cpus": [], "by": "", "cpu": -1, "duration": 0, "child": ""}
