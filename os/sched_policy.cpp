@@ -47,6 +47,7 @@ SMP_POLICY_NAMES(exec_balance, "none", "find_idlest", "balance_self", "select_ta
 SMP_POLICY_NAMES(fork_balance, "parent_cpu", "balance_self", "select_task_rq");
 SMP_POLICY_NAMES(preempt, "none", "voluntary");
 SMP_POLICY_NAMES(lock, "ttas", "queued");
+SMP_POLICY_NAMES(affinity_dest, "lowest_allowed_online", "first_online_in_mask");
 
 #undef SMP_POLICY_NAMES
 
@@ -102,6 +103,7 @@ void SchedPolicy::validate(const std::string& path) const {
     require_one_of(join(path, "fork_balance"), fork_balance, k_fork_balance);
     require_one_of(join(path, "preempt"), preempt, k_preempt);
     require_one_of(join(path, "lock"), lock, k_lock);
+    require_one_of(join(path, "affinity_dest"), affinity_dest, k_affinity_dest);
     const bool cfs = sched_class == "cfs";
     if (cfs && pick_order == "expired_first_tail") {
         throw ConfigError(join(path, "pick_order"), "'expired_first_tail' needs sched_class 'o1' "
@@ -141,6 +143,9 @@ ExecBalance SchedPolicy::exec_balance_kind() const { return pick<ExecBalance>(ex
 ForkBalance SchedPolicy::fork_balance_kind() const { return pick<ForkBalance>(fork_balance, k_fork_balance); }
 Preempt SchedPolicy::preempt_kind() const { return pick<Preempt>(preempt, k_preempt); }
 LockAlgo SchedPolicy::lock_kind() const { return pick<LockAlgo>(lock, k_lock); }
+AffinityDest SchedPolicy::affinity_dest_kind() const {
+    return pick<AffinityDest>(affinity_dest, k_affinity_dest);
+}
 
 namespace {
 
@@ -174,6 +179,7 @@ SchedPolicy policy_2421() {
     p.active_balance = "none";
     p.wake_policy = "sync_pull";
     p.exec_balance = "none";
+    p.affinity_dest = "lowest_allowed_online";
     p.node_level = false;
     return p;
 }
