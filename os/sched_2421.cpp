@@ -325,8 +325,9 @@ int Kernel::try_to_wake_up_2421(int cpu, Task& p, long state, bool sync) {
                     }
                 }
                 ++m_stats.wakeups;
-                const bool here = p.cpu == cpu;
-                if (sync && (here || !m_policy.rhel3_update1)) {
+                // __activate_task, without wake_up_cpu: R3-4 any sync wake-up, -9 one here.
+                const bool quiet = sync && (p.cpu == cpu || !m_policy.rhel3_update1);
+                if (quiet) {
                     activate_task_nostat_2421(cpu, p, rq);
                 } else {
                     activate_task(cpu, p, rq);
@@ -336,8 +337,7 @@ int Kernel::try_to_wake_up_2421(int cpu, Task& p, long state, bool sync) {
                     m_migrations[std::size_t(p.first_run_event)].t_enqueue = now(cpu);
                 }
                 ev(Ev::Wakeup, cpu, p.pid, p.cpu);
-                if (!(sync && (here || !m_policy.rhel3_update1)))
-                    wake_up_cpu_2421(cpu, rq, p.cpu, p);
+                if (!quiet) wake_up_cpu_2421(cpu, rq, p.cpu, p);
                 success = 1;
             }
             p.state = TASK_RUNNING;

@@ -93,7 +93,7 @@ void SchedPolicy::validate(const std::string& path) const {
     require_range<std::int64_t>(join(path, "migration_cost_ns"), migration_cost_ns, -1,
                                 1000000000000, "-1 = always hot, 0 = never");
     require_range<std::int64_t>(join(path, "cache_decay_ticks"), cache_decay_ticks, -1, 1000000,
-                                "-1 = from the largest cache");
+                                "-1 = from the L2 size");
     require_one_of(join(path, "hot_bypass"), hot_bypass, k_hot_bypass);
     require_one_of(join(path, "active_balance"), active_balance, k_active_balance);
     require_range<std::int64_t>(join(path, "nr_failed_reset_offset"), nr_failed_reset_offset, 0, 1000);

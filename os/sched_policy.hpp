@@ -87,7 +87,7 @@ struct SchedPolicy {
     std::string hot_test = "sd_cache_hot_time"; // jiffies_last_run | sd_cache_hot_time |
                                                 // migration_cost | migration_cost_buddy
     std::int64_t migration_cost_ns = 500000; // sysctl_sched_migration_cost (-1: always hot, 0: never)
-    std::int64_t cache_decay_ticks = -1;   // 2.4 (-1: from the largest cache, smpboot.c formula)
+    std::int64_t cache_decay_ticks = -1;   // 2.4 (-1: from the L2 size, smpboot.c formula)
     bool busy_steal_ignores_hot = false;   // 2.4 BUSY_STEAL
     bool idle_steal_ignores_hot = false;   // 2.4 AGRESSIVE_IDLE_STEAL
     std::string hot_bypass = "newidle_or_fewfail"; // newidle_or_fewfail (2.6.10) | unless_manyfail
