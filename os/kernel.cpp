@@ -42,6 +42,7 @@ Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
 }
 
 unsigned Kernel::task_timeslice(const Task& p) const {
+    if (m_kind.timeslice == Timeslice::Rhel3) return task_timeslice_2421(p);
     // SCALE_PRIO(DEF_TIMESLICE[*4 if nice < 0], static_prio), at least MIN_TIMESLICE (2.6.9).
     const long def = std::max<long>(100L * m_cfg.hz / 1000, 1);
     const long min = std::max<long>(5L * m_cfg.hz / 1000, 1);

@@ -31,6 +31,9 @@ struct MachineShape {
     unsigned cores_per_socket = 1;
     unsigned threads_per_core = 1;
     double freq_ghz = 2.0;
+    // Size of the second-level cache as CPUID reports it (x86_cache_size), in KiB; -1: unknown.
+    // Linux 2.4.21's cache_decay_ticks is computed from it (smpboot.c).
+    std::int64_t l2_kib = -1;
     unsigned cpus() const { return sockets * cores_per_socket * threads_per_core; }
 };
 
@@ -72,6 +75,7 @@ struct PolicyKinds {
     ForkBalance fork_balance;
     Preempt preempt;
     LockAlgo lock;
+    AffinityDest affinity_dest;
 
     explicit PolicyKinds(const SchedPolicy& p)
         : sched_class(p.sched_class_kind()), timeslice(p.timeslice_kind()),
@@ -81,7 +85,8 @@ struct PolicyKinds {
           hot_bypass(p.hot_bypass_kind()), active_balance(p.active_balance_kind()),
           migrator(p.migrator_kind()), wake_policy(p.wake_policy_kind()),
           exec_balance(p.exec_balance_kind()), fork_balance(p.fork_balance_kind()),
-          preempt(p.preempt_kind()), lock(p.lock_kind()) {}
+          preempt(p.preempt_kind()), lock(p.lock_kind()),
+          affinity_dest(p.affinity_dest_kind()) {}
 };
 
 constexpr int EINVAL_ = 22, EBUSY_ = 16, ESRCH_ = 3;
@@ -149,6 +154,19 @@ public:
     // list_add(&req->list, &rq->migration_queue) with rq locked: head insertion (LIFO).
     void queue_request(int cpu, Runqueue& rq, MigrationReq& req);
 
+    // Linux 2.4.21, RHEL3 O(1) backport (sched_2421.cpp), public for the unit tests.
+    unsigned task_timeslice_2421(const Task& p) const;
+    // i386 smp_tune_scheduling (RHEL3 integer form): cacheflush_time / cpu_khz * HZ / 1000.
+    static unsigned long smpboot_cache_decay_ticks(double freq_ghz, std::int64_t cache_kib,
+                                                   std::int64_t hz);
+    unsigned long cache_decay_ticks() const; // the policy's value, or the smpboot formula
+    // !(jiffies - p->last_run > cache_decay_ticks): the task left a CPU too recently.
+    bool task_hot_2421(const Task& p, unsigned long jiffies) const;
+    // With this_cpu's runqueue locked; returns the busiest runqueue locked too (or null).
+    Runqueue* find_busiest_queue_2421(int this_cpu, bool idle, long& imbalance, const CpuMask& mask);
+    // The tick's balance pass: this_rq locked around load_balance(cpu_online_map).
+    int rebalance_2421(int this_cpu, bool idle);
+
 private:
     friend struct KernelAccess;
     // Primitives with their access scripts (kmem.cpp).
@@ -214,7 +232,8 @@ private:
     void task_rq_unlock(int cpu, Runqueue& rq);
     void take_cpu_down(int cpu);
     std::vector<SchedDomain*> domains_of(int cpu);
-    int hot_verdict(const Task& p, int src, int dst);
+    // The era's hot test for the record of a move decided on `cpu` (-1: not evaluated).
+    int hot_verdict(const Task& p, int src, int dst, int cpu);
     Task& new_migration_thread(int cpu);
     void migration_thread(int cpu);
     void idle_loop(int cpu);
@@ -338,6 +357,22 @@ private:
     int m_cf_pending = -1;      // CPU that wakes it at its next Action interrupt
     bool m_cf_resumed = false;  // the resumption time came (before the hold, if ever)
     std::string blocked_forever();
+
+    // Linux 2.4.21, RHEL3 O(1) backport (sched_2421.cpp).
+    void stamp_last_run_2421(int cpu, Task& prev);
+    void scheduler_tick_2421(int cpu);
+    void rebalance_tick_2421(int cpu, IdleType idle);
+    // Called with this_rq locked (from the tick or from schedule() with an empty runqueue).
+    int load_balance_2421(int this_cpu, bool idle, const CpuMask& mask, MigReason why);
+    long double_lock_balance_2421(int cpu, Runqueue& this_rq, Runqueue& busiest, bool idle, long nr_running);
+    bool can_migrate_task_2421(int cpu, Task& p, Runqueue& rq, int this_cpu, bool idle);
+    void pull_task_2421(int cpu, Runqueue& src, PrioArray& src_array, Task& p, Runqueue& dst,
+                        MigReason why);
+    void wake_up_cpu_2421(int cpu, Runqueue& rq, int target, Task& p);
+    void activate_task_nostat_2421(int cpu, Task& p, Runqueue& rq); // __activate_task
+    int try_to_wake_up_2421(int cpu, Task& p, long state, bool sync);
+    int set_cpus_allowed_2421(int cpu, Task& p, const CpuMask& mask, MigReason why);
+    void migration_move_2421(int cpu, MigrationReq& req); // migration_task's move of one request
 };
 
 } // namespace smp::os

@@ -13,19 +13,39 @@ namespace {
 // The policy values this build does not run yet: the dotted field and why, or empty.
 std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
     if (p.sched_class != "o1") return {"sched_class", "'" + p.sched_class + "'"};
-    if (p.timeslice != "linux-2.6") return {"timeslice", "'" + p.timeslice + "'"};
-    if (p.trigger != "tick_domains") return {"trigger", "'" + p.trigger + "'"};
-    if (p.load_metric != "cpu_load_avg2") return {"load_metric", "'" + p.load_metric + "'"};
-    if (p.imbalance_algo != "sd_2610") return {"imbalance_algo", "'" + p.imbalance_algo + "'"};
-    if (p.hot_test != "sd_cache_hot_time") return {"hot_test", "'" + p.hot_test + "'"};
+    if (p.trigger != "tick_domains" && p.trigger != "tick_modulo") return {"trigger", "'" + p.trigger + "'"};
+    if (p.load_metric != "cpu_load_avg2" && p.load_metric != "nr_minfilter") {
+        return {"load_metric", "'" + p.load_metric + "'"};
+    }
+    if (p.imbalance_algo != "sd_2610" && p.imbalance_algo != "o1_25pct_half") {
+        return {"imbalance_algo", "'" + p.imbalance_algo + "'"};
+    }
+    // 2.4.21's balancer comes whole: the tick-modulo trigger keeps no cpu_load for sd_2610,
+    // and nr_minfilter is find_busiest_queue's own load.
+    const bool o1 = p.imbalance_algo == "o1_25pct_half";
+    if ((p.trigger == "tick_modulo") != o1) {
+        return {"trigger", "'" + p.trigger + "' with imbalance_algo '" + p.imbalance_algo + "'"};
+    }
+    if ((p.load_metric == "nr_minfilter") != o1) {
+        return {"load_metric", "'" + p.load_metric + "' with imbalance_algo '" + p.imbalance_algo + "'"};
+    }
+    if (p.hot_test != "sd_cache_hot_time" && p.hot_test != "jiffies_last_run") {
+        return {"hot_test", "'" + p.hot_test + "'"};
+    }
     if (p.hot_bypass != "newidle_or_fewfail") return {"hot_bypass", "'" + p.hot_bypass + "'"};
-    if (p.active_balance != "visited_2610") return {"active_balance", "'" + p.active_balance + "'"};
+    if (p.active_balance != "visited_2610" && p.active_balance != "none") {
+        return {"active_balance", "'" + p.active_balance + "'"};
+    }
     if (p.migrator != "kthread") return {"migrator", "'" + p.migrator + "'"};
     if (p.caller_moves_queued_task) return {"caller_moves_queued_task", "True"};
     if (!p.hold_both_rq_locks) return {"hold_both_rq_locks", "False"};
-    if (p.wake_policy != "affine_2610") return {"wake_policy", "'" + p.wake_policy + "'"};
+    if (p.wake_policy != "affine_2610" && p.wake_policy != "sync_pull") {
+        return {"wake_policy", "'" + p.wake_policy + "'"};
+    }
     if (p.ttwu_queue) return {"ttwu_queue", "True"};
-    if (p.exec_balance != "find_idlest") return {"exec_balance", "'" + p.exec_balance + "'"};
+    if (p.exec_balance != "find_idlest" && p.exec_balance != "none") {
+        return {"exec_balance", "'" + p.exec_balance + "'"};
+    }
     if (p.fork_balance != "parent_cpu") return {"fork_balance", "'" + p.fork_balance + "'"};
     if (p.preempt != "none") return {"preempt", "'" + p.preempt + "'"};
     if (p.lock != "ttas") return {"lock", "'" + p.lock + "'"};

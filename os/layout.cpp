@@ -20,6 +20,9 @@ std::string KLayout::describe(Addr a) const {
         static const char* names[] = {"L0", "Curr", "Migration"};
         if (line < 3) return "rq[" + std::to_string(cpu) + "]." + names[line];
         const Addr al = line - 3;
+        if (al >= 2 * kArrayLines) { // 2.4.21 prev_cpu_load[]
+            return "rq[" + std::to_string(cpu) + "].prev_cpu_load." + std::to_string(al - 2 * kArrayLines);
+        }
         return "rq[" + std::to_string(cpu) + "].array" + std::to_string(al / kArrayLines) + "." +
                std::to_string(al % kArrayLines);
     }

@@ -36,6 +36,10 @@ public:
     Addr array_queue(int cpu, int a, int prio) const {
         return array_header(cpu, a) + kLine + (unsigned(prio) * 8 / kLine) * kLine;
     }
+    // Linux 2.4.21: rq->prev_cpu_load[i] (ints after the two prio arrays; 368 CPUs fit).
+    Addr rq_prev_cpu_load(int cpu, int i) const {
+        return rq(cpu, RqLine::Arrays) + 2 * kArrayLines * kLine + (unsigned(i) * 4 / kLine) * kLine;
+    }
     Addr domain(int cpu, int level) const { return kBase + 0x2000000 + (Addr(cpu) * 4 + level) * kLine; }
     Addr group(int level, int index) const { return kBase + 0x3000000 + (Addr(level) * 4096 + index) * kLine; }
     Addr task(int pid, TaskLine l) const { return kBase + 0x4000000 + Addr(pid) * 1024 + unsigned(l) * kLine; }

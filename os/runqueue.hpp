@@ -51,6 +51,9 @@ struct Runqueue {
     Task* migration_thread = nullptr;
     std::deque<MigrationReq*> migration_queue;
     Task* prev_task = nullptr;           // the task switched out last (finish_task_switch)
+    // Linux 2.4.21: this runqueue's memory of every CPU's nr_running at its last balance
+    // (int prev_cpu_load[NR_CPUS], the min filter of find_busiest_queue); sized on first use.
+    std::vector<long> prev_cpu_load;
 
     Runqueue() { arrays[1].index = 1; }
     Runqueue(const Runqueue&) = delete;

@@ -9,6 +9,9 @@ namespace smp::os {
 
 // (long long)(now - last_ran) < cache_hot_time: a task switched out after `now` is hot.
 bool Kernel::task_hot(const Task& p, Cycle now, const SchedDomain& sd) const {
+    if (m_kind.hot_test == HotTest::JiffiesLastRun) {
+        return task_hot_2421(p, static_cast<unsigned long>(now / m_tick_cycles));
+    }
     return static_cast<long long>(now) - static_cast<long long>(p.last_ran) <
            static_cast<long long>(sd.cache_hot_time);
 }
@@ -24,6 +27,7 @@ unsigned long Kernel::target_load(int cpu) const {
 }
 
 void Kernel::rebalance_tick(int cpu, IdleType idle) {
+    if (m_kind.trigger == Trigger::TickModulo) return rebalance_tick_2421(cpu, idle);
     Runqueue& rq = cpu_rq(cpu);
     W(cpu, m_layout.rq(cpu, RqLine::L0));
     unsigned long old_load = rq.cpu_load;
@@ -231,7 +235,8 @@ int Kernel::load_balance(int this_cpu, SchedDomain& sd, IdleType idle) {
     if (!nr_moved) {
         ++m_stats.load_balance_failed;
         ++sd.nr_balance_failed;
-        if (sd.nr_balance_failed > static_cast<unsigned>(sd.params.cache_nice_tries) + 2) {
+        if (m_kind.active_balance != ActiveBalance::None &&
+            sd.nr_balance_failed > static_cast<unsigned>(sd.params.cache_nice_tries) + 2) {
             bool wake = false;
             spin_lock(this_cpu, busiest->lock);
             R(this_cpu, m_layout.rq(busiest->cpu, RqLine::Migration));
@@ -333,6 +338,7 @@ int Kernel::find_idlest_cpu(const Task& p, int this_cpu, const SchedDomain& sd) 
 }
 
 void Kernel::sched_exec(Task& self) {
+    if (m_kind.exec_balance == ExecBalance::None) return; // 2.4: fs/exec.c has no scheduler hook
     const int this_cpu = self.cpu;
     R(this_cpu, m_layout.rq(this_cpu, RqLine::L0));
     if (cpu_rq(this_cpu).nr_running <= 1) return;

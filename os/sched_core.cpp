@@ -12,13 +12,18 @@ void Kernel::schedule(int cpu) {
         Runqueue& rq = cpu_rq(cpu);
         Task& prev = *rq.curr;
         text(cpu, Text::Schedule, m_cfg.costs.schedule);
+        if (m_kind.hot_test == HotTest::JiffiesLastRun) stamp_last_run_2421(cpu, prev);
         m_hal.irq_disable(cpu);
         spin_lock(cpu, rq.lock);
         const Cycle t = now(cpu);
         if (prev.state != TASK_RUNNING && prev.array) deactivate_task(cpu, prev, rq);
         Task* next = nullptr;
         if (rq.nr_running == 0) {
-            idle_balance(cpu);
+            if (m_kind.imbalance_algo == ImbalanceAlgo::O1Pct25Half) {
+                load_balance_2421(cpu, true, m_online, MigReason::NewidleBalance);
+            } else {
+                idle_balance(cpu);
+            }
             if (rq.nr_running == 0) {
                 next = rq.idle;
             }
@@ -107,6 +112,7 @@ void Kernel::finish_task_switch(int cpu, Task& prev) {
 // non-interactive (static priority, no sleep_avg bonus), so an expired task goes to the
 // expired array. Ends with rebalance_tick.
 void Kernel::scheduler_tick(int cpu) {
+    if (m_kind.trigger == Trigger::TickModulo) return scheduler_tick_2421(cpu);
     Runqueue& rq = cpu_rq(cpu);
     Task& p = *rq.curr;
     text(cpu, Text::Tick, m_cfg.costs.tick);
@@ -115,6 +121,7 @@ void Kernel::scheduler_tick(int cpu) {
     ++m_stats.ticks;
     if (&p == rq.idle) {
         rebalance_tick(cpu, IdleType::Idle);
+        if (m_policy.idle_resched_every_tick) set_need_resched(cpu, p);
         return;
     }
     R(cpu, m_layout.task(p.pid, TaskLine::Sched));
@@ -146,6 +153,7 @@ void Kernel::scheduler_tick(int cpu) {
 
 // try_to_wake_up (2.6.10, reference §3.8): wake-affine and passive balancing, wake_idle on SMT.
 int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
+    if (m_kind.wake_policy == WakePolicy::SyncPull) return try_to_wake_up_2421(cpu, p, state, sync);
     PathScope path(*this, cpu);
     text(cpu, Text::Wakeup, m_cfg.costs.wakeup);
     m_hal.irq_disable(cpu);

@@ -8,7 +8,8 @@ namespace smp::os {
 
 std::vector<SchedDomain*> Kernel::domains_of(int cpu) { return cpu_rq(cpu).domains; }
 
-int Kernel::hot_verdict(const Task& p, int src, int dst) {
+int Kernel::hot_verdict(const Task& p, int src, int dst, int cpu) {
+    if (m_kind.hot_test == HotTest::JiffiesLastRun) return task_hot_2421(p, jiffies(cpu)) ? 1 : 0;
     for (SchedDomain* sd : domains_of(src)) {
         if (sd->span.test(dst)) return task_hot(p, cpu_rq(src).timestamp_last_tick, *sd) ? 1 : 0;
     }
@@ -63,6 +64,9 @@ MigrationReq Kernel::make_req(const Task& requester, MigReason why, Cycle decide
 }
 
 int Kernel::set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason why) {
+    if (m_kind.affinity_dest == AffinityDest::LowestAllowedOnline) {
+        return set_cpus_allowed_2421(cpu, p, mask, why);
+    }
     Task& self = current(cpu);
     const long id = path_new();
     PathScope path(*this, cpu, id);
@@ -113,7 +117,7 @@ long Kernel::move_or_hold(int cpu, Task& p, int src, int dst, MigReason why, con
         cf_hold(cpu, p, src, dst, why, detail, mechanism, decided);
         return -1;
     }
-    const long e = record_migration(cpu, p, src, dst, why, detail, mechanism, hot_verdict(p, src, dst), decided);
+    const long e = record_migration(cpu, p, src, dst, why, detail, mechanism, hot_verdict(p, src, dst, cpu), decided);
     set_task_cpu(cpu, p, dst);
     return e;
 }
@@ -149,7 +153,7 @@ void Kernel::migrate_task_now(int cpu, Task& p, int src, int dest, MigReason why
 void Kernel::cf_hold(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
                      const char* mechanism, Cycle decided) {
     const long e = record_migration(cpu, p, src, dst, why, detail, mechanism,
-                                    hot_verdict(p, src, dst), decided);
+                                    hot_verdict(p, src, dst, cpu), decided);
     m_migrations[std::size_t(e)].suppressed = true;
     W(cpu, m_layout.task(p.pid, TaskLine::Allowed));
     p.cpus_allowed.set(src);
@@ -203,9 +207,13 @@ void Kernel::migration_thread(int cpu) {
         if (move) {
             path_begin(cpu, req->path); // the requester's path, on this CPU
             spin_unlock(cpu, rq.lock);
-            migrate_task_now(cpu, *req->task, cpu, req->dest_cpu, static_cast<MigReason>(req->reason),
-                             req->reason == int(MigReason::Exec) ? "sched_exec" : "set_cpus_allowed",
-                             "migration_thread", req->decision);
+            if (m_kind.affinity_dest == AffinityDest::LowestAllowedOnline) {
+                migration_move_2421(cpu, *req); // 2.4 migration_task
+            } else {
+                migrate_task_now(cpu, *req->task, cpu, req->dest_cpu, static_cast<MigReason>(req->reason),
+                                 req->reason == int(MigReason::Exec) ? "sched_exec" : "set_cpus_allowed",
+                                 "migration_thread", req->decision);
+            }
             m_hal.irq_enable(cpu);
         } else if (req->type == MigrationReq::SetDomain) {
             W(cpu, m_layout.rq(cpu, RqLine::Migration)); // rq->sd = req->sd

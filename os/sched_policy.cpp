@@ -47,6 +47,7 @@ SMP_POLICY_NAMES(exec_balance, "none", "find_idlest", "balance_self", "select_ta
 SMP_POLICY_NAMES(fork_balance, "parent_cpu", "balance_self", "select_task_rq");
 SMP_POLICY_NAMES(preempt, "none", "voluntary");
 SMP_POLICY_NAMES(lock, "ttas", "queued");
+SMP_POLICY_NAMES(affinity_dest, "lowest_allowed_online", "first_online_in_mask");
 
 #undef SMP_POLICY_NAMES
 
@@ -92,7 +93,7 @@ void SchedPolicy::validate(const std::string& path) const {
     require_range<std::int64_t>(join(path, "migration_cost_ns"), migration_cost_ns, -1,
                                 1000000000000, "-1 = always hot, 0 = never");
     require_range<std::int64_t>(join(path, "cache_decay_ticks"), cache_decay_ticks, -1, 1000000,
-                                "-1 = from the largest cache");
+                                "-1 = from the L2 size");
     require_one_of(join(path, "hot_bypass"), hot_bypass, k_hot_bypass);
     require_one_of(join(path, "active_balance"), active_balance, k_active_balance);
     require_range<std::int64_t>(join(path, "nr_failed_reset_offset"), nr_failed_reset_offset, 0, 1000);
@@ -102,6 +103,7 @@ void SchedPolicy::validate(const std::string& path) const {
     require_one_of(join(path, "fork_balance"), fork_balance, k_fork_balance);
     require_one_of(join(path, "preempt"), preempt, k_preempt);
     require_one_of(join(path, "lock"), lock, k_lock);
+    require_one_of(join(path, "affinity_dest"), affinity_dest, k_affinity_dest);
     const bool cfs = sched_class == "cfs";
     if (cfs && pick_order == "expired_first_tail") {
         throw ConfigError(join(path, "pick_order"), "'expired_first_tail' needs sched_class 'o1' "
@@ -141,6 +143,9 @@ ExecBalance SchedPolicy::exec_balance_kind() const { return pick<ExecBalance>(ex
 ForkBalance SchedPolicy::fork_balance_kind() const { return pick<ForkBalance>(fork_balance, k_fork_balance); }
 Preempt SchedPolicy::preempt_kind() const { return pick<Preempt>(preempt, k_preempt); }
 LockAlgo SchedPolicy::lock_kind() const { return pick<LockAlgo>(lock, k_lock); }
+AffinityDest SchedPolicy::affinity_dest_kind() const {
+    return pick<AffinityDest>(affinity_dest, k_affinity_dest);
+}
 
 namespace {
 
@@ -174,6 +179,7 @@ SchedPolicy policy_2421() {
     p.active_balance = "none";
     p.wake_policy = "sync_pull";
     p.exec_balance = "none";
+    p.affinity_dest = "lowest_allowed_online";
     p.node_level = false;
     return p;
 }

@@ -55,6 +55,7 @@ enum class Preempt : std::uint8_t { None, Voluntary };
 enum class LockAlgo : std::uint8_t { Ttas, Queued };
 enum class Timeslice : std::uint8_t { Rhel3, Linux26 };
 enum class GranScaling : std::uint8_t { None, Log, LogCap8 };
+enum class AffinityDest : std::uint8_t { LowestAllowedOnline, FirstOnlineInMask };
 
 struct SchedPolicy {
     // Runqueue and time base.
@@ -86,7 +87,7 @@ struct SchedPolicy {
     std::string hot_test = "sd_cache_hot_time"; // jiffies_last_run | sd_cache_hot_time |
                                                 // migration_cost | migration_cost_buddy
     std::int64_t migration_cost_ns = 500000; // sysctl_sched_migration_cost (-1: always hot, 0: never)
-    std::int64_t cache_decay_ticks = -1;   // 2.4 (-1: from the largest cache, smpboot.c formula)
+    std::int64_t cache_decay_ticks = -1;   // 2.4 (-1: from the L2 size, smpboot.c formula)
     bool busy_steal_ignores_hot = false;   // 2.4 BUSY_STEAL
     bool idle_steal_ignores_hot = false;   // 2.4 AGRESSIVE_IDLE_STEAL
     std::string hot_bypass = "newidle_or_fewfail"; // newidle_or_fewfail (2.6.10) | unless_manyfail
@@ -98,6 +99,10 @@ struct SchedPolicy {
     std::string migrator = "kthread";      // kthread: migration_thread + request | stopper (4.7)
     bool caller_moves_queued_task = false; // 4.7 __set_cpus_allowed_ptr: move_queued_task by caller
     bool hold_both_rq_locks = true;        // double_rq_lock (<= 2.6.24) | move_queued_task (4.7)
+    std::string affinity_dest = "first_online_in_mask"; // where an affinity change sends a task:
+                                           // lowest_allowed_online (2.4: migration_task picks
+                                           // __ffs(allowed & online) when it serves the request) |
+                                           // first_online_in_mask (2.6: fixed in the request)
     std::string wake_policy = "affine_2610"; // sync_pull (2.4) | affine_2610 | affine_2624 |
                                              // select_task_rq_fair (4.7)
     bool ttwu_queue = false;               // 4.7 TTWU_QUEUE: remote-LLC wake-ups via wake_list + IPI
@@ -131,6 +136,7 @@ struct SchedPolicy {
     ForkBalance fork_balance_kind() const;
     Preempt preempt_kind() const;
     LockAlgo lock_kind() const;
+    AffinityDest affinity_dest_kind() const;
 
     // The preset of an era: hz and every field. Unknown names throw ConfigError on "era".
     static SchedPolicy for_era(const std::string& era, std::int64_t* hz = nullptr);
@@ -192,6 +198,7 @@ template <class P, class V> void visit_policy(P& p, V&& v) { // SchedPolicy, sca
     v("migrator", p.migrator);
     v("caller_moves_queued_task", p.caller_moves_queued_task);
     v("hold_both_rq_locks", p.hold_both_rq_locks);
+    v("affinity_dest", p.affinity_dest);
     v("wake_policy", p.wake_policy);
     v("ttwu_queue", p.ttwu_queue);
     v("exec_balance", p.exec_balance);

@@ -50,6 +50,7 @@ struct Task {
     PrioArray* array = nullptr;       // the prio_array it is queued on, or null
     RunHook run_list;
     Cycle last_ran = 0;
+    unsigned long last_run = 0;       // Linux 2.4.21: jiffies at its last schedule() as prev
     CpuMask cpus_allowed;
     int cpu = 0;                      // thread_info->cpu
     bool need_resched = false;        // TIF_NEED_RESCHED

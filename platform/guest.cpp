@@ -124,6 +124,9 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
     shape.cores_per_socket = unsigned(cfg.topology.cores_per_socket);
     shape.threads_per_core = unsigned(cfg.topology.threads_per_core);
     shape.freq_ghz = cfg.freq_ghz;
+    // x86_cache_size: the second-level cache (the shared llc when there is no private l2).
+    const CacheConfig& l2 = cfg.l2.enabled ? cfg.l2 : cfg.llc;
+    shape.l2_kib = l2.enabled ? l2.size / 1024 : -1;
     m_kernel = std::make_unique<os::Kernel>(*this, cfg.kernel, shape);
     const bool random = cfg.memory.mapping == "random";
     // Named pipes and barriers, shared by every task, numbered in order of first mention.

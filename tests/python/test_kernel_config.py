@@ -66,7 +66,7 @@ def test_era_setter_fills_hz_and_policy():
     assert k.costs.tick == 7
 
 
-@pytest.mark.parametrize("era", ["linux-2.4.21", "linux-2.6.24", "linux-4.7"])
+@pytest.mark.parametrize("era", ["linux-2.6.24", "linux-4.7"])
 def test_other_eras_are_named_but_not_implemented(era, no_child):
     cfg = one_task()
     cfg.kernel.era = era
@@ -101,6 +101,55 @@ def test_each_era_fills_every_policy_field():
     assert (p24["sched_class"], p2624["sched_class"]) == ("'o1'", "'cfs'")
     assert (p2624["migrator"], p47["migrator"]) == ("'kthread'", "'stopper'")
     assert (p2624["nr_migrate"], p47["nr_migrate"], p2610["nr_migrate"]) == ("32", "32", "0")
+    assert (p24["affinity_dest"], p2610["affinity_dest"]) == ("'lowest_allowed_online'",
+                                                             "'first_online_in_mask'")
+
+
+def test_linux_2_4_21_validates():
+    cfg = one_task()
+    cfg.kernel.era = "linux-2.4.21"
+    cfg.validate()
+    p = cfg.kernel.policy
+    assert (cfg.kernel.hz, p.timeslice, p.trigger, p.load_metric, p.imbalance_algo) == (
+        100, "linux-2.4", "tick_modulo", "nr_minfilter", "o1_25pct_half")
+    assert (p.hot_test, p.cache_decay_ticks, p.busy_steal_ignores_hot,
+            p.idle_steal_ignores_hot, p.rhel3_update1) == ("jiffies_last_run", -1, True, False,
+                                                           False)
+    assert (p.active_balance, p.wake_policy, p.exec_balance, p.fork_balance) == (
+        "none", "sync_pull", "none", "parent_cpu")
+
+
+# 2.4.21's balancer is one piece: its trigger keeps no cpu_load for sd_2610, and nr_minfilter
+# is find_busiest_queue's own load; the other 2.4 values combine with 2.6.10's.
+@pytest.mark.parametrize("era,field,value,message", [
+    ("linux-2.4.21", "imbalance_algo", "sd_2610",
+     r"^kernel\.policy\.trigger: 'tick_modulo' with imbalance_algo 'sd_2610' is not implemented"),
+    ("linux-2.6.10", "trigger", "tick_modulo",
+     r"^kernel\.policy\.trigger: 'tick_modulo' with imbalance_algo 'sd_2610' is not implemented"),
+    ("linux-2.6.10", "load_metric", "nr_minfilter",
+     r"^kernel\.policy\.load_metric: 'nr_minfilter' with imbalance_algo 'sd_2610' is not "
+     r"implemented"),
+    ("linux-2.4.21", "load_metric", "cpu_load_avg2",
+     r"^kernel\.policy\.load_metric: 'cpu_load_avg2' with imbalance_algo 'o1_25pct_half' is "
+     r"not implemented"),
+])
+def test_2_4_21_balancer_is_not_split(era, field, value, message, no_child):
+    cfg = one_task()
+    cfg.kernel.era = era
+    setattr(cfg.kernel.policy, field, value)
+    cfg.kernel.policy.validate("kernel.policy")  # a valid policy, not one the kernel runs
+    with pytest.raises(ValueError, match=message):
+        cfg.validate()
+
+
+@pytest.mark.parametrize("field,value", [
+    ("timeslice", "linux-2.4"), ("hot_test", "jiffies_last_run"), ("active_balance", "none"),
+    ("wake_policy", "sync_pull"), ("exec_balance", "none"),
+    ("affinity_dest", "lowest_allowed_online"), ("idle_resched_every_tick", True)])
+def test_2_4_21_values_combine_with_2_6_10(field, value):
+    cfg = one_task()
+    setattr(cfg.kernel.policy, field, value)
+    cfg.validate()
 
 
 def test_policy_fields_override_one_by_one():
@@ -118,6 +167,8 @@ def test_policy_fields_override_one_by_one():
                                   r"sched_class 'cfs'"),
     ("migration_cost_ns", -2, r"^kernel\.policy\.migration_cost_ns: must be in \[-1, "),
     ("nr_migrate", -1, r"^kernel\.policy\.nr_migrate: must be in \[0, "),
+    ("affinity_dest", "lowest", r"^kernel\.policy\.affinity_dest: must be one of "
+                                r"lowest_allowed_online, first_online_in_mask, got 'lowest'"),
 ])
 def test_bad_policy_values_name_the_field(field, value, message):
     cfg = one_task()
