@@ -19,6 +19,7 @@ std::string KLayout::describe(Addr a) const {
         const Addr cpu = r / 4096, line = (r % 4096) / kLine;
         static const char* names[] = {"L0", "Curr", "Migration"};
         if (line < 3) return "rq[" + std::to_string(cpu) + "]." + names[line];
+        if (line == unsigned(RqLine::Cfs)) return "rq[" + std::to_string(cpu) + "].Cfs";
         const Addr al = line - 3;
         return "rq[" + std::to_string(cpu) + "].array" + std::to_string(al / kArrayLines) + "." +
                std::to_string(al % kArrayLines);
