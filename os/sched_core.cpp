@@ -17,6 +17,10 @@ void Kernel::schedule(int cpu) {
         if (cfs) update_rq_clock_raw(cpu, rq); // 2.6.24: outside the rq lock
         spin_lock(cpu, rq.lock);
         const Cycle t = now(cpu);
+        if (cfs) { // 2.6.24 clears TIF_NEED_RESCHED before idle_balance, which may set it again
+            W(cpu, m_layout.thread_info(prev.pid));
+            prev.need_resched = false;
+        }
         if (prev.state != TASK_RUNNING && task_queued(prev)) deactivate_task(cpu, prev, rq);
         Task* next = nullptr;
         if (rq.nr_running == 0) {
@@ -40,8 +44,10 @@ void Kernel::schedule(int cpu) {
             next = &rq.active->queue[idx].front();
             R(cpu, m_layout.task(next->pid, TaskLine::Sched));
         }
-        W(cpu, m_layout.thread_info(prev.pid)); // clear_tsk_need_resched
-        prev.need_resched = false;
+        if (!cfs) {
+            W(cpu, m_layout.thread_info(prev.pid)); // clear_tsk_need_resched
+            prev.need_resched = false;
+        }
         prev.last_ran = t;
         W(cpu, m_layout.task(prev.pid, TaskLine::Time));
         if (next == &prev) {
