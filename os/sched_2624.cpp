@@ -315,11 +315,12 @@ int Kernel::load_balance_2624(int this_cpu, SchedDomain& sd, IdleType idle, int&
         }
         ld_moved = 0;
         if (busiest->nr_running > 1) {
-            m_hal.irq_disable(this_cpu);
+            m_hal.irq_disable(this_cpu); // local_irq_save
             double_rq_lock(this_cpu, this_rq, *busiest);
             ld_moved = move_tasks_2624(this_cpu, this_cpu, this_rq, *busiest, imbalance, sd, idle, all_pinned,
                                        MigReason::PeriodicBalance);
             double_rq_unlock(this_cpu, this_rq, *busiest);
+            m_hal.irq_enable(this_cpu);  // local_irq_restore
             if (all_pinned) {
                 cpus.clear(busiest->cpu);
                 if (!cpus.empty()) continue;
@@ -353,7 +354,6 @@ int Kernel::load_balance_2624(int this_cpu, SchedDomain& sd, IdleType idle, int&
             if (active_balance) {
                 ev(Ev::ActiveKick, this_cpu, -1, busiest->cpu);
                 wake_up_process(this_cpu, *busiest->migration_thread);
-                m_hal.irq_disable(this_cpu); // spin_unlock_irqrestore: still in the softirq
             }
             sd.nr_balance_failed =
                 static_cast<unsigned>(sd.params.cache_nice_tries + m_policy.nr_failed_reset_offset);
