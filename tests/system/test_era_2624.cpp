@@ -198,5 +198,57 @@ TEST(Era2624, NewIdlePullWhenACpuRunsOutOfWork) {
     EXPECT_EQ(m.k().check_invariants(true), "");
 }
 
+// F5 on two packages (opteron_2x2: MC {0,1} and {2,3}, NODE with cache_nice_tries 2): a on
+// CPU 0 and b on CPU 1 each run alone, package 1 is idle. CPU 2 (the first idle CPU of its
+// package) finds package 0 busiest at the NODE level, but its busiest runqueue has one task:
+// nothing to move, a failure. After cache_nice_tries + 3 = 5 failures in a row it kicks
+// migration/0, which pushes a (queued behind it) to push_cpu 2 with move_one_task.
+TEST(Era2624, ActiveBalancePushesARunningTaskToTheIdlePackage) {
+    SystemConfig cfg = preset("opteron_2x2");
+    cfg.check = true;
+    cfg.kernel.set_era("linux-2.6.24");
+    const std::int64_t ms = 2200000; // 2.2 GHz
+    cfg.tasks.push_back(task("a", spin(120 * ms), {0, 2}));
+    cfg.tasks.push_back(task("b", spin(120 * ms), {1, 2}));
+    Guest m(cfg);
+    m.run(100 * ms);
+    const int A = m.pid("a");
+    const int mt = m.pid("migration/0");
+    ASSERT_EQ(m.k().migrations().size(), 1u) << all_migrations(m.k());
+    const os::MigrationEvent& e = m.k().migrations()[0];
+    EXPECT_EQ(e.task, A);
+    EXPECT_EQ(e.src, 0);
+    EXPECT_EQ(e.dst, 2);
+    EXPECT_EQ(e.reason, os::MigReason::ActiveBalance);
+    EXPECT_EQ(e.reason_detail, "active_balance");
+    EXPECT_EQ(e.mechanism, "migration_thread");
+    EXPECT_EQ(e.kernel_hot, 1) << "hot, moved because nr_balance_failed > cache_nice_tries";
+    EXPECT_EQ(m.k().stats().active_balance, 1u);
+    const long kick = m.find(0, Ev::ActiveKick, 2, -2, 0);
+    ASSERT_GE(kick, 0) << all_migrations(m.k());
+    std::vector<long long> node_results; // CPU 2's NODE-level passes before the kick
+    for (long i = 0; i < kick; ++i) {
+        const auto& x = m.trace()[std::size_t(i)];
+        if (x.ev == Ev::Balance && x.cpu == 2 && x.a == 1) node_results.push_back(x.b);
+    }
+    ASSERT_GE(node_results.size(), 5u);
+    EXPECT_EQ(std::vector<long long>(node_results.end() - 5, node_results.end()),
+              (std::vector<long long>{0, 0, 0, 0, 0}))
+        << "five failures in a row";
+    if (node_results.size() > 5) EXPECT_NE(node_results[node_results.size() - 6], 0);
+    const long ipi = m.find(kick, Ev::IpiSent, 2, -2, 0);
+    ASSERT_GT(ipi, kick) << "waking migration/0 (RT) preempts a on CPU 0";
+    const long sw = m.find(ipi, [&](const os::TraceEvent& x) { return x.ev == Ev::Switch && x.cpu == 0 && x.a == A && x.b == mt; });
+    ASSERT_GT(sw, ipi);
+    const long deq = m.find(sw, Ev::Dequeue, 0, A, 0);
+    ASSERT_GT(deq, sw);
+    const long enq = m.find(deq, Ev::Enqueue, 0, A, 2);
+    ASSERT_GT(enq, deq);
+    EXPECT_GT(m.find(enq, Ev::IpiSent, 0, -2, 2), enq) << "CPU 2 is idle";
+    EXPECT_GT(m.find(enq, Ev::FirstRun, 2, A), enq);
+    EXPECT_EQ(m.k().task_of(m.pid("b")).cpu, 1);
+    EXPECT_EQ(m.k().check_invariants(false), "");
+}
+
 } // namespace
 } // namespace smp::test
