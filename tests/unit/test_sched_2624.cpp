@@ -324,5 +324,34 @@ TEST_F(Sched2624, RebalanceIntervalIsCappedAtHzTimesCpusOverTen) {
     }
 }
 
+// sched_balance_self on 2 packages x 2 cores (MC and NODE both have SD_BALANCE_EXEC and
+// SD_BALANCE_FORK; forkexec_idx 1 = cpu_load[0], the last tick's load). find_idlest_group keeps
+// this group when 100 * this_load < 112 * min_load (imbalance_pct 125 halved).
+TEST_F(Sched2624, ExecBalanceDescendsFromTheTopDomainToTheIdlestCpu) {
+    auto run = [&](int on_cpu0, std::vector<int> allowed) {
+        make(2, 2);
+        for (int i = 0; i < on_cpu0; ++i) add("x" + std::to_string(i), {0});
+        add("y", {2});
+        TaskSpec s; // not started: not queued anywhere
+        s.name = "e";
+        s.cpus = std::move(allowed);
+        s.forked = true;
+        const int e = k->add_task(std::move(s));
+        k->boot();
+        at_tick(1);
+        for (int c = 0; c < 4; ++c) k->scheduler_tick(c); // cpu_load[0] = rq->load.weight
+        const int exec = k->sched_balance_self(0, t(e), false);
+        EXPECT_EQ(k->sched_balance_self(0, t(e), true), exec) << "fork: the same flags here";
+        return exec;
+    };
+    // NODE: {0,1} at 3072 vs {2,3} at 1024 -> {2,3}, its idlest CPU 3; then MC of CPU 3:
+    // 0 < 112 * 1024, stay.
+    EXPECT_EQ(run(3, {0, 1, 2, 3}), 3);
+    // Not allowed on CPU 3: CPU 2, whose MC level has no other allowed group.
+    EXPECT_EQ(run(3, {0, 1, 2}), 2);
+    // 1024 against 1024: 100 * 1024 < 112 * 1024 keeps package 0; at MC CPU 1 (0) beats CPU 0.
+    EXPECT_EQ(run(1, {0, 1, 2, 3}), 1);
+}
+
 } // namespace
 } // namespace smp::os
