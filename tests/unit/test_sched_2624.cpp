@@ -328,9 +328,9 @@ TEST_F(Sched2624, RebalanceIntervalIsCappedAtHzTimesCpusOverTen) {
 // SD_BALANCE_FORK; forkexec_idx 1 = cpu_load[0], the last tick's load). find_idlest_group keeps
 // this group when 100 * this_load < 112 * min_load (imbalance_pct 125 halved).
 TEST_F(Sched2624, ExecBalanceDescendsFromTheTopDomainToTheIdlestCpu) {
-    auto run = [&](int on_cpu0, std::vector<int> allowed) {
+    auto run = [&](int on_cpu0, std::vector<int> allowed, int nice = 0) {
         make(2, 2);
-        for (int i = 0; i < on_cpu0; ++i) add("x" + std::to_string(i), {0});
+        for (int i = 0; i < on_cpu0; ++i) add("x" + std::to_string(i), {0}, nice);
         add("y", {2});
         TaskSpec s; // not started: not queued anywhere
         s.name = "e";
@@ -351,6 +351,8 @@ TEST_F(Sched2624, ExecBalanceDescendsFromTheTopDomainToTheIdlestCpu) {
     EXPECT_EQ(run(3, {0, 1, 2}), 2);
     // 1024 against 1024: 100 * 1024 < 112 * 1024 keeps package 0; at MC CPU 1 (0) beats CPU 0.
     EXPECT_EQ(run(1, {0, 1, 2, 3}), 1);
+    // A nice -1 task (1277) against 1024: 127,700 >= 114,688, package 1 (at 125 it would stay).
+    EXPECT_EQ(run(1, {0, 1, 2, 3}, -1), 3);
 }
 
 } // namespace
