@@ -11,8 +11,12 @@
 namespace smp::os {
 
 namespace {
-bool time_after_eq(unsigned long a, unsigned long b) { return static_cast<long>(a - b) >= 0; }
-bool time_after(unsigned long a, unsigned long b) { return static_cast<long>(b - a) < 0; }
+bool time_after_eq(unsigned long a, unsigned long b) {
+    return static_cast<long>(a - b) >= 0;
+}
+bool time_after(unsigned long a, unsigned long b) {
+    return static_cast<long>(b - a) < 0;
+}
 } // namespace
 
 // task_hot (:1060-1075): only fair tasks; -1 always hot, 0 never; else now - exec_start < cost.
@@ -47,7 +51,8 @@ unsigned long Kernel::cpu_avg_load_per_task(int cpu) const {
     return n ? weighted_cpuload(cpu) / n : NICE_0_LOAD;
 }
 
-// update_cpu_load (:2052-2076): cpu_load[i] = (old * (2^i - 1) + new) / 2^i, rounded up while rising.
+// update_cpu_load (:2052-2076): cpu_load[i] = (old * (2^i - 1) + new) / 2^i, rounded up while
+// rising.
 void Kernel::update_cpu_load_idx(Runqueue& rq) {
     const unsigned long this_load = rq.load_weight;
     for (unsigned i = 0, scale = 1; i < 5; ++i, scale += scale) {
@@ -120,7 +125,8 @@ void Kernel::rebalance_domains(int cpu, IdleType idle) {
         R(cpu, sd->addr);
         unsigned long interval = sd->balance_interval;
         if (idle != IdleType::Idle) interval *= static_cast<unsigned long>(sd->params.busy_factor);
-        interval = (interval * static_cast<unsigned long>(m_cfg.hz) + 999) / 1000; // msecs_to_jiffies
+        interval =
+            (interval * static_cast<unsigned long>(m_cfg.hz) + 999) / 1000; // msecs_to_jiffies
         if (!interval) interval = 1;
         if (m_policy.interval_cap_div > 0) {
             const auto cap = static_cast<unsigned long>(m_cfg.hz * nr / m_policy.interval_cap_div);
@@ -153,7 +159,8 @@ void Kernel::rebalance_domains(int cpu, IdleType idle) {
 namespace {
 // sg_div_cpu_power: load / __cpu_power through the group's reciprocal (reciprocal_divide).
 unsigned long sg_div_cpu_power(const SchedGroup& g, unsigned long load) {
-    const auto r = static_cast<std::uint32_t>(((std::uint64_t(1) << 32) + g.cpu_power - 1) / g.cpu_power);
+    const auto r =
+        static_cast<std::uint32_t>(((std::uint64_t(1) << 32) + g.cpu_power - 1) / g.cpu_power);
     return static_cast<std::uint32_t>((std::uint64_t(static_cast<std::uint32_t>(load)) * r) >> 32);
 }
 constexpr unsigned long SCALE = NICE_0_LOAD;
@@ -228,15 +235,19 @@ SchedGroup* Kernel::find_busiest_group_2624(SchedDomain& sd, int this_cpu, unsig
     }
     if (!busiest || !local || this_load >= max_load || busiest_nr_running == 0) return nullptr;
     const unsigned long avg_load = SCALE * total_load / total_pwr;
-    if (this_load >= avg_load || 100 * max_load <= static_cast<unsigned long>(prm.imbalance_pct) * this_load) {
+    if (this_load >= avg_load ||
+        100 * max_load <= static_cast<unsigned long>(prm.imbalance_pct) * this_load) {
         return nullptr;
     }
     busiest_load_per_task /= busiest_nr_running;
     if (group_imb) busiest_load_per_task = std::min(busiest_load_per_task, avg_load);
     if (max_load <= busiest_load_per_task) return nullptr;
     if (max_load >= avg_load) {
-        const unsigned long max_pull = std::min(max_load - avg_load, max_load - busiest_load_per_task);
-        imbalance = std::min(max_pull * busiest->cpu_power, (avg_load - this_load) * local->cpu_power) / SCALE;
+        const unsigned long max_pull =
+            std::min(max_load - avg_load, max_load - busiest_load_per_task);
+        imbalance =
+            std::min(max_pull * busiest->cpu_power, (avg_load - this_load) * local->cpu_power) /
+            SCALE;
         if (imbalance >= busiest_load_per_task) return busiest;
     }
     // small_imbalance: move one task if the gap is worth one (imbn 1 or 2), or if it raises
@@ -257,7 +268,8 @@ SchedGroup* Kernel::find_busiest_group_2624(SchedDomain& sd, int this_cpu, unsig
     pwr_now += local->cpu_power * std::min(this_load_per_task, this_load);
     pwr_now /= SCALE;
     unsigned long tmp = sg_div_cpu_power(*busiest, busiest_load_per_task * SCALE);
-    if (max_load > tmp) pwr_move += busiest->cpu_power * std::min(busiest_load_per_task, max_load - tmp);
+    if (max_load > tmp)
+        pwr_move += busiest->cpu_power * std::min(busiest_load_per_task, max_load - tmp);
     if (max_load * busiest->cpu_power < busiest_load_per_task * SCALE) {
         tmp = sg_div_cpu_power(*local, max_load * busiest->cpu_power);
     } else {
@@ -303,7 +315,8 @@ int Kernel::load_balance_2624(int this_cpu, SchedDomain& sd, IdleType idle, int&
     Runqueue* busiest = nullptr;
     int* balance_flag = m_policy.first_idle_cpu_balances_upper ? &balance : nullptr;
     for (;;) { // redo
-        SchedGroup* group = find_busiest_group_2624(sd, this_cpu, imbalance, idle, sd_idle, cpus, balance_flag);
+        SchedGroup* group =
+            find_busiest_group_2624(sd, this_cpu, imbalance, idle, sd_idle, cpus, balance_flag);
         if (balance == 0) {
             ev(Ev::Balance, this_cpu, static_cast<int>(idle), sd.index, -2);
             goto out_balanced;
@@ -317,10 +330,10 @@ int Kernel::load_balance_2624(int this_cpu, SchedDomain& sd, IdleType idle, int&
         if (busiest->nr_running > 1) {
             m_hal.irq_disable(this_cpu); // local_irq_save
             double_rq_lock(this_cpu, this_rq, *busiest);
-            ld_moved = move_tasks_2624(this_cpu, this_cpu, this_rq, *busiest, imbalance, sd, idle, all_pinned,
-                                       MigReason::PeriodicBalance);
+            ld_moved = move_tasks_2624(this_cpu, this_cpu, this_rq, *busiest, imbalance, sd, idle,
+                                       all_pinned, MigReason::PeriodicBalance);
             double_rq_unlock(this_cpu, this_rq, *busiest);
-            m_hal.irq_enable(this_cpu);  // local_irq_restore
+            m_hal.irq_enable(this_cpu); // local_irq_restore
             if (all_pinned) {
                 cpus.clear(busiest->cpu);
                 if (!cpus.empty()) continue;
@@ -391,8 +404,8 @@ int Kernel::load_balance_newidle_2624(int this_cpu, SchedDomain& sd) {
     CpuMask cpus = CpuMask::all(m_ncpus);
     unsigned long imbalance = 0;
     for (;;) { // redo
-        SchedGroup* group =
-            find_busiest_group_2624(sd, this_cpu, imbalance, IdleType::NewlyIdle, sd_idle, cpus, nullptr);
+        SchedGroup* group = find_busiest_group_2624(sd, this_cpu, imbalance, IdleType::NewlyIdle,
+                                                    sd_idle, cpus, nullptr);
         Runqueue* busiest = group ? find_busiest_queue_2624(*group, imbalance, cpus) : nullptr;
         if (!busiest) {
             ev(Ev::Balance, this_cpu, static_cast<int>(IdleType::NewlyIdle), sd.index, -1);
@@ -433,8 +446,10 @@ void Kernel::idle_balance_2624(int this_cpu) {
         if (!sd->params.load_balance) continue;
         R(this_cpu, sd->addr);
         if (sd->params.balance_newidle) pulled_task = load_balance_newidle_2624(this_cpu, *sd);
-        const unsigned long interval = (sd->balance_interval * static_cast<unsigned long>(m_cfg.hz) + 999) / 1000;
-        if (time_after(next_balance, sd->last_balance + interval)) next_balance = sd->last_balance + interval;
+        const unsigned long interval =
+            (sd->balance_interval * static_cast<unsigned long>(m_cfg.hz) + 999) / 1000;
+        if (time_after(next_balance, sd->last_balance + interval))
+            next_balance = sd->last_balance + interval;
         if (pulled_task) break;
     }
     if (pulled_task || time_after(jiffies(this_cpu), this_rq.next_balance)) {
@@ -530,13 +545,14 @@ bool Kernel::can_migrate_task_2624(int exec, Task& p, Runqueue& rq, int this_cpu
 }
 
 // pull_task: deactivate, set_task_cpu, activate on this runqueue, check_preempt_curr.
-void Kernel::pull_task_2624(int exec, Runqueue& src, Task& p, Runqueue& dst, MigReason why, bool hot) {
-    const char* detail = why == MigReason::PeriodicBalance ? "lb_softirq"
+void Kernel::pull_task_2624(int exec, Runqueue& src, Task& p, Runqueue& dst, MigReason why,
+                            bool hot) {
+    const char* detail = why == MigReason::PeriodicBalance  ? "lb_softirq"
                          : why == MigReason::NewidleBalance ? "lb_newidle"
                                                             : "active_balance";
-    const long e = record_migration(exec, p, src.cpu, dst.cpu, why, detail,
-                                    why == MigReason::ActiveBalance ? "migration_thread" : "balancer",
-                                    hot ? 1 : 0, now(exec));
+    const long e = record_migration(
+        exec, p, src.cpu, dst.cpu, why, detail,
+        why == MigReason::ActiveBalance ? "migration_thread" : "balancer", hot ? 1 : 0, now(exec));
     text(exec, Text::Migrate, m_cfg.costs.move_task);
     deactivate_task(exec, p, src);
     m_migrations[std::size_t(e)].t_dequeue = now(exec);
@@ -562,8 +578,9 @@ unsigned long Kernel::balance_tasks(int exec, int this_cpu, Runqueue& this_rq, R
         Task* p = it.start();
         while (p && !(nr_migrate > 0 && loops++ > nr_migrate)) {
             ++examined;
-            const bool skip_for_load = (p->se.weight >> 1) >
-                                       static_cast<unsigned long>(rem_load_move + long(SCHED_LOAD_SCALE_FUZZ));
+            const bool skip_for_load =
+                (p->se.weight >> 1) >
+                static_cast<unsigned long>(rem_load_move + long(SCHED_LOAD_SCALE_FUZZ));
             if ((skip_for_load && p->prio >= this_best_prio) ||
                 !can_migrate_task_2624(exec, *p, busiest, this_cpu, sd, idle, pinned)) {
                 p = it.next();
@@ -583,8 +600,8 @@ unsigned long Kernel::balance_tasks(int exec, int this_cpu, Runqueue& this_rq, R
     return static_cast<unsigned long>(static_cast<long long>(max_load_move) - rem_load_move);
 }
 
-// move_tasks (:2329-2357): the classes in order (rt, fair; idle moves nothing) until the load
-// is moved. Returns the number of tasks pulled.
+// move_tasks (:2329-2392, with move_one_task): the classes in order (rt, fair; idle moves nothing)
+// until the load is moved. Returns the number of tasks pulled.
 int Kernel::move_tasks_2624(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busiest,
                             unsigned long max_load_move, SchedDomain& sd, IdleType idle,
                             int& all_pinned, MigReason why) {
@@ -593,8 +610,9 @@ int Kernel::move_tasks_2624(int exec, int this_cpu, Runqueue& this_rq, Runqueue&
     unsigned long total_load_moved = 0;
     for (const bool fair : {false, true}) {
         BalanceIter it{*this, exec, busiest, fair};
-        total_load_moved += balance_tasks(exec, this_cpu, this_rq, busiest, max_load_move - total_load_moved,
-                                          sd, idle, all_pinned, this_best_prio, it, why);
+        total_load_moved +=
+            balance_tasks(exec, this_cpu, this_rq, busiest, max_load_move - total_load_moved, sd,
+                          idle, all_pinned, this_best_prio, it, why);
         if (max_load_move <= total_load_moved) break;
     }
     return static_cast<int>(m_stats.migrations - before);
@@ -609,7 +627,8 @@ int Kernel::move_one_task(int exec, int this_cpu, Runqueue& this_rq, Runqueue& b
         int pinned = 0;
         for (Task* p = it.start(); p; p = it.next()) {
             if (can_migrate_task_2624(exec, *p, busiest, this_cpu, sd, idle, pinned)) {
-                pull_task_2624(exec, busiest, *p, this_rq, MigReason::ActiveBalance, task_hot_at(*p, busiest, sd));
+                pull_task_2624(exec, busiest, *p, this_rq, MigReason::ActiveBalance,
+                               task_hot_at(*p, busiest, sd));
                 return 1;
             }
         }

@@ -93,16 +93,13 @@ int Kernel::try_to_wake_up_2624(int cpu, Task& p, long state, bool sync) {
         new_cpu = c;
     }
 out_set_cpu:
-    {
-        const int idle_target = wake_idle_2624(cpu, new_cpu, p);
-        if (idle_target != new_cpu) {
-            new_cpu = idle_target;
-            detail = "wake_idle";
-        }
+    if (const int idle_target = wake_idle_2624(cpu, new_cpu, p); idle_target != new_cpu) {
+        new_cpu = idle_target;
+        detail = "wake_idle";
     }
     if (new_cpu != c) {
-        record_migration(cpu, p, c, new_cpu, MigReason::Wakeup, detail ? detail : "wake_affine", "wakeup",
-                         hot, decided);
+        record_migration(cpu, p, c, new_cpu, MigReason::Wakeup, detail ? detail : "wake_affine",
+                         "wakeup", hot, decided);
         set_task_cpu(cpu, p, new_cpu);
         spin_unlock(cpu, rq->lock); // interrupts stay off until the final unlock
         rq = &task_rq_lock(cpu, p);
@@ -128,13 +125,14 @@ out:
     return success;
 }
 
-// find_idlest_group (:1289-1338): the least loaded allowed group by forkexec_idx, unless this
-// group is within half the imbalance_pct of it.
+// find_idlest_group (threshold at :1303): the least loaded allowed group by forkexec_idx, unless
+// this group is within half the imbalance_pct of it.
 SchedGroup* Kernel::find_idlest_group(const SchedDomain& sd, const Task& p, int this_cpu) {
     SchedGroup *idlest = nullptr, *local = nullptr;
     unsigned long min_load = ULONG_MAX, this_load = 0;
     const int load_idx = int(sd.params.forkexec_idx);
-    const unsigned long imbalance = 100 + (static_cast<unsigned long>(sd.params.imbalance_pct) - 100) / 2;
+    const unsigned long imbalance =
+        100 + (static_cast<unsigned long>(sd.params.imbalance_pct) - 100) / 2;
     for (SchedGroup* g : sd.groups) {
         R(this_cpu, g->addr);
         if (!g->cpumask.intersects(p.cpus_allowed)) continue;
@@ -144,7 +142,8 @@ SchedGroup* Kernel::find_idlest_group(const SchedDomain& sd, const Task& p, int 
             R(this_cpu, m_layout.rq(i, RqLine::L0));
             avg_load += local_group ? source_load_idx(i, load_idx) : target_load_idx(i, load_idx);
         }
-        const auto r = static_cast<std::uint32_t>(((std::uint64_t(1) << 32) + g->cpu_power - 1) / g->cpu_power);
+        const auto r = static_cast<std::uint32_t>(((std::uint64_t(1) << 32) + g->cpu_power - 1) /
+                                                  g->cpu_power);
         avg_load = static_cast<std::uint32_t>(
             (std::uint64_t(static_cast<std::uint32_t>(avg_load * NICE_0_LOAD)) * r) >> 32);
         if (local_group) {
@@ -160,7 +159,7 @@ SchedGroup* Kernel::find_idlest_group(const SchedDomain& sd, const Task& p, int 
     return idlest;
 }
 
-// find_idlest_cpu (:1343-1362): the allowed CPU of the group with the least weighted load,
+// find_idlest_cpu: the allowed CPU of the group with the least weighted load,
 // this CPU on a tie.
 int Kernel::find_idlest_cpu_2624(const SchedGroup& group, const Task& p, int this_cpu) {
     unsigned long min_load = ULONG_MAX;
@@ -181,7 +180,9 @@ int Kernel::find_idlest_cpu_2624(const SchedGroup& group, const Task& p, int thi
 int Kernel::sched_balance_self(int cpu, const Task& p, bool fork) {
     text(cpu, fork ? Text::Fork : Text::Exec, m_cfg.costs.select_rq);
     const int exec = cpu;
-    auto has_flag = [fork](const SchedDomain& d) { return fork ? d.params.balance_fork : d.params.balance_exec; };
+    auto has_flag = [fork](const SchedDomain& d) {
+        return fork ? d.params.balance_fork : d.params.balance_exec;
+    };
     auto child = [this](int owner, const SchedDomain* d) -> SchedDomain* {
         return d->index > 0 ? cpu_rq(owner).domains[std::size_t(d->index - 1)] : nullptr;
     };
@@ -230,15 +231,17 @@ void Kernel::sched_exec_2624(Task& self) {
 // to sched_balance_self(SD_BALANCE_FORK). Masks are the child's. Returns the child's CPU.
 int Kernel::sched_fork_2624(Task& parent, Task& child) {
     const int cpu = parent.cpu;
-    child.cpu = cpu;                          // dup_task_struct: the parent's thread_info->cpu
-    child.se.vruntime = parent.se.vruntime;   // and its sched_entity
+    child.cpu = cpu;                        // dup_task_struct: the parent's thread_info->cpu
+    child.se.vruntime = parent.se.vruntime; // and its sched_entity
     int target = sched_balance_self(cpu, child, true);
-    if (!child.cpus_allowed.test(target) || !m_online.test(target)) { // a mask without the parent's CPU
+    if (!child.cpus_allowed.test(target) ||
+        !m_online.test(target)) { // a mask without the parent's CPU
         child.cpu = child.cpus_allowed.test(cpu) ? cpu : (child.cpus_allowed & m_online).first();
         return child.cpu;
     }
     if (target != cpu) {
-        record_migration(cpu, child, cpu, target, MigReason::Fork, "sched_balance_self", "caller", -1, now(cpu));
+        record_migration(cpu, child, cpu, target, MigReason::Fork, "sched_balance_self", "caller",
+                         -1, now(cpu));
         set_task_cpu(cpu, child, target);
     }
     return child.cpu;

@@ -13,26 +13,26 @@
 
 namespace smp::os {
 
-// kernel/sched.c:1185-1194 and :1203-1212 (2.6.24).
+// prio_to_weight[] and prio_to_wmult[] of 2.6.24 kernel/sched.c.
 const unsigned long prio_to_weight[40] = {
-    88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916,
-    9548,  7620,  6100,  4904,  3906,  3121,  2501,  1991,  1586,  1277,
-    1024,  820,   655,   526,   423,   335,   272,   215,   172,   137,
-    110,   87,    70,    56,    45,    36,    29,    23,    18,    15,
+    88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916, 9548, 7620, 6100, 4904,
+    3906,  3121,  2501,  1991,  1586,  1277,  1024,  820,   655,   526,   423,  335,  272,  215,
+    172,   137,   110,   87,    70,    56,    45,    36,    29,    23,    18,   15,
 };
 const std::uint32_t prio_to_wmult[40] = {
-    48388,     59856,     76040,     92818,     118348,    147320,    184698,    229616,
-    287308,    360437,    449829,    563644,    704093,    875809,    1099582,   1376151,
-    1717300,   2157191,   2708050,   3363326,   4194304,   5237765,   6557202,   8165337,
-    10153587,  12820798,  15790321,  19976592,  24970740,  31350126,  39045157,  49367440,
-    61356676,  76695844,  95443717,  119304647, 148102320, 186737708, 238609294, 286331153,
+    48388,    59856,    76040,    92818,     118348,    147320,    184698,    229616,
+    287308,   360437,   449829,   563644,    704093,    875809,    1099582,   1376151,
+    1717300,  2157191,  2708050,  3363326,   4194304,   5237765,   6557202,   8165337,
+    10153587, 12820798, 15790321, 19976592,  24970740,  31350126,  39045157,  49367440,
+    61356676, 76695844, 95443717, 119304647, 148102320, 186737708, 238609294, 286331153,
 };
 
 unsigned granularity_factor(GranScaling scaling, unsigned ncpus) {
     if (scaling == GranScaling::None || ncpus == 0) return 1;
     const unsigned n = scaling == GranScaling::LogCap8 ? std::min(ncpus, 8u) : ncpus;
     unsigned ilog2 = 0;
-    while ((n >> (ilog2 + 1)) != 0) ++ilog2;
+    while ((n >> (ilog2 + 1)) != 0)
+        ++ilog2;
     return 1 + ilog2;
 }
 
@@ -56,7 +56,9 @@ CfsTunables sched_init_granularity(const SchedPolicy& p, unsigned ncpus) {
 }
 
 // SRR(x, y): shift right and round.
-static std::uint64_t srr(std::uint64_t x, unsigned y) { return (x + (std::uint64_t(1) << (y - 1))) >> y; }
+static std::uint64_t srr(std::uint64_t x, unsigned y) {
+    return (x + (std::uint64_t(1) << (y - 1))) >> y;
+}
 
 unsigned long calc_delta_mine(unsigned long delta, unsigned long weight, unsigned long lw_weight,
                               std::uint32_t lw_inv_weight) {
@@ -110,7 +112,8 @@ void Kernel::update_rq_clock_raw(int cpu, Runqueue& rq) {
     if (delta < 0) {
         ++clock;
     } else if (clock + std::uint64_t(delta) > rq.tick_timestamp + tick_nsec()) {
-        clock = clock < rq.tick_timestamp + tick_nsec() ? rq.tick_timestamp + tick_nsec() : clock + 1;
+        clock =
+            clock < rq.tick_timestamp + tick_nsec() ? rq.tick_timestamp + tick_nsec() : clock + 1;
     } else {
         clock += std::uint64_t(delta);
     }
@@ -136,7 +139,9 @@ Task* Kernel::next_fair(Runqueue& rq, Task& p) {
 namespace {
 using NodeTraits = CfsTree::node_traits;
 using NodePtr = NodeTraits::node_ptr;
-Task* task_of(NodePtr n) { return CfsTree::value_traits::to_value_ptr(n); }
+Task* task_of(NodePtr n) {
+    return CfsTree::value_traits::to_value_ptr(n);
+}
 } // namespace
 
 // __enqueue_entity: walk from the root (left when the key is smaller, else right), link under
@@ -182,7 +187,10 @@ static void cfs_tree_erase(Kernel& k, int cpu, Runqueue& rq, Task& p,
         touch(cpu, l.rq(rq.cpu, RqLine::Cfs), true);
     }
     const NodePtr parent = NodeTraits::get_parent(node);
-    touch(cpu, parent == header ? l.rq(rq.cpu, RqLine::Cfs) : l.task(task_of(parent)->pid, TaskLine::Sched), true);
+    touch(cpu,
+          parent == header ? l.rq(rq.cpu, RqLine::Cfs)
+                           : l.task(task_of(parent)->pid, TaskLine::Sched),
+          true);
     const NodePtr left = NodeTraits::get_left(node);
     const NodePtr right = NodeTraits::get_right(node);
     if (left && right) {
@@ -309,7 +317,8 @@ void Kernel::check_preempt_wakeup(int cpu, Runqueue& rq, Task& p) {
         return;
     }
     std::uint64_t gran = m_cfs.wakeup_granularity;
-    if (curr.se.weight != NICE_0_LOAD) gran = calc_delta_fair(static_cast<unsigned long>(gran), curr.se);
+    if (curr.se.weight != NICE_0_LOAD)
+        gran = calc_delta_fair(static_cast<unsigned long>(gran), curr.se);
     R(cpu, m_layout.task(p.pid, TaskLine::Time));
     R(cpu, m_layout.task(curr.pid, TaskLine::Time));
     if (p.se.vruntime + gran < curr.se.vruntime) resched_task(cpu, curr);
@@ -372,7 +381,9 @@ Task& Kernel::pick_next_task_cfs(int cpu, Runqueue& rq, Task& prev) {
         R(cpu, m_layout.rq(cpu, RqLine::Cfs));
         if (!rq.cfs.nr_running) return nullptr;
         Task* p = first_fair(rq);
-        if (!p) throw std::logic_error("pick_next_task_fair: nr_running > 0 but an empty tree on cpu " + std::to_string(cpu));
+        if (!p)
+            throw std::logic_error("pick_next_task_fair: nr_running > 0 but an empty tree on cpu " +
+                                   std::to_string(cpu));
         set_next_entity(cpu, rq, *p);
         return p;
     };

@@ -13,10 +13,10 @@
 
 namespace smp::os {
 
-constexpr unsigned long NICE_0_LOAD = 1024;             // SCHED_LOAD_SCALE of 2.6.24 (sched.h:653-656)
-constexpr unsigned long SCHED_LOAD_SCALE_FUZZ = 1024;   // = SCHED_LOAD_SCALE in 2.6.24
-extern const unsigned long prio_to_weight[40];          // kernel/sched.c:1185-1194
-extern const std::uint32_t prio_to_wmult[40];           // kernel/sched.c:1203-1212
+constexpr unsigned long NICE_0_LOAD = 1024; // SCHED_LOAD_SCALE of 2.6.24 (sched.h:653-656)
+constexpr unsigned long SCHED_LOAD_SCALE_FUZZ = 1024; // = SCHED_LOAD_SCALE in 2.6.24
+extern const unsigned long prio_to_weight[40];        // kernel/sched.c prio_to_weight[]
+extern const std::uint32_t prio_to_wmult[40];         // kernel/sched.c prio_to_wmult[]
 
 // rb-tree order: entity_key() = vruntime - min_vruntime compared as s64, equal keys to the right
 // (multiset insertion at the upper bound keeps equal keys in insertion order, as __enqueue_entity).
@@ -25,17 +25,18 @@ struct ByVruntime {
         return static_cast<std::int64_t>(a.se.vruntime - b.se.vruntime) < 0;
     }
 };
-using CfsTree = boost::intrusive::multiset<
-    Task, boost::intrusive::member_hook<Task, CfsHook, &Task::cfs_node>,
-    boost::intrusive::compare<ByVruntime>>;
+using CfsTree =
+    boost::intrusive::multiset<Task, boost::intrusive::member_hook<Task, CfsHook, &Task::cfs_node>,
+                               boost::intrusive::compare<ByVruntime>>;
 
 // struct cfs_rq: queued fair entities but the running one (curr), their total weight and count.
 struct CfsRq {
-    CfsTree tasks_timeline;                 // leftmost = begin()
-    unsigned long load_weight = 0;          // cfs_rq->load.weight (curr included)
-    unsigned long nr_running = 0;           // curr included
-    std::uint64_t min_vruntime = static_cast<std::uint64_t>(-(std::int64_t(1) << 20)); // init_cfs_rq
-    Task* curr = nullptr;                   // the running fair entity, or null
+    CfsTree tasks_timeline;        // leftmost = begin()
+    unsigned long load_weight = 0; // cfs_rq->load.weight (curr included)
+    unsigned long nr_running = 0;  // curr included
+    std::uint64_t min_vruntime =
+        static_cast<std::uint64_t>(-(std::int64_t(1) << 20)); // init_cfs_rq
+    Task* curr = nullptr;                                     // the running fair entity, or null
 
     CfsRq() = default;
     CfsRq(const CfsRq&) = delete;
@@ -45,10 +46,10 @@ struct CfsRq {
 
 // The sysctls after sched_init_granularity (2.6.24 kernel/sched.c:5024-5039), in ns.
 struct CfsTunables {
-    std::uint64_t latency = 20000000;       // sysctl_sched_latency
-    std::uint64_t min_granularity = 4000000; // sysctl_sched_min_granularity
+    std::uint64_t latency = 20000000;            // sysctl_sched_latency
+    std::uint64_t min_granularity = 4000000;     // sysctl_sched_min_granularity
     std::uint64_t wakeup_granularity = 10000000; // sysctl_sched_wakeup_granularity
-    unsigned long nr_latency = 5;           // sched_nr_latency (not rescaled at boot)
+    unsigned long nr_latency = 5;                // sched_nr_latency (not rescaled at boot)
 };
 
 // The granularity factor: none = 1, log = 1 + ilog2(ncpus), log_cap8 = 1 + ilog2(min(ncpus, 8)).

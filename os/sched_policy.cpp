@@ -178,17 +178,18 @@ SchedPolicy policy_2421() {
     return p;
 }
 
-// The domain levels of 2.6.24 x86: smt = SD_SIBLING_INIT and cpu = SD_MC_INIT (include/linux/
-// topology.h, the initializers as fine-tuned for 2.6.24-rc1 and unchanged until the 2.6.26
-// cleanup of the SD_*_INIT macros), node = SD_NODE_INIT of include/asm-x86/topology_64.h:31-54.
+// The domain levels of 2.6.24 x86: smt = SD_SIBLING_INIT and cpu = SD_MC_INIT of
+// include/linux/topology.h with the 2.6.24-rc1 fine-tuning (checked against the initializers as
+// the pre-2.6.26 tree still had them: the removed side of the March 2008 SD_*_INIT cleanup patch),
+// node = SD_NODE_INIT of include/asm-x86/topology_64.h:31-54.
 SchedPolicy policy_2624() {
     SchedPolicy p;
     p.sched_class = "cfs";
-    p.sched_latency_ns = 20e6;      // kernel/sched_fair.c:35 sysctl_sched_latency
-    p.min_granularity_ns = 4e6;     // :41 sysctl_sched_min_granularity
-    p.wakeup_granularity_ns = 10e6; // :80 sysctl_sched_wakeup_granularity
+    p.sched_latency_ns = 20e6;      // kernel/sched_fair.c:35-46 sysctl_sched_latency
+    p.min_granularity_ns = 4e6;     // and sysctl_sched_min_granularity
+    p.wakeup_granularity_ns = 10e6; // sched_fair.c:80 sysctl_sched_wakeup_granularity
     p.granularity_scaling = "log";  // kernel/sched.c:5024-5039 sched_init_granularity
-    p.child_runs_first = true;      // sched_fair.c:52 sysctl_sched_child_runs_first
+    p.child_runs_first = true;      // sched_fair.c sysctl_sched_child_runs_first
     p.trigger = "softirq";
     p.stagger = false;
     p.first_idle_cpu_balances_upper = true;

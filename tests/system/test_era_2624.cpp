@@ -20,8 +20,8 @@ std::string all_migrations(os::Kernel& k) {
     std::string s;
     for (const auto& m : k.migrations()) {
         s += m.task_name + " " + std::to_string(m.src) + "->" + std::to_string(m.dst) + " " +
-             os::reason_name(m.reason) + "/" + m.reason_detail + " by " + m.mechanism + " hot=" +
-             std::to_string(m.kernel_hot) + " t=" + std::to_string(m.t_decision) + "\n";
+             os::reason_name(m.reason) + "/" + m.reason_detail + " by " + m.mechanism +
+             " hot=" + std::to_string(m.kernel_hot) + " t=" + std::to_string(m.t_decision) + "\n";
     }
     return s;
 }
@@ -63,7 +63,8 @@ TEST(Era2624, ForcedMigrationFollowsTheReferenceFlowF1) {
     const long enq = m.find(deq, Ev::Enqueue, S, T, D);
     ASSERT_GT(enq, deq) << m.dump(syscall);
     const long ipi_d = m.find(enq, Ev::IpiSent, S, -2, D);
-    ASSERT_GT(ipi_d, enq) << "D is idle: check_preempt_curr_idle, reschedule IPI\n" << m.dump(syscall);
+    ASSERT_GT(ipi_d, enq) << "D is idle: check_preempt_curr_idle, reschedule IPI\n"
+                          << m.dump(syscall);
     const long done = m.find(ipi_d, Ev::Complete, S, ctl);
     ASSERT_GT(done, ipi_d) << m.dump(syscall);
     const long woken = m.find(done, Ev::Wakeup, S, ctl);
@@ -72,10 +73,16 @@ TEST(Era2624, ForcedMigrationFollowsTheReferenceFlowF1) {
     ASSERT_GT(irq_d, ipi_d);
     const long first = m.find(irq_d, Ev::FirstRun, D, T);
     ASSERT_GT(first, irq_d) << m.dump(syscall);
-    EXPECT_GT(m.find(woken, [&](const os::TraceEvent& e) { return e.ev == Ev::Switch && e.cpu == R && e.b == ctl; }),
-              woken) << "the requester runs again on R";
-    EXPECT_GT(m.xfer(enq, D, "thread_info[" + std::to_string(T) + "]"), enq) << m.dump(enq, first + 40);
-    EXPECT_GT(m.xfer(enq, D, "task[" + std::to_string(T) + "].Sched"), enq) << m.dump(enq, first + 40);
+    EXPECT_GT(m.find(woken,
+                     [&](const os::TraceEvent& e) {
+                         return e.ev == Ev::Switch && e.cpu == R && e.b == ctl;
+                     }),
+              woken)
+        << "the requester runs again on R";
+    EXPECT_GT(m.xfer(enq, D, "thread_info[" + std::to_string(T) + "]"), enq)
+        << m.dump(enq, first + 40);
+    EXPECT_GT(m.xfer(enq, D, "task[" + std::to_string(T) + "].Sched"), enq)
+        << m.dump(enq, first + 40);
 
     ASSERT_EQ(m.k().migrations().size(), 1u) << all_migrations(m.k());
     const os::MigrationEvent& e = m.k().migrations()[0];
@@ -108,7 +115,9 @@ TEST(Era2624, AffinityMoveOfAWaitingTaskIsColdAfterTheMigrationCost) {
     Guest m(cfg);
     m.run(40 * kMs);
     const int T = m.pid("t"), U = m.pid("u");
-    const long out = m.find(0, [&](const os::TraceEvent& e) { return e.ev == Ev::Switch && e.cpu == 0 && e.a == T && e.b == U; });
+    const long out = m.find(0, [&](const os::TraceEvent& e) {
+        return e.ev == Ev::Switch && e.cpu == 0 && e.a == T && e.b == U;
+    });
     ASSERT_GE(out, 0) << m.dump();
     const Cycle t_out = m.trace()[std::size_t(out)].t;
     EXPECT_GT(t_out, 32 * kMs);
@@ -133,7 +142,8 @@ TEST(Era2624, PeriodicPullThroughSchedSoftirq) {
     m.run(20 * kMs);
     ASSERT_GE(m.k().migrations().size(), 1u) << all_migrations(m.k());
     const os::MigrationEvent& e = m.k().migrations()[0];
-    EXPECT_EQ(e.task_name, "b") << "the waiting task, not the running one\n" << all_migrations(m.k());
+    EXPECT_EQ(e.task_name, "b") << "the waiting task, not the running one\n"
+                                << all_migrations(m.k());
     EXPECT_EQ(e.src, 0);
     EXPECT_EQ(e.reason, os::MigReason::PeriodicBalance);
     EXPECT_EQ(e.reason_detail, "lb_softirq");
@@ -145,11 +155,15 @@ TEST(Era2624, PeriodicPullThroughSchedSoftirq) {
     const long deq = m.find(0, Ev::Dequeue, dst, b, 0);
     ASSERT_GE(deq, 0) << m.dump();
     // The pull runs in the interrupt of a tick on dst: after its timer Irq, with no other Irq on
-    // dst in between, as an idle balance (pid = IdleType::Idle) at the MC level that moved one task.
+    // dst in between, as an idle balance (pid = IdleType::Idle) at the MC level that moved one
+    // task.
     long irq = -1;
-    for (long i = m.find(0, Ev::Irq, dst, -2, timer); i >= 0 && i < deq; i = m.find(i + 1, Ev::Irq, dst, -2, timer)) irq = i;
+    for (long i = m.find(0, Ev::Irq, dst, -2, timer); i >= 0 && i < deq;
+         i = m.find(i + 1, Ev::Irq, dst, -2, timer))
+        irq = i;
     ASSERT_GE(irq, 0) << m.dump(0, deq + 1);
-    const long next_irq = m.find(irq + 1, [&](const os::TraceEvent& x) { return x.ev == Ev::Irq && x.cpu == dst; });
+    const long next_irq =
+        m.find(irq + 1, [&](const os::TraceEvent& x) { return x.ev == Ev::Irq && x.cpu == dst; });
     EXPECT_TRUE(next_irq < 0 || next_irq > deq) << "pulled at the exit of that tick's interrupt";
     const long bal = m.find(irq, Ev::Balance, dst, int(os::IdleType::Idle), 0);
     ASSERT_GT(bal, deq) << "the balance event follows the pull it made\n" << m.dump(irq, deq + 5);
@@ -191,8 +205,11 @@ TEST(Era2624, NewIdlePullWhenACpuRunsOutOfWork) {
     const long bal = m.find(enq, Ev::Balance, 1, int(os::IdleType::NewlyIdle), 0);
     ASSERT_GT(bal, enq) << m.dump(exit, enq + 10);
     EXPECT_EQ(m.trace()[std::size_t(bal)].b, 1);
-    const long sw = m.find(bal, [&](const os::TraceEvent& x) { return x.ev == Ev::Switch && x.cpu == 1 && x.a == a && x.b == c; });
-    ASSERT_GT(sw, bal) << "the dying task's CPU switches straight to the pulled one\n" << m.dump(exit, enq + 10);
+    const long sw = m.find(bal, [&](const os::TraceEvent& x) {
+        return x.ev == Ev::Switch && x.cpu == 1 && x.a == a && x.b == c;
+    });
+    ASSERT_GT(sw, bal) << "the dying task's CPU switches straight to the pulled one\n"
+                       << m.dump(exit, enq + 10);
     EXPECT_GT(m.find(sw, Ev::FirstRun, 1, c), sw);
     EXPECT_EQ(m.k().task_of(m.pid("b")).cpu, 0);
     EXPECT_EQ(m.k().check_invariants(true), "");
@@ -235,10 +252,14 @@ TEST(Era2624, ActiveBalancePushesARunningTaskToTheIdlePackage) {
     EXPECT_EQ(std::vector<long long>(node_results.end() - 5, node_results.end()),
               (std::vector<long long>{0, 0, 0, 0, 0}))
         << "five failures in a row";
-    if (node_results.size() > 5) EXPECT_NE(node_results[node_results.size() - 6], 0);
+    if (node_results.size() > 5) {
+        EXPECT_NE(node_results[node_results.size() - 6], 0);
+    }
     const long ipi = m.find(kick, Ev::IpiSent, 2, -2, 0);
     ASSERT_GT(ipi, kick) << "waking migration/0 (RT) preempts a on CPU 0";
-    const long sw = m.find(ipi, [&](const os::TraceEvent& x) { return x.ev == Ev::Switch && x.cpu == 0 && x.a == A && x.b == mt; });
+    const long sw = m.find(ipi, [&](const os::TraceEvent& x) {
+        return x.ev == Ev::Switch && x.cpu == 0 && x.a == A && x.b == mt;
+    });
     ASSERT_GT(sw, ipi);
     const long deq = m.find(sw, Ev::Dequeue, 0, A, 0);
     ASSERT_GT(deq, sw);

@@ -94,7 +94,8 @@ TEST_F(Sched2624, TaskHotIsNowMinusExecStartBelowMigrationCost) {
     EXPECT_TRUE(k->task_hot_2624(t(a), start + 499999)) << "just below 500 us";
     EXPECT_FALSE(k->task_hot_2624(t(a), start + 500000)) << "500 us is no longer hot";
     EXPECT_TRUE(k->task_hot_2624(t(a), start)) << "delta 0";
-    EXPECT_TRUE(k->task_hot_2624(t(a), start - 1000)) << "a clock behind exec_start: negative delta, hot";
+    EXPECT_TRUE(k->task_hot_2624(t(a), start - 1000))
+        << "a clock behind exec_start: negative delta, hot";
     Task& mt = *k->rq(0).migration_thread; // RT class: never hot
     mt.se.exec_start = start;
     EXPECT_FALSE(k->task_hot_2624(mt, start + 1));
@@ -132,7 +133,8 @@ TEST_F(Sched2624, PicksTasksInVruntimeOrderAndMinVruntimeNeverDecreases) {
         ASSERT_EQ(k->check_invariants(false), "");
     }
     std::vector<int> picked;
-    for (const auto& sw : hal.switches) picked.push_back(sw.second);
+    for (const auto& sw : hal.switches)
+        picked.push_back(sw.second);
     EXPECT_EQ(picked, (std::vector<int>{a, b, c, a, c, a, c, a, c, b}));
     EXPECT_EQ(t(b).se.vruntime - kM, 12226866u) << "one tick of a nice-5 task";
     EXPECT_EQ(t(a).se.vruntime - kM, 15999999u) << "4 ticks less the boot clock's 1 ns";
@@ -251,12 +253,14 @@ TEST_F(Sched2624, BalancePassExaminesAtMostNrMigratePlusOneTasks) {
         make(1, 2, 1, [](SchedPolicy& p) { p.migration_cost_ns = 0; }); // never hot
         std::vector<int> pids;
         for (int i = 1; i <= 40; ++i) {
-            pids.push_back(add("t" + std::to_string(i), i == position ? std::vector<int>{0, 1} : std::vector<int>{0}));
+            pids.push_back(add("t" + std::to_string(i),
+                               i == position ? std::vector<int>{0, 1} : std::vector<int>{0}));
         }
         k->boot();
         at_tick(1);
         int balance = 1;
-        const int moved = k->load_balance_2624(1, *k->rq(1).domains.back(), IdleType::Idle, balance);
+        const int moved =
+            k->load_balance_2624(1, *k->rq(1).domains.back(), IdleType::Idle, balance);
         EXPECT_EQ(k->stats().max_tasks_examined, 33u);
         EXPECT_EQ(k->stats().tasks_examined, 33u) << "the rt pass found no task";
         const Task& movable = k->task_of(pids[std::size_t(position - 1)]);
@@ -314,7 +318,7 @@ TEST_F(Sched2624, RebalanceIntervalIsCappedAtHzTimesCpusOverTen) {
         at_tick(j);
         SchedDomain& mc = *k->rq(0).domains[0];
         SchedDomain& node = *k->rq(0).domains[1];
-        mc.balance_interval = 4;    // 4 x 64 = 256 ms = 64 jiffies
+        mc.balance_interval = 4; // 4 x 64 = 256 ms = 64 jiffies
         mc.last_balance = j;
         node.balance_interval = 32; // 32 x 32 = 1024 ms = 256 jiffies, capped at 100
         node.last_balance = j - 50;
@@ -330,7 +334,8 @@ TEST_F(Sched2624, RebalanceIntervalIsCappedAtHzTimesCpusOverTen) {
 TEST_F(Sched2624, ExecBalanceDescendsFromTheTopDomainToTheIdlestCpu) {
     auto run = [&](int on_cpu0, std::vector<int> allowed, int nice = 0) {
         make(2, 2);
-        for (int i = 0; i < on_cpu0; ++i) add("x" + std::to_string(i), {0}, nice);
+        for (int i = 0; i < on_cpu0; ++i)
+            add("x" + std::to_string(i), {0}, nice);
         add("y", {2});
         TaskSpec s; // not started: not queued anywhere
         s.name = "e";
@@ -339,7 +344,8 @@ TEST_F(Sched2624, ExecBalanceDescendsFromTheTopDomainToTheIdlestCpu) {
         const int e = k->add_task(std::move(s));
         k->boot();
         at_tick(1);
-        for (int c = 0; c < 4; ++c) k->scheduler_tick(c); // cpu_load[0] = rq->load.weight
+        for (int c = 0; c < 4; ++c)
+            k->scheduler_tick(c); // cpu_load[0] = rq->load.weight
         const int exec = k->sched_balance_self(0, t(e), false);
         EXPECT_EQ(k->sched_balance_self(0, t(e), true), exec) << "fork: the same flags here";
         return exec;
