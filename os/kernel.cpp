@@ -37,6 +37,8 @@ Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
     }
     for (unsigned c = 0; c < m_ncpus; ++c) new_migration_thread(int(c));
     m_tasklist_lock.addr = m_layout.tasklist_lock();
+    m_cfs = sched_init_granularity(m_cfg.policy, m_ncpus);
+    m_balancing.addr = m_layout.balancing_lock();
     auto fresh = build_domains(0);
     for (unsigned c = 0; c < m_ncpus; ++c) m_rqs[c]->domains = fresh[c];
 }
@@ -105,7 +107,18 @@ Task* Kernel::find_task(const std::string& comm) const {
 void Kernel::boot() {
     for (auto& tp : m_tasks) {
         Task& t = *tp;
-        if (t.kind == TaskKind::User && t.state == TASK_RUNNING) { // initial placement, untimed
+        set_load_weight(t);
+        if (t.kind == TaskKind::User && t.state == TASK_RUNNING &&
+            m_kind.sched_class == SchedClassKind::Cfs) { // CFS: queued at min_vruntime, untimed
+            Runqueue& rq = cpu_rq(t.cpu);
+            t.se.vruntime = rq.cfs.min_vruntime;
+            rq.cfs.tasks_timeline.insert(t);
+            rq.cfs.load_weight += t.se.weight;
+            ++rq.cfs.nr_running;
+            t.se.on_rq = true;
+            ++rq.nr_running;
+            rq.load_weight += t.se.weight;
+        } else if (t.kind == TaskKind::User && t.state == TASK_RUNNING) { // initial placement, untimed
             Runqueue& rq = cpu_rq(t.cpu);
             rq.active->queue[t.prio].push_back(t);
             rq.active->bitmap.set(std::size_t(t.prio));
@@ -145,11 +158,14 @@ std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_j
     const bool node = m_cfg.policy.node_level && m_shape.sockets > 1;
     auto online = [this](CpuMask m) { return m & m_online; };
     auto phys_power = [](unsigned n) { return SCHED_LOAD_SCALE + SCHED_LOAD_SCALE * (n - 1) / 10; };
+    // 2.6.24 init_sched_groups_power: a group of the lowest level, or of a level whose child
+    // shares CPU power or the package (SMT, MC), counts as one CPU: every group here is 1024.
+    const bool cfs = m_kind.sched_class == SchedClassKind::Cfs;
 
-    auto make = [this](int level, const CpuMask& m, unsigned long power) {
+    auto make = [this, cfs](int level, const CpuMask& m, unsigned long power) {
         auto g = std::make_unique<SchedGroup>();
         g->cpumask = m;
-        g->cpu_power = power;
+        g->cpu_power = cfs ? NICE_0_LOAD : power;
         g->addr = m_layout.group(level, int(m_groups.size()));
         m_groups.push_back(std::move(g));
         return m_groups.back().get();
@@ -271,6 +287,7 @@ Task& Kernel::new_migration_thread(int cpu) {
     t->state = TASK_INTERRUPTIBLE;
     t->cpus_allowed = CpuMask::of(m_ncpus, cpu);
     t->cpu = cpu;
+    set_load_weight(*t);
     Task& mt = *t;
     m_tasks.push_back(std::move(t));
     cpu_rq(cpu).migration_thread = &mt;
@@ -348,6 +365,15 @@ std::string Kernel::check_invariants(bool quiescent) const {
         if (running && running_on != t.cpu) {
             return fail(t, "runs on cpu " + std::to_string(running_on) + " but task_cpu is " + std::to_string(t.cpu));
         }
+        if (t.se.on_rq && !t.array) { // CFS: in its CPU's tree, or that cfs_rq's current entity
+            const Runqueue& rq = *m_rqs[std::size_t(t.cpu)];
+            const auto& tree = rq.cfs.tasks_timeline;
+            const bool in_tree =
+                std::find_if(tree.begin(), tree.end(), [&t](const Task& x) { return &x == &t; }) != tree.end();
+            if (!in_tree && rq.cfs.curr != &t) {
+                return fail(t, "on_rq but neither in the tree nor current of cpu " + std::to_string(t.cpu));
+            }
+        }
         if (t.array) {
             const Runqueue& rq = *m_rqs[std::size_t(t.cpu)];
             if (t.array != &rq.arrays[0] && t.array != &rq.arrays[1]) {
@@ -358,7 +384,7 @@ std::string Kernel::check_invariants(bool quiescent) const {
                 return fail(t, "array set but not on the queue of its priority");
             }
         }
-        if (!t.array && !running && t.state == TASK_RUNNING) {
+        if (!task_queued(t) && !running && t.state == TASK_RUNNING) {
             return fail(t, "TASK_RUNNING but neither queued nor running");
         }
         if (t.ret_outside_mask) {
@@ -367,7 +393,13 @@ std::string Kernel::check_invariants(bool quiescent) const {
         }
     }
     for (const auto& rq : m_rqs) {
-        const unsigned long queued = rq->arrays[0].nr_active + rq->arrays[1].nr_active;
+        const unsigned long queued = rq->arrays[0].nr_active + rq->arrays[1].nr_active + rq->cfs.nr_running;
+        const auto& cfs = rq->cfs;
+        const unsigned long in_cfs = cfs.tasks_timeline.size() + (cfs.curr && cfs.curr->se.on_rq ? 1 : 0);
+        if (in_cfs != cfs.nr_running) {
+            return "cpu " + std::to_string(rq->cpu) + ": cfs nr_running " + std::to_string(cfs.nr_running) +
+                   " but " + std::to_string(in_cfs) + " fair entities queued";
+        }
         if (queued != rq->nr_running) {
             return "cpu " + std::to_string(rq->cpu) + ": nr_running " + std::to_string(rq->nr_running) +
                    " but " + std::to_string(queued) + " tasks queued";

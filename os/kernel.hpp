@@ -167,6 +167,65 @@ public:
     // The tick's balance pass: this_rq locked around load_balance(cpu_online_map).
     int rebalance_2421(int this_cpu, bool idle);
 
+    // --- CFS class (sched_fair.cpp; Linux 2.6.24 kernel/sched_fair.c, reused by 4.7) ---------
+    // The rq clock (ns): sched_clock of a CPU, __update_rq_clock, and update_rq_clock (only on
+    // the runqueue's own CPU, as the kernel's).
+    std::uint64_t sched_clock(int cpu) { return cycles_to_ns(now(cpu)); }
+    std::uint64_t cycles_to_ns(Cycle c) const;
+    std::uint64_t tick_nsec() const { return cycles_to_ns(m_tick_cycles); }
+    void update_rq_clock_raw(int cpu, Runqueue& rq);
+    void update_rq_clock(int cpu, Runqueue& rq);
+    const CfsTunables& cfs_tunables() const { return m_cfs; }
+    bool fair_task(const Task& p) const { return p.kind != TaskKind::Idle && !p.rt(); }
+    // Queued on a runqueue of either class (O(1) array, rt array or cfs_rq) or running on a CFS rq.
+    bool task_queued(const Task& p) const { return p.array != nullptr || p.se.on_rq; }
+    void update_curr(int cpu, Runqueue& rq);
+    void place_entity(int cpu, Runqueue& rq, Task& p, bool initial);
+    void enqueue_entity(int cpu, Runqueue& rq, Task& p, bool wakeup);
+    void dequeue_entity(int cpu, Runqueue& rq, Task& p);
+    void set_next_entity(int cpu, Runqueue& rq, Task& p);
+    void put_prev_entity(int cpu, Runqueue& rq, Task& prev);
+    void entity_tick(int cpu, Runqueue& rq, Task& curr);
+    void check_preempt_tick(int cpu, Runqueue& rq, Task& curr);
+    void check_preempt_wakeup(int cpu, Runqueue& rq, Task& p);
+    void task_new_fair(int cpu, Runqueue& rq, Task& p);
+    Task* first_fair(Runqueue& rq);                // leftmost queued entity (not curr)
+    Task* next_fair(Runqueue& rq, Task& p);        // rb_next
+    // The class dispatch of a CFS kernel: rt (prio array) before fair before idle.
+    void enqueue_task_cfs(int cpu, Runqueue& rq, Task& p, bool wakeup);
+    void dequeue_task_cfs(int cpu, Runqueue& rq, Task& p);
+    void update_curr_rt(Runqueue& rq);
+    Task& pick_next_task_cfs(int cpu, Runqueue& rq, Task& prev); // put_prev_task + pick_next_task
+    // check_preempt_curr by the class of rq->curr (O(1) kernels: TASK_PREEMPTS_CURR).
+    void check_preempt_curr(int cpu, Runqueue& rq, Task& p);
+    void wake_up_new_task_cfs(int cpu, Task& p);
+
+    // --- Linux 2.6.24 (sched_2624.cpp): hot test, softirq balancing, wake-up and exec/fork ------
+    bool task_hot_2624(const Task& p, std::uint64_t now_ns) const;
+    unsigned long weighted_cpuload(int cpu) const { return m_rqs[std::size_t(cpu)]->load_weight; }
+    unsigned long source_load_idx(int cpu, int type) const;
+    unsigned long target_load_idx(int cpu, int type) const;
+    unsigned long cpu_avg_load_per_task(int cpu) const;
+    void update_cpu_load_idx(Runqueue& rq);
+    void scheduler_tick_cfs(int cpu);
+    void run_rebalance_domains(int cpu);
+    void rebalance_domains(int cpu, IdleType idle);
+    // balance: the 'balance' flag of rebalance_domains (null: newly idle).
+    int load_balance_2624(int this_cpu, SchedDomain& sd, IdleType idle, int& balance);
+    SchedGroup* find_busiest_group_2624(SchedDomain& sd, int this_cpu, unsigned long& imbalance,
+                                        IdleType idle, int& sd_idle, const CpuMask& cpus,
+                                        int* balance);
+    Runqueue* find_busiest_queue_2624(const SchedGroup& group, unsigned long imbalance,
+                                      const CpuMask& cpus);
+    int load_balance_newidle_2624(int this_cpu, SchedDomain& sd);
+    void idle_balance_2624(int this_cpu);
+    void active_load_balance_2624(int busiest_cpu);
+    int try_to_wake_up_2624(int cpu, Task& p, long state, bool sync);
+    int wake_idle_2624(int cpu, int target, const Task& p);
+    SchedGroup* find_idlest_group(const SchedDomain& sd, const Task& p, int this_cpu);
+    int find_idlest_cpu_2624(const SchedGroup& group, const Task& p, int this_cpu);
+    int sched_balance_self(int cpu, const Task& p, bool fork);
+
 private:
     friend struct KernelAccess;
     // Primitives with their access scripts (kmem.cpp).
@@ -185,7 +244,7 @@ private:
     void double_lock_balance(int cpu, Runqueue& this_rq, Runqueue& busiest);
     void enqueue_task(int cpu, Task& p, PrioArray& array);
     void dequeue_task(int cpu, Task& p, PrioArray& array);
-    void activate_task(int cpu, Task& p, Runqueue& rq);
+    void activate_task(int cpu, Task& p, Runqueue& rq, bool wakeup = false); // wakeup: CFS place_entity
     void deactivate_task(int cpu, Task& p, Runqueue& rq);
     void set_task_cpu(int cpu, Task& p, int new_cpu);
     void resched_task(int cpu, Task& p);
@@ -212,6 +271,26 @@ private:
     // `exec` is the CPU running the code, this_cpu the one receiving tasks.
     int move_tasks(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busiest,
                    unsigned long max_nr_move, SchedDomain& sd, IdleType idle, MigReason why);
+
+    // Linux 2.6.24 balancing internals (sched_2624.cpp). `exec` is the CPU running the code.
+    struct BalanceIter;
+    int move_tasks_2624(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busiest,
+                        unsigned long max_load_move, SchedDomain& sd, IdleType idle,
+                        int& all_pinned, MigReason why);
+    unsigned long balance_tasks(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busiest,
+                                unsigned long max_load_move, SchedDomain& sd, IdleType idle,
+                                int& all_pinned, int& this_best_prio, BalanceIter& it,
+                                MigReason why);
+    bool can_migrate_task_2624(int exec, Task& p, Runqueue& rq, int this_cpu, SchedDomain& sd,
+                               IdleType idle, int& all_pinned);
+    bool task_hot_at(const Task& p, const Runqueue& src, const SchedDomain& sd) const;
+    void pull_task_2624(int exec, Runqueue& src, Task& p, Runqueue& dst, MigReason why, bool hot);
+    int move_one_task(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busiest,
+                      SchedDomain& sd, IdleType idle);
+    void sched_exec_2624(Task& self);
+    int sched_fork_2624(Task& parent, Task& child);
+    void migrate_task_cfs(int cpu, Task& p, Runqueue& rq_src, Runqueue& rq_dest, MigReason why,
+                          const char* detail, const char* mechanism, Cycle decided);
     bool can_migrate_task(int exec, Task& p, Runqueue& rq, int this_cpu, SchedDomain& sd, IdleType idle);
     void pull_task(int cpu, Runqueue& src, PrioArray& src_array, Task& p, Runqueue& dst,
                    PrioArray& dst_array, MigReason why, bool hot);
@@ -322,6 +401,9 @@ private:
     KernelConfig m_cfg;
     const SchedPolicy& m_policy = m_cfg.policy; // the era's fields (m_cfg.policy)
     PolicyKinds m_kind{m_cfg.policy};
+    CfsTunables m_cfs;                            // CFS sysctls after sched_init_granularity
+    SpinLock m_balancing;                         // 2.6.24 'balancing' (SD_SERIALIZE levels)
+    Task* m_cf_waking = nullptr;                  // counterfactual: the held task being resumed
     MachineShape m_shape;
     unsigned m_ncpus;
     Cycle m_tick_cycles;

@@ -12,12 +12,17 @@ namespace {
 
 // The policy values this build does not run yet: the dotted field and why, or empty.
 std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
-    if (p.sched_class != "o1") return {"sched_class", "'" + p.sched_class + "'"};
-    if (p.trigger != "tick_domains" && p.trigger != "tick_modulo") return {"trigger", "'" + p.trigger + "'"};
-    if (p.load_metric != "cpu_load_avg2" && p.load_metric != "nr_minfilter") {
+    const bool cfs = p.sched_class == "cfs";
+    if (p.sched_class != "o1" && !cfs) return {"sched_class", "'" + p.sched_class + "'"};
+    if (p.trigger != "tick_domains" && p.trigger != "tick_modulo" && p.trigger != "softirq") {
+        return {"trigger", "'" + p.trigger + "'"};
+    }
+    if (p.load_metric != "cpu_load_avg2" && p.load_metric != "nr_minfilter" &&
+        p.load_metric != "cpu_load_idx") {
         return {"load_metric", "'" + p.load_metric + "'"};
     }
-    if (p.imbalance_algo != "sd_2610" && p.imbalance_algo != "o1_25pct_half") {
+    if (p.imbalance_algo != "sd_2610" && p.imbalance_algo != "o1_25pct_half" &&
+        p.imbalance_algo != "cfs_2624") {
         return {"imbalance_algo", "'" + p.imbalance_algo + "'"};
     }
     // 2.4.21's balancer comes whole: the tick-modulo trigger keeps no cpu_load for sd_2610,
@@ -29,26 +34,53 @@ std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
     if ((p.load_metric == "nr_minfilter") != o1) {
         return {"load_metric", "'" + p.load_metric + "' with imbalance_algo '" + p.imbalance_algo + "'"};
     }
-    if (p.hot_test != "sd_cache_hot_time" && p.hot_test != "jiffies_last_run") {
+    if (p.hot_test != "sd_cache_hot_time" && p.hot_test != "jiffies_last_run" &&
+        p.hot_test != "migration_cost") {
         return {"hot_test", "'" + p.hot_test + "'"};
     }
-    if (p.hot_bypass != "newidle_or_fewfail") return {"hot_bypass", "'" + p.hot_bypass + "'"};
-    if (p.active_balance != "visited_2610" && p.active_balance != "none") {
+    if (p.active_balance != "visited_2610" && p.active_balance != "none" &&
+        p.active_balance != "push_cpu_one") {
         return {"active_balance", "'" + p.active_balance + "'"};
     }
     if (p.migrator != "kthread") return {"migrator", "'" + p.migrator + "'"};
     if (p.caller_moves_queued_task) return {"caller_moves_queued_task", "True"};
     if (!p.hold_both_rq_locks) return {"hold_both_rq_locks", "False"};
-    if (p.wake_policy != "affine_2610" && p.wake_policy != "sync_pull") {
+    if (p.wake_policy != "affine_2610" && p.wake_policy != "sync_pull" &&
+        p.wake_policy != "affine_2624") {
         return {"wake_policy", "'" + p.wake_policy + "'"};
     }
     if (p.ttwu_queue) return {"ttwu_queue", "True"};
-    if (p.exec_balance != "find_idlest" && p.exec_balance != "none") {
+    if (p.exec_balance != "find_idlest" && p.exec_balance != "none" &&
+        p.exec_balance != "balance_self") {
         return {"exec_balance", "'" + p.exec_balance + "'"};
     }
-    if (p.fork_balance != "parent_cpu") return {"fork_balance", "'" + p.fork_balance + "'"};
+    if (p.fork_balance != "parent_cpu" && p.fork_balance != "balance_self") {
+        return {"fork_balance", "'" + p.fork_balance + "'"};
+    }
     if (p.preempt != "none") return {"preempt", "'" + p.preempt + "'"};
     if (p.lock != "ttas") return {"lock", "'" + p.lock + "'"};
+    // The O(1) (2.4.21, 2.6.10) and 2.6.24 (CFS) mechanisms run with their own kernel only.
+    const std::string with = cfs ? " with sched_class 'cfs'" : " with sched_class 'o1'";
+    auto mismatch = [&](const char* field, const std::string& value, bool cfs_value) {
+        return cfs_value != cfs ? std::pair<std::string, std::string>{field, "'" + value + "'" + with}
+                                : std::pair<std::string, std::string>{};
+    };
+    for (auto r : {mismatch("trigger", p.trigger, p.trigger == "softirq"),
+                   mismatch("load_metric", p.load_metric, p.load_metric == "cpu_load_idx"),
+                   mismatch("imbalance_algo", p.imbalance_algo, p.imbalance_algo == "cfs_2624"),
+                   mismatch("active_balance", p.active_balance, p.active_balance == "push_cpu_one"),
+                   mismatch("wake_policy", p.wake_policy, p.wake_policy == "affine_2624"),
+                   mismatch("exec_balance", p.exec_balance, p.exec_balance == "balance_self")}) {
+        if (!r.first.empty()) return r;
+    }
+    if (cfs && p.timeslice != "linux-2.6") return {"timeslice", "'" + p.timeslice + "'" + with};
+    if (cfs && p.hot_test == "jiffies_last_run") return {"hot_test", "'jiffies_last_run'" + with};
+    if (cfs && p.active_balance == "none") return {"active_balance", "'none'" + with};
+    if (cfs && p.wake_policy == "sync_pull") return {"wake_policy", "'sync_pull'" + with};
+    if (cfs && p.exec_balance == "none") return {"exec_balance", "'none'" + with};
+    if (!cfs && p.hot_test == "migration_cost") return {"hot_test", "'migration_cost'" + with};
+    if (!cfs && p.hot_bypass != "newidle_or_fewfail") return {"hot_bypass", "'" + p.hot_bypass + "'" + with};
+    if (!cfs && p.fork_balance == "balance_self") return {"fork_balance", "'balance_self'" + with};
     return {};
 }
 

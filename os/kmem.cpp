@@ -88,6 +88,10 @@ void Kernel::double_rq_lock(int cpu, Runqueue& a, Runqueue& b) {
     Runqueue& second = &first == &a ? b : a;
     spin_lock(cpu, first.lock);
     spin_lock(cpu, second.lock);
+    if (m_kind.sched_class == SchedClassKind::Cfs) { // 2.6.24: update_rq_clock of both
+        update_rq_clock(cpu, a);
+        update_rq_clock(cpu, b);
+    }
 }
 
 void Kernel::double_rq_unlock(int cpu, Runqueue& a, Runqueue& b) {
@@ -145,7 +149,15 @@ void Kernel::dequeue_task(int cpu, Task& p, PrioArray& array) {
 }
 
 // activate_task: write the timestamp (not modelled: nothing reads it), enqueue, nr_running++.
-void Kernel::activate_task(int cpu, Task& p, Runqueue& rq) {
+// CFS kernels: enqueue by class (a wake-up places the entity), nr_running and rq->load.
+void Kernel::activate_task(int cpu, Task& p, Runqueue& rq, bool wakeup) {
+    if (m_kind.sched_class == SchedClassKind::Cfs) {
+        W(cpu, rq.lock.addr); // nr_running and load share the lock's line
+        enqueue_task_cfs(cpu, rq, p, wakeup);
+        ++rq.nr_running;
+        rq.load_weight += p.se.weight;
+        return;
+    }
     W(cpu, m_layout.task(p.pid, TaskLine::Time));
     W(cpu, rq.lock.addr); // nr_running shares the lock's line
     enqueue_task(cpu, p, *rq.active);
@@ -153,13 +165,31 @@ void Kernel::activate_task(int cpu, Task& p, Runqueue& rq) {
 }
 
 void Kernel::deactivate_task(int cpu, Task& p, Runqueue& rq) {
+    if (m_kind.sched_class == SchedClassKind::Cfs) {
+        W(cpu, rq.lock.addr);
+        dequeue_task_cfs(cpu, rq, p);
+        --rq.nr_running;
+        rq.load_weight -= p.se.weight;
+        return;
+    }
     W(cpu, rq.lock.addr);
     dequeue_task(cpu, p, *p.array);
     --rq.nr_running;
 }
 
-// set_task_cpu: thread_info->cpu = new_cpu.
+// set_task_cpu: thread_info->cpu = new_cpu. CFS kernels first rebase the vruntime from the old
+// cfs_rq's min_vruntime to the new one's (2.6.24 kernel/sched.c:1078-1105).
 void Kernel::set_task_cpu(int cpu, Task& p, int new_cpu) {
+    if (m_kind.sched_class == SchedClassKind::Cfs) {
+        const Runqueue& old_rq = cpu_rq(p.cpu);
+        const Runqueue& new_rq = cpu_rq(new_cpu);
+        R(cpu, m_layout.rq(old_rq.cpu, RqLine::Curr)); // clock_offset (schedstats)
+        R(cpu, m_layout.rq(new_rq.cpu, RqLine::Curr));
+        R(cpu, m_layout.rq(old_rq.cpu, RqLine::Cfs));
+        R(cpu, m_layout.rq(new_rq.cpu, RqLine::Cfs));
+        p.se.vruntime -= old_rq.cfs.min_vruntime - new_rq.cfs.min_vruntime;
+        W(cpu, m_layout.task(p.pid, TaskLine::Time));
+    }
     W(cpu, m_layout.thread_info(p.pid));
     if (p.cpu != new_cpu) ev(Ev::SetCpu, cpu, p.pid, p.cpu, new_cpu);
     p.cpu = new_cpu;
@@ -172,7 +202,12 @@ void Kernel::set_need_resched(int cpu, Task& p) {
 
 // 2.6.10 resched_task: test_and_set TIF_NEED_RESCHED; IPI iff it was clear, the target does not
 // poll (HLT idle never does) and the task is on another CPU.
+// 2.6.24 (CFS kernels): test_tsk_thread_flag first, return if already set.
 void Kernel::resched_task(int cpu, Task& p) {
+    if (m_kind.sched_class == SchedClassKind::Cfs) {
+        R(cpu, m_layout.thread_info(p.pid));
+        if (p.need_resched) return;
+    }
     A(cpu, m_layout.thread_info(p.pid));
     const bool was = p.need_resched;
     p.need_resched = true;

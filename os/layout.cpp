@@ -19,6 +19,7 @@ std::string KLayout::describe(Addr a) const {
         const Addr cpu = r / 4096, line = (r % 4096) / kLine;
         static const char* names[] = {"L0", "Curr", "Migration"};
         if (line < 3) return "rq[" + std::to_string(cpu) + "]." + names[line];
+        if (line == unsigned(RqLine::Cfs)) return "rq[" + std::to_string(cpu) + "].Cfs";
         const Addr al = line - 3;
         if (al >= 2 * kArrayLines) { // 2.4.21 prev_cpu_load[]
             return "rq[" + std::to_string(cpu) + "].prev_cpu_load." + std::to_string(al - 2 * kArrayLines);

@@ -8,7 +8,10 @@
 
 namespace smp::os {
 
-enum class RqLine : unsigned { L0 = 0, Curr = 1, Migration = 2, Arrays = 3 }; // L0: lock, nr_running, cpu_load
+// L0: lock, nr_running, cpu_load[], load; Curr: curr, idle, clock, next_balance, idle_at_tick;
+// Cfs (2.6.24 / 4.7): the cfs_rq (rb root and leftmost, min_vruntime, load, nr_running), on the
+// first line after the two prio arrays (lines 3..40).
+enum class RqLine : unsigned { L0 = 0, Curr = 1, Migration = 2, Arrays = 3, Cfs = 41 };
 enum class TaskLine : unsigned { Sched = 0, Time = 1, Allowed = 2, Mm = 3, Thread = 4 };
 // Frames on a task's kernel stack (lines below the top): syscall / irq entry, switch_to,
 // migration_req_t of a requester, its wait-queue entry.
@@ -16,7 +19,7 @@ enum class Frame : unsigned { Entry = 1, Switch = 2, Req = 6, Wait = 7 };
 // Kernel text: one region per primitive.
 enum class Text : unsigned {
     Irq, Tick, Schedule, Switch, Enqueue, Wakeup, Balance, Migrate, MigrationThread, Syscall,
-    Completion, Exec, Fork, Idle, Hotplug, Pipe, Futex, Count
+    Completion, Exec, Fork, Idle, Hotplug, Pipe, Futex, Softirq, Count
 };
 
 class KLayout {
@@ -30,6 +33,7 @@ public:
     Addr jiffies() const { return kBase + 0x10000; }
     Addr online_map() const { return kBase + 0x10040; }
     Addr tasklist_lock() const { return kBase + 0x10080; }
+    Addr balancing_lock() const { return kBase + 0x100c0; } // 2.6.24 'balancing' (SD_SERIALIZE)
     Addr rq(int cpu, RqLine l) const { return rq_base(cpu) + unsigned(l) * kLine; }
     // prio_array a (0/1) of cpu: line 0 = nr_active + bitmap, then the queue heads (8 bytes each).
     Addr array_header(int cpu, int a) const { return rq(cpu, RqLine::Arrays) + a * kArrayLines * kLine; }

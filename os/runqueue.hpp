@@ -2,6 +2,7 @@
 #pragma once
 
 #include "os/kernel_config.hpp"
+#include "os/sched_fair.hpp"
 #include "os/task.hpp"
 
 #include <deque>
@@ -54,6 +55,18 @@ struct Runqueue {
     // Linux 2.4.21: this runqueue's memory of every CPU's nr_running at its last balance
     // (int prev_cpu_load[NR_CPUS], the min filter of find_busiest_queue); sized on first use.
     std::vector<long> prev_cpu_load;
+
+    // --- Linux 2.6.24 / 4.7 (CFS): rq->cfs, rq->load, cpu_load[], the rq clock, SCHED_SOFTIRQ.
+    // RT tasks stay in arrays[0] (rq->rt.active); the fair class is cfs.
+    CfsRq cfs;
+    unsigned long load_weight = 0;       // rq->load.weight: all queued tasks (L0)
+    unsigned long cpu_loads[5] = {};     // rq->cpu_load[CPU_LOAD_IDX_MAX] (L0)
+    std::uint64_t clock = 1;             // rq->clock, ns (sched_init: 1)
+    std::uint64_t prev_clock_raw = 0;
+    std::uint64_t tick_timestamp = 0;
+    unsigned long next_balance = 0;      // jiffies (sched_init: jiffies)
+    bool idle_at_tick = false;
+    bool softirq_pending = false;        // SCHED_SOFTIRQ raised on this CPU
 
     Runqueue() { arrays[1].index = 1; }
     Runqueue(const Runqueue&) = delete;

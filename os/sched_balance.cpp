@@ -281,6 +281,10 @@ int Kernel::load_balance_newidle(int this_cpu, SchedDomain& sd) {
 }
 
 void Kernel::idle_balance(int this_cpu) {
+    if (m_kind.imbalance_algo == ImbalanceAlgo::Cfs2624) {
+        idle_balance_2624(this_cpu);
+        return;
+    }
     for (SchedDomain* sd : domains_of(this_cpu)) {
         if (sd->params.balance_newidle && load_balance_newidle(this_cpu, *sd)) break;
     }
@@ -289,6 +293,10 @@ void Kernel::idle_balance(int this_cpu) {
 // active_load_balance (2.6.10, Darren Hart's form): run by busiest's migration thread with its
 // runqueue locked; push one queued task to the first idle CPU of each group not yet visited.
 void Kernel::active_load_balance(int busiest_cpu) {
+    if (m_kind.active_balance == ActiveBalance::PushCpuOne) {
+        active_load_balance_2624(busiest_cpu);
+        return;
+    }
     Runqueue& busiest = cpu_rq(busiest_cpu);
     PathScope path(*this, busiest_cpu);
     ++m_stats.active_balance;
@@ -339,6 +347,10 @@ int Kernel::find_idlest_cpu(const Task& p, int this_cpu, const SchedDomain& sd) 
 
 void Kernel::sched_exec(Task& self) {
     if (m_kind.exec_balance == ExecBalance::None) return; // 2.4: fs/exec.c has no scheduler hook
+    if (m_kind.exec_balance == ExecBalance::BalanceSelf) {
+        sched_exec_2624(self);
+        return;
+    }
     const int this_cpu = self.cpu;
     R(this_cpu, m_layout.rq(this_cpu, RqLine::L0));
     if (cpu_rq(this_cpu).nr_running <= 1) return;

@@ -14,9 +14,15 @@ void Kernel::schedule(int cpu) {
         text(cpu, Text::Schedule, m_cfg.costs.schedule);
         if (m_kind.hot_test == HotTest::JiffiesLastRun) stamp_last_run_2421(cpu, prev);
         m_hal.irq_disable(cpu);
+        const bool cfs = m_kind.sched_class == SchedClassKind::Cfs;
+        if (cfs) update_rq_clock_raw(cpu, rq); // 2.6.24: outside the rq lock
         spin_lock(cpu, rq.lock);
         const Cycle t = now(cpu);
-        if (prev.state != TASK_RUNNING && prev.array) deactivate_task(cpu, prev, rq);
+        if (cfs) { // 2.6.24 clears TIF_NEED_RESCHED before idle_balance, which may set it again
+            W(cpu, m_layout.thread_info(prev.pid));
+            prev.need_resched = false;
+        }
+        if (prev.state != TASK_RUNNING && task_queued(prev)) deactivate_task(cpu, prev, rq);
         Task* next = nullptr;
         if (rq.nr_running == 0) {
             if (m_kind.imbalance_algo == ImbalanceAlgo::O1Pct25Half) {
@@ -28,7 +34,9 @@ void Kernel::schedule(int cpu) {
                 next = rq.idle;
             }
         }
-        if (!next) {
+        if (cfs) {
+            next = &pick_next_task_cfs(cpu, rq, prev); // put_prev_task + pick_next_task by class
+        } else if (!next) {
             R(cpu, m_layout.array_header(cpu, rq.active->index));
             if (rq.active->nr_active == 0) { // switch the arrays
                 W(cpu, m_layout.rq(cpu, RqLine::Curr));
@@ -41,8 +49,10 @@ void Kernel::schedule(int cpu) {
             next = &rq.active->queue[idx].front();
             R(cpu, m_layout.task(next->pid, TaskLine::Sched));
         }
-        W(cpu, m_layout.thread_info(prev.pid)); // clear_tsk_need_resched
-        prev.need_resched = false;
+        if (!cfs) {
+            W(cpu, m_layout.thread_info(prev.pid)); // clear_tsk_need_resched
+            prev.need_resched = false;
+        }
         prev.last_ran = t;
         W(cpu, m_layout.task(prev.pid, TaskLine::Time));
         if (next == &prev) {
@@ -112,6 +122,10 @@ void Kernel::finish_task_switch(int cpu, Task& prev) {
 // non-interactive (static priority, no sleep_avg bonus), so an expired task goes to the
 // expired array. Ends with rebalance_tick.
 void Kernel::scheduler_tick(int cpu) {
+    if (m_kind.sched_class == SchedClassKind::Cfs) {
+        scheduler_tick_cfs(cpu);
+        return;
+    }
     if (m_kind.trigger == Trigger::TickModulo) return scheduler_tick_2421(cpu);
     Runqueue& rq = cpu_rq(cpu);
     Task& p = *rq.curr;
@@ -153,6 +167,7 @@ void Kernel::scheduler_tick(int cpu) {
 
 // try_to_wake_up (2.6.10, reference §3.8): wake-affine and passive balancing, wake_idle on SMT.
 int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
+    if (m_kind.wake_policy == WakePolicy::Affine2624) return try_to_wake_up_2624(cpu, p, state, sync);
     if (m_kind.wake_policy == WakePolicy::SyncPull) return try_to_wake_up_2421(cpu, p, state, sync);
     PathScope path(*this, cpu);
     text(cpu, Text::Wakeup, m_cfg.costs.wakeup);
@@ -249,6 +264,10 @@ out:
 // wake_up_new_task: the child starts on the CPU copy_process gave it (no fork balancing in
 // 2.6.10); it preempts the current task there if it has a better priority.
 void Kernel::wake_up_new_task(int cpu, Task& p) {
+    if (m_kind.sched_class == SchedClassKind::Cfs) {
+        wake_up_new_task_cfs(cpu, p);
+        return;
+    }
     m_hal.irq_disable(cpu);
     Runqueue& rq = task_rq_lock(cpu, p);
     p.state = TASK_RUNNING;
@@ -317,7 +336,9 @@ void Kernel::interrupt(int cpu, Irq vector) {
             Task* held = m_cf_held;
             m_cf_held = nullptr;
             m_cf_pending = -1;
+            m_cf_waking = held; // resumed where it was held: no wake-up placement
             try_to_wake_up(cpu, *held, TASK_UNINTERRUPTIBLE, false);
+            m_cf_waking = nullptr;
         }
         std::vector<std::size_t> due;
         due.swap(m_inbox[std::size_t(cpu)]);
@@ -342,6 +363,11 @@ void Kernel::interrupt(int cpu, Irq vector) {
     }
     default: // Reschedule: only acknowledged; need_resched was set before the IPI
         break;
+    }
+    if (cpu_rq(cpu).softirq_pending) { // irq_exit -> do_softirq: SCHED_SOFTIRQ (2.6.24)
+        cpu_rq(cpu).softirq_pending = false;
+        text(cpu, Text::Softirq, m_cfg.costs.softirq);
+        run_rebalance_domains(cpu);
     }
     m_hal.compute(cpu, static_cast<Cycle>(m_cfg.costs.irq_exit));
     m_irq_taken[std::size_t(cpu)] = 1;

@@ -10,6 +10,7 @@ std::vector<SchedDomain*> Kernel::domains_of(int cpu) { return cpu_rq(cpu).domai
 
 int Kernel::hot_verdict(const Task& p, int src, int dst, int cpu) {
     if (m_kind.hot_test == HotTest::JiffiesLastRun) return task_hot_2421(p, jiffies(cpu)) ? 1 : 0;
+    if (m_kind.hot_test == HotTest::MigrationCost) return task_hot_2624(p, cpu_rq(src).clock) ? 1 : 0;
     for (SchedDomain* sd : domains_of(src)) {
         if (sd->span.test(dst)) return task_hot(p, cpu_rq(src).timestamp_last_tick, *sd) ? 1 : 0;
     }
@@ -20,7 +21,7 @@ int Kernel::hot_verdict(const Task& p, int src, int dst, int cpu) {
 // the task's runqueue for its migration thread. Called with the task's runqueue locked.
 bool Kernel::migrate_task(int cpu, Task& p, int dest_cpu, MigrationReq& req) {
     Runqueue& rq = cpu_rq(p.cpu);
-    if (!p.array && !task_running(rq, p)) {
+    if (!task_queued(p) && !task_running(rq, p)) {
         const auto why = static_cast<MigReason>(req.reason);
         const char* detail = why == MigReason::Exec ? "sched_exec" : "set_cpus_allowed";
         move_or_hold(cpu, p, p.cpu, dest_cpu, why, detail, "caller", req.decision);
@@ -132,7 +133,9 @@ void Kernel::migrate_task_now(int cpu, Task& p, int src, int dest, MigReason why
     double_rq_lock(cpu, rq_src, rq_dest);
     R(cpu, m_layout.thread_info(p.pid));
     R(cpu, m_layout.task(p.pid, TaskLine::Allowed));
-    if (p.cpu == src && p.cpus_allowed.test(dest)) {
+    if (p.cpu == src && p.cpus_allowed.test(dest) && m_kind.sched_class == SchedClassKind::Cfs) {
+        migrate_task_cfs(cpu, p, rq_src, rq_dest, why, detail, mechanism, decided);
+    } else if (p.cpu == src && p.cpus_allowed.test(dest)) {
         const long e = move_or_hold(cpu, p, src, dest, why, detail, mechanism, decided);
         if (e >= 0 && p.array) {
             deactivate_task(cpu, p, rq_src);
@@ -157,7 +160,7 @@ void Kernel::cf_hold(int cpu, Task& p, int src, int dst, MigReason why, const ch
     m_migrations[std::size_t(e)].suppressed = true;
     W(cpu, m_layout.task(p.pid, TaskLine::Allowed));
     p.cpus_allowed.set(src);
-    if (p.array && !m_cf_resumed) {
+    if (task_queued(p) && !m_cf_resumed) {
         deactivate_task(cpu, p, cpu_rq(src));
         m_migrations[std::size_t(e)].t_dequeue = now(cpu);
         p.state = TASK_UNINTERRUPTIBLE;
@@ -357,7 +360,11 @@ void Kernel::do_fork(Task& parent, Task& child) {
     for (unsigned l = 0; l <= unsigned(TaskLine::Thread); ++l) W(cpu, m_layout.task(child.pid, TaskLine(l)));
     W(cpu, m_layout.thread_info(child.pid));
     W(cpu, m_layout.stack(child.pid, Frame::Switch));
-    child.cpu = child.cpus_allowed.test(cpu) ? cpu : (child.cpus_allowed & m_online).first();
+    if (m_kind.fork_balance == ForkBalance::BalanceSelf) {
+        sched_fork_2624(parent, child);
+    } else {
+        child.cpu = child.cpus_allowed.test(cpu) ? cpu : (child.cpus_allowed & m_online).first();
+    }
     wake_up_new_task(cpu, child);
 }
 

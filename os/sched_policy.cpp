@@ -184,29 +184,31 @@ SchedPolicy policy_2421() {
     return p;
 }
 
-// The domain levels of 2.6.24 x86 (include/linux/topology.h, asm-x86/topology_64.h):
-// smt = SD_SIBLING_INIT, cpu = SD_MC_INIT (the package), node = SD_NODE_INIT.
+// The domain levels of 2.6.24 x86: smt = SD_SIBLING_INIT and cpu = SD_MC_INIT of
+// include/linux/topology.h with the 2.6.24-rc1 fine-tuning (checked against the initializers as
+// the pre-2.6.26 tree still had them: the removed side of the March 2008 SD_*_INIT cleanup patch),
+// node = SD_NODE_INIT of include/asm-x86/topology_64.h:31-54.
 SchedPolicy policy_2624() {
     SchedPolicy p;
     p.sched_class = "cfs";
-    p.sched_latency_ns = 20e6;
-    p.min_granularity_ns = 4e6;
-    p.wakeup_granularity_ns = 10e6;
-    p.granularity_scaling = "log";
-    p.child_runs_first = true;
+    p.sched_latency_ns = 20e6;      // kernel/sched_fair.c:35-46 sysctl_sched_latency
+    p.min_granularity_ns = 4e6;     // and sysctl_sched_min_granularity
+    p.wakeup_granularity_ns = 10e6; // sched_fair.c:80 sysctl_sched_wakeup_granularity
+    p.granularity_scaling = "log";  // kernel/sched.c:5024-5039 sched_init_granularity
+    p.child_runs_first = true;      // sched_fair.c sysctl_sched_child_runs_first
     p.trigger = "softirq";
     p.stagger = false;
     p.first_idle_cpu_balances_upper = true;
-    p.interval_cap_div = 10;
+    p.interval_cap_div = 10;        // rebalance_domains: interval <= HZ*NR_CPUS/10
     p.load_metric = "cpu_load_idx";
     p.imbalance_algo = "cfs_2624";
     p.pick_order = "rb_leftmost";
-    p.nr_migrate = 32;
+    p.nr_migrate = 32;              // kernel/sched.c:477 sysctl_sched_nr_migrate
     p.hot_test = "migration_cost";
-    p.migration_cost_ns = 500000;
+    p.migration_cost_ns = 500000;   // sched_fair.c:82 sysctl_sched_migration_cost
     p.hot_bypass = "unless_manyfail";
     p.active_balance = "push_cpu_one";
-    p.nr_failed_reset_offset = 1;
+    p.nr_failed_reset_offset = 1;   // load_balance: nr_balance_failed = cache_nice_tries+1
     p.newidle_counts_failures = true;
     p.wake_policy = "affine_2624";
     p.exec_balance = "balance_self";
@@ -221,12 +223,17 @@ SchedPolicy policy_2624() {
         x.cache_nice_tries = tries;
         return x;
     };
+    // SD_SIBLING_INIT: 1, 2, 64, 110, tries 0, every index 0; LOAD_BALANCE | BALANCE_NEWIDLE |
+    // BALANCE_FORK | BALANCE_EXEC | WAKE_AFFINE | WAKE_IDLE | SHARE_CPUPOWER.
     p.smt = d(1, 2, 64, 110, 0);
     p.smt.wake_idle = true;
     p.smt.wake_balance = false;
     p.smt.share_cpupower = true;
     p.smt.balance_fork = true;
-    p.smt.newidle_idx = 1;
+    p.smt.newidle_idx = 0; // 0 since 2.6.24-rc1 ("fine-tune SD_SIBLING_INIT"; 1 before)
+    // SD_MC_INIT: 1, 4, 64, 125, tries 1, busy_idx 2, idle/newidle 0, wake/forkexec 1;
+    // LOAD_BALANCE | BALANCE_NEWIDLE | BALANCE_FORK | BALANCE_EXEC | WAKE_AFFINE | WAKE_IDLE |
+    // SHARE_PKG_RESOURCES | BALANCE_FOR_MC_POWER (no power savings: 0).
     p.cpu = d(1, 4, 64, 125, 1);
     p.cpu.wake_idle = true;
     p.cpu.wake_balance = false;
@@ -234,10 +241,13 @@ SchedPolicy policy_2624() {
     p.cpu.busy_idx = 2;
     p.cpu.wake_idx = 1;
     p.cpu.forkexec_idx = 1;
+    // SD_NODE_INIT (x86_64): 8, 32, 32, 125, tries 2, busy 3, idle 2, newidle 0, wake 1,
+    // forkexec 1; LOAD_BALANCE | BALANCE_FORK | BALANCE_EXEC | SERIALIZE | WAKE_BALANCE.
     p.node = d(8, 32, 32, 125, 2);
     p.node.balance_newidle = false;
     p.node.wake_affine = false;
     p.node.balance_fork = true;
+    p.node.serialize = true;
     p.node.busy_idx = 3;
     p.node.idle_idx = 2;
     p.node.wake_idx = 1;

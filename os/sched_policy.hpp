@@ -34,6 +34,7 @@ struct DomainParams {
     std::int64_t newidle_idx = 0;
     std::int64_t wake_idx = 0;
     std::int64_t forkexec_idx = 0;
+    bool serialize = false;            // SD_SERIALIZE: balanced under the global 'balancing' lock (2.6.24)
 
     void validate(const std::string& path) const;
 };
@@ -163,6 +164,7 @@ template <class P, class V> void visit_fields(P& d, V&& v) { // DomainParams
     v("newidle_idx", d.newidle_idx);
     v("wake_idx", d.wake_idx);
     v("forkexec_idx", d.forkexec_idx);
+    v("serialize", d.serialize);
 }
 
 template <class P, class V> void visit_policy(P& p, V&& v) { // SchedPolicy, scalar fields

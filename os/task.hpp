@@ -5,6 +5,7 @@
 #include "os/cpumask.hpp"
 
 #include <boost/intrusive/list.hpp>
+#include <boost/intrusive/set_hook.hpp>
 
 #include <bitset>
 #include <deque>
@@ -35,6 +36,20 @@ struct SpinLock {
 };
 
 using RunHook = boost::intrusive::list_member_hook<>;
+
+// --- Linux 2.6.24 / 4.7 (CFS) -------------------------------------------------------------
+using CfsHook = boost::intrusive::set_member_hook<>; // se.run_node in the cfs_rq's rb-tree
+
+// struct sched_entity (2.6.24 include/linux/sched.h): the fair class's per-task state; times in ns.
+struct SchedEntity {
+    unsigned long weight = 1024;      // load.weight: prio_to_weight[nice] (RT: 2 * nice -20)
+    std::uint32_t inv_weight = 0;     // load.inv_weight: prio_to_wmult[nice]
+    std::uint64_t vruntime = 0;
+    std::uint64_t exec_start = 0;     // rq->clock when it last started or was accounted on a CPU
+    std::uint64_t sum_exec_runtime = 0;
+    std::uint64_t prev_sum_exec_runtime = 0;
+    bool on_rq = false;               // queued on a runqueue (fair or rt class), or running
+};
 
 struct Task {
     int pid = 0;
@@ -70,6 +85,10 @@ struct Task {
     std::vector<std::pair<std::string, Cycle>> marks; // Mark steps: label, guest cycle
     long switch_path = -1;            // path whose switch-in on the new CPU is being timed
     std::uint64_t ret_outside_mask = 0;     // returns to user on a CPU outside cpus_allowed (checker)
+
+    // Linux 2.6.24 / 4.7 (CFS): the sched entity and its rb-tree node.
+    SchedEntity se;
+    CfsHook cfs_node;
 
     bool rt() const { return prio < MAX_RT_PRIO; }
 };

@@ -23,8 +23,8 @@ enum class Ev : std::uint8_t {
     Complete,    // complete() by cpu on pid's request
     FirstRun,    // pid runs for the first time on cpu after a migration
     LineXfer,    // kernel access by cpu to addr supplied by another cache; a = Source, b = KAccess
-    Balance,     // load_balance on cpu; a = level index, b = tasks moved (-1: balanced);
-                 // pid = IdleType
+    Balance,     // load_balance on cpu; a = level index, b = tasks moved (-1: balanced;
+                 // -2: another CPU of the group balances this level, 2.6.24); pid = IdleType
     ActiveKick,  // cpu kicks active balancing on a
     Action,      // action a applied on cpu; b = result
     Exit,        // pid exits on cpu
@@ -97,6 +97,10 @@ struct KernelStats {
     std::uint64_t migration_requests_completed = 0;
     std::uint64_t lock_spins = 0;          // contended lock acquisitions
     std::uint64_t lock_wait_cycles = 0;
+    // 2.6.24 balance_tasks passes (one per class per move_tasks) and the tasks they examined.
+    std::uint64_t balance_passes = 0;
+    std::uint64_t tasks_examined = 0;
+    std::uint64_t max_tasks_examined = 0;  // the most tasks one pass examined
 };
 
 } // namespace smp::os

@@ -457,6 +457,11 @@ void GuestMachine::register_stats(StatsRegistry& r) const {
     r.add("system.os.lock_spins", &s.lock_spins, "contended spin-lock acquisitions");
     r.add("system.os.lock_wait_cycles", &s.lock_wait_cycles,
           "cycles spent spinning for contended locks");
+    r.add("system.os.balance_passes", &s.balance_passes,
+          "balance_tasks passes (2.6.24: one per scheduling class per move_tasks)");
+    r.add("system.os.tasks_examined", &s.tasks_examined, "tasks examined by balance_tasks passes");
+    r.add("system.os.max_tasks_examined", &s.max_tasks_examined,
+          "the most tasks one balance_tasks pass examined (nr_migrate + 1 at most)");
 }
 
 } // namespace smp

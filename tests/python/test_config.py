@@ -262,7 +262,7 @@ def _everything_changed():
 
 
 _DOMAIN_FLAGS = ["load_balance", "balance_newidle", "balance_exec", "wake_idle", "wake_affine",
-                 "wake_balance", "share_cpupower", "balance_fork"]
+                 "wake_balance", "share_cpupower", "balance_fork", "serialize"]
 _DOMAIN_IDX = ["busy_idx", "idle_idx", "newidle_idx", "wake_idx", "forkexec_idx"]
 _COSTS = ["irq_entry", "irq_exit", "tick", "schedule", "context_switch", "enqueue", "wakeup",
           "load_balance", "balance_per_cpu", "move_task", "migration_thread", "syscall",

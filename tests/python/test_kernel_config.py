@@ -66,7 +66,7 @@ def test_era_setter_fills_hz_and_policy():
     assert k.costs.tick == 7
 
 
-@pytest.mark.parametrize("era", ["linux-2.6.24", "linux-4.7"])
+@pytest.mark.parametrize("era", ["linux-4.7"])
 def test_other_eras_are_named_but_not_implemented(era, no_child):
     cfg = one_task()
     cfg.kernel.era = era
@@ -79,6 +79,21 @@ def test_other_eras_are_named_but_not_implemented(era, no_child):
         smpsim.run(cfg)
     cfg.kernel.enabled = False  # bare metal does not use the era
     cfg.validate()
+
+
+def test_linux_2_6_24_validates_and_mixing_its_mechanisms_with_o1_names_the_field(no_child):
+    cfg = one_task()
+    cfg.kernel.era = "linux-2.6.24"
+    cfg.validate()  # runs: CFS, softirq balancing, 2.6.24 wake-up and exec/fork placement
+    cfg.kernel.policy.trigger = "tick_domains"  # the 2.6.10 tick balancer on a CFS runqueue
+    with pytest.raises(ValueError, match=r"^kernel\.policy\.trigger: 'tick_domains' with "
+                                         r"sched_class 'cfs' is not implemented yet"):
+        cfg.validate()
+    cfg = one_task()
+    cfg.kernel.policy.wake_policy = "affine_2624"  # 2.6.24 wake-up placement on the O(1) kernel
+    with pytest.raises(ValueError, match=r"^kernel\.policy\.wake_policy: 'affine_2624' with "
+                                         r"sched_class 'o1' is not implemented yet"):
+        cfg.validate()
 
 
 ERAS = ["linux-2.4.21", "linux-2.6.10", "linux-2.6.24", "linux-4.7"]
