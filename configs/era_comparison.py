@@ -2,7 +2,7 @@
 """The same workload under the four eras of Linux task migration (docs/eras.md).
 
 More tasks than CPUs, each sweeping its own working set in phases separated by sleeps; a control
-task changes the affinity of two running tasks, and one task changes its own. The guest kernel
+task changes the affinity of two tasks, and one task execs a new program. The guest kernel
 runs the era's scheduler (linux-2.4.21, linux-2.6.10, linux-2.6.24 CFS, linux-4.7 stopper); the
 hardware is the same. Per era the script prints:
 
@@ -43,12 +43,13 @@ def build(args, era):
         sweep = wl.WorkingSet(size=args.working_set, pattern="sequential", passes=args.passes,
                               base=base)
         steps = [sweep, wl.Sleep("%dus" % (200 + 100 * i)), sweep]
-        if i == args.tasks - 1:  # this one moves itself half-way (sched_setaffinity(0, ...))
-            steps = [sweep, wl.SetAffinity([cpus[-1]]), sweep]
         cfg.add_task("t%d" % i, wl.Phases(steps, repeat=args.rounds), cpus=cpus)
     # Forced migrations by a control task (F1) of two tasks that are running by then.
     cfg.at(ms(args.first_move_ms), smpsim.actions.SetAffinity("t0", cpus=[cpus[-1]]))
     cfg.at(ms(2 * args.first_move_ms), smpsim.actions.SetAffinity("t1", cpus=[cpus[0]]))
+    # The last task execs a new program (exec balancing: none in 2.4, find_idlest_cpu in 2.6.10,
+    # sched_balance_self in 2.6.24, select_task_rq_fair in 4.7).
+    cfg.at(ms(1.5 * args.first_move_ms), smpsim.actions.Exec("t%d" % (args.tasks - 1)))
     return cfg
 
 
