@@ -2,6 +2,7 @@
 // timeslices, the 2.6.10 imbalance arithmetic, the hot test, staggered and backed-off balancing,
 // and the active-balance trigger, each against values worked out by hand from kernel/sched.c.
 #include "os/kernel.hpp"
+#include "fake_hal.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,40 +12,6 @@
 
 namespace smp::os {
 namespace {
-
-// Records what the kernel asks of the hardware; time moves only when the test says so.
-struct FakeHal : Hal {
-    Cycle clock = 0;
-    std::vector<std::pair<int, int>> ipis;
-    std::vector<std::pair<int, int>> switches;
-    std::size_t accesses = 0;
-
-    Cycle now(int) override { return clock; }
-    Source access(int, KAccess, Addr) override {
-        ++accesses;
-        return Source::Local;
-    }
-    void compute(int, Cycle) override {}
-    void send_ipi(int from, int to, Irq) override { ipis.emplace_back(from, to); }
-    void irq_disable(int) override {}
-    void irq_enable(int) override {}
-    void halt(int, const std::function<bool()>& until) override {
-        if (!until()) throw std::logic_error("fake HAL: halt would block");
-    }
-    void spin(int, const std::function<bool()>& until) override {
-        if (!until()) throw std::logic_error("fake HAL: a lock is held");
-    }
-    void kick() override {}
-    void timer(int, bool) override {}
-    Cycle user_compute(int, Cycle, bool) override { return 0; }
-    void user_access(int, const Op&) override {}
-    void cache_flush(int, const Op&) override {}
-    void create_thread(int, std::function<void()>) override {}
-    void start_thread(int, int) override {}
-    void switch_to(int, int prev, int next) override { switches.emplace_back(prev, next); }
-    void exit_to(int, int prev, int next) override { switches.emplace_back(prev, next); }
-    void fail(const std::string& why) override { throw std::logic_error(why); }
-};
 
 struct Sched : ::testing::Test {
     FakeHal hal;

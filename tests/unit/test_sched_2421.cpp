@@ -4,6 +4,7 @@
 // load_balance, the tick-modulo trigger, sync-only wake-up pulls and wake_up_cpu, each against
 // values worked out by hand from RHEL3 kernel/sched.c (reference §2).
 #include "os/kernel.hpp"
+#include "fake_hal.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,37 +16,8 @@
 namespace smp::os {
 namespace {
 
-// Records what the kernel asks of the hardware; time moves only when the test says so.
-struct FakeHal2421 : Hal {
-    Cycle clock = 0;
-    std::vector<std::pair<int, int>> ipis;
-
-    Cycle now(int) override { return clock; }
-    Source access(int, KAccess, Addr) override { return Source::Local; }
-    void compute(int, Cycle) override {}
-    void send_ipi(int from, int to, Irq) override { ipis.emplace_back(from, to); }
-    void irq_disable(int) override {}
-    void irq_enable(int) override {}
-    void halt(int, const std::function<bool()>& until) override {
-        if (!until()) throw std::logic_error("fake HAL: halt would block");
-    }
-    void spin(int, const std::function<bool()>& until) override {
-        if (!until()) throw std::logic_error("fake HAL: a lock is held");
-    }
-    void kick() override {}
-    void timer(int, bool) override {}
-    Cycle user_compute(int, Cycle, bool) override { return 0; }
-    void user_access(int, const Op&) override {}
-    void cache_flush(int, const Op&) override {}
-    void create_thread(int, std::function<void()>) override {}
-    void start_thread(int, int) override {}
-    void switch_to(int, int, int) override {}
-    void exit_to(int, int, int) override {}
-    void fail(const std::string& why) override { throw std::logic_error(why); }
-};
-
 struct Sched2421 : ::testing::Test {
-    FakeHal2421 hal;
+    FakeHal hal;
     std::unique_ptr<Kernel> k;
     KernelConfig cfg;
     Cycle tick = 0;

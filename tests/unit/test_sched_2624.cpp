@@ -4,6 +4,7 @@
 // and the interval cap, each against values worked out by hand from kernel/sched.c and
 // kernel/sched_fair.c of 2.6.24.
 #include "os/kernel.hpp"
+#include "fake_hal.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,36 +15,6 @@
 
 namespace smp::os {
 namespace {
-
-// Records what the kernel asks of the hardware; time moves only when the test says so.
-struct FakeHal : Hal {
-    Cycle clock = 0;
-    std::vector<std::pair<int, int>> ipis;
-    std::vector<std::pair<int, int>> switches;
-
-    Cycle now(int) override { return clock; }
-    Source access(int, KAccess, Addr) override { return Source::Local; }
-    void compute(int, Cycle) override {}
-    void send_ipi(int from, int to, Irq) override { ipis.emplace_back(from, to); }
-    void irq_disable(int) override {}
-    void irq_enable(int) override {}
-    void halt(int, const std::function<bool()>& until) override {
-        if (!until()) throw std::logic_error("fake HAL: halt would block");
-    }
-    void spin(int, const std::function<bool()>& until) override {
-        if (!until()) throw std::logic_error("fake HAL: a lock is held");
-    }
-    void kick() override {}
-    void timer(int, bool) override {}
-    Cycle user_compute(int, Cycle, bool) override { return 0; }
-    void user_access(int, const Op&) override {}
-    void cache_flush(int, const Op&) override {}
-    void create_thread(int, std::function<void()>) override {}
-    void start_thread(int, int) override {}
-    void switch_to(int, int prev, int next) override { switches.emplace_back(prev, next); }
-    void exit_to(int, int prev, int next) override { switches.emplace_back(prev, next); }
-    void fail(const std::string& why) override { throw std::logic_error(why); }
-};
 
 constexpr std::uint64_t kM = static_cast<std::uint64_t>(-(std::int64_t(1) << 20)); // init_cfs_rq
 
