@@ -148,6 +148,7 @@ public:
     void rebalance_tick(int cpu, IdleType idle);
     unsigned task_timeslice(const Task& p) const;
     void scheduler_tick(int cpu);
+    void task_tick_o1(int cpu, Runqueue& rq, Task& p); // the timeslice step, rq locked
     int try_to_wake_up(int cpu, Task& p, long state, bool sync);
     int set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason why);
     void schedule(int cpu);

@@ -82,23 +82,7 @@ void Kernel::scheduler_tick_2421(int cpu) {
         spin_unlock(cpu, rq.lock);
         return;
     }
-    if (p.rt()) {
-        if (p.policy == Policy::RR && --p.time_slice == 0) {
-            p.time_slice = task_timeslice(p);
-            set_need_resched(cpu, p);
-            dequeue_task(cpu, p, *rq.active);
-            enqueue_task(cpu, p, *rq.active);
-        }
-    } else {
-        W(cpu, m_layout.task(p.pid, TaskLine::Sched));
-        if (--p.time_slice == 0) {
-            dequeue_task(cpu, p, *rq.active);
-            set_need_resched(cpu, p);
-            p.prio = p.static_prio;
-            p.time_slice = task_timeslice(p);
-            enqueue_task(cpu, p, *rq.expired); // !TASK_INTERACTIVE: always expired
-        }
-    }
+    task_tick_o1(cpu, rq, p);
     spin_unlock(cpu, rq.lock);
     rebalance_tick(cpu, IdleType::NotIdle);
 }

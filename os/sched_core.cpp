@@ -143,26 +143,33 @@ void Kernel::scheduler_tick(int cpu) {
         set_need_resched(cpu, p);
     } else {
         spin_lock(cpu, rq.lock);
-        if (p.rt()) {
-            if (p.policy == Policy::RR && --p.time_slice == 0) {
-                p.time_slice = task_timeslice(p);
-                set_need_resched(cpu, p);
-                dequeue_task(cpu, p, *rq.active);
-                enqueue_task(cpu, p, *rq.active);
-            }
-        } else {
-            W(cpu, m_layout.task(p.pid, TaskLine::Sched));
-            if (--p.time_slice == 0) {
-                dequeue_task(cpu, p, *rq.active);
-                set_need_resched(cpu, p);
-                p.prio = p.static_prio;
-                p.time_slice = task_timeslice(p);
-                enqueue_task(cpu, p, *rq.expired);
-            }
-        }
+        task_tick_o1(cpu, rq, p);
         spin_unlock(cpu, rq.lock);
     }
     rebalance_tick(cpu, IdleType::NotIdle);
+}
+
+// The O(1) timeslice step of scheduler_tick (2.4.21 and 2.6.10), with rq locked: an RR task
+// rotates within its priority; a SCHED_NORMAL task that used its slice goes to the expired
+// array (never TASK_INTERACTIVE here).
+void Kernel::task_tick_o1(int cpu, Runqueue& rq, Task& p) {
+    if (p.rt()) {
+        if (p.policy == Policy::RR && --p.time_slice == 0) {
+            p.time_slice = task_timeslice(p);
+            set_need_resched(cpu, p);
+            dequeue_task(cpu, p, *rq.active);
+            enqueue_task(cpu, p, *rq.active);
+        }
+    } else {
+        W(cpu, m_layout.task(p.pid, TaskLine::Sched));
+        if (--p.time_slice == 0) {
+            dequeue_task(cpu, p, *rq.active);
+            set_need_resched(cpu, p);
+            p.prio = p.static_prio;
+            p.time_slice = task_timeslice(p);
+            enqueue_task(cpu, p, *rq.expired);
+        }
+    }
 }
 
 // try_to_wake_up (2.6.10, reference §3.8): wake-affine and passive balancing, wake_idle on SMT.
