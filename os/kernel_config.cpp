@@ -20,15 +20,24 @@ std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
     if (p.hot_test != "sd_cache_hot_time") return {"hot_test", "'" + p.hot_test + "'"};
     if (p.hot_bypass != "newidle_or_fewfail") return {"hot_bypass", "'" + p.hot_bypass + "'"};
     if (p.active_balance != "visited_2610") return {"active_balance", "'" + p.active_balance + "'"};
-    if (p.migrator != "kthread") return {"migrator", "'" + p.migrator + "'"};
-    if (p.caller_moves_queued_task) return {"caller_moves_queued_task", "True"};
-    if (!p.hold_both_rq_locks) return {"hold_both_rq_locks", "False"};
-    if (p.wake_policy != "affine_2610") return {"wake_policy", "'" + p.wake_policy + "'"};
-    if (p.ttwu_queue) return {"ttwu_queue", "True"};
-    if (p.exec_balance != "find_idlest") return {"exec_balance", "'" + p.exec_balance + "'"};
-    if (p.fork_balance != "parent_cpu") return {"fork_balance", "'" + p.fork_balance + "'"};
-    if (p.preempt != "none") return {"preempt", "'" + p.preempt + "'"};
-    if (p.lock != "ttas") return {"lock", "'" + p.lock + "'"};
+    // The 4.7 mechanisms (migrator stopper, caller_moves_queued_task, hold_both_rq_locks False,
+    // select_task_rq_fair, ttwu_queue, exec/fork select_task_rq, preempt voluntary, queued locks)
+    // run on any runqueue; two of them only as parts of their 4.7 function.
+    if (p.caller_moves_queued_task && p.migrator != "stopper") {
+        return {"caller_moves_queued_task", "True without migrator 'stopper'"};
+    }
+    if (p.wake_policy != "affine_2610" && p.wake_policy != "select_task_rq_fair") {
+        return {"wake_policy", "'" + p.wake_policy + "'"};
+    }
+    if (p.ttwu_queue && p.wake_policy != "select_task_rq_fair") {
+        return {"ttwu_queue", "True without wake_policy 'select_task_rq_fair'"};
+    }
+    if (p.exec_balance != "find_idlest" && p.exec_balance != "select_task_rq") {
+        return {"exec_balance", "'" + p.exec_balance + "'"};
+    }
+    if (p.fork_balance != "parent_cpu" && p.fork_balance != "select_task_rq") {
+        return {"fork_balance", "'" + p.fork_balance + "'"};
+    }
     return {};
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "os/kernel_config.hpp"
+#include "os/stop_machine.hpp"
 #include "os/task.hpp"
 
 #include <deque>
@@ -51,6 +52,15 @@ struct Runqueue {
     Task* migration_thread = nullptr;
     std::deque<MigrationReq*> migration_queue;
     Task* prev_task = nullptr;           // the task switched out last (finish_task_switch)
+
+    // Linux 4.7 mechanisms (stop_machine.cpp, sched_47*.cpp, pelt.cpp).
+    Task* stop = nullptr;                // rq->stop: the stopper, picked before every class
+    std::deque<Task*> wake_list;         // llist of remotely queued wake-ups, newest first
+    CpuStopWork active_balance_work;     // the stop_one_cpu_nowait buffer of active balancing
+    SchedAvg runnable;                   // cfs_rq runnable_load_sum / runnable_load_avg
+    unsigned long load_weight = 0;       // cfs_rq->load.weight: the queued tracked tasks
+    Cycle idle_stamp = 0;                // when schedule() last found nothing to run (0: since
+                                         // then a task was woken onto it)
 
     Runqueue() { arrays[1].index = 1; }
     Runqueue(const Runqueue&) = delete;

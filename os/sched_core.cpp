@@ -15,12 +15,16 @@ void Kernel::schedule(int cpu) {
         m_hal.irq_disable(cpu);
         spin_lock(cpu, rq.lock);
         const Cycle t = now(cpu);
-        if (prev.state != TASK_RUNNING && prev.array) deactivate_task(cpu, prev, rq);
+        if (prev.state != TASK_RUNNING && task_on_rq(prev)) deactivate_task(cpu, prev, rq);
         Task* next = nullptr;
+        if (m_kind.migrator == Migrator::Stopper) next = pick_next_task_stop(cpu, rq); // 4.7
         if (rq.nr_running == 0) {
+            if (m_pelt) rq.idle_stamp = t; // 4.7 idle_balance: the CPU goes idle now
             idle_balance(cpu);
             if (rq.nr_running == 0) {
                 next = rq.idle;
+            } else if (m_pelt) {
+                rq.idle_stamp = 0;
             }
         }
         if (!next) {
@@ -67,6 +71,7 @@ void Kernel::schedule(int cpu) {
 
 void Kernel::context_switch(int cpu, Runqueue& rq, Task& prev, Task& next) {
     text(cpu, Text::Switch, m_cfg.costs.context_switch);
+    next.on_cpu = true; // prepare_lock_switch (4.7 p->on_cpu)
     R(cpu, m_layout.task(next.pid, TaskLine::Mm));
     if (next.mm < 0) {
         next.active_mm = prev.active_mm; // lazy TLB: borrow the previous mm
@@ -100,6 +105,10 @@ void Kernel::finish_task_switch(int cpu, Task& prev) {
             now(cpu) - m_switch_start[std::size_t(cpu)];
     }
     cur.switch_path = -1;
+    if (m_kind.wake_policy == WakePolicy::SelectTaskRqFair) { // 4.7 finish_lock_switch
+        W(cpu, m_layout.task(prev.pid, TaskLine::Pi));          // smp_store_release(&prev->on_cpu, 0)
+    }
+    prev.on_cpu = false;
     spin_unlock_irq(cpu, cpu_rq(cpu).lock);
 }
 
@@ -113,8 +122,13 @@ void Kernel::scheduler_tick(int cpu) {
     W(cpu, m_layout.rq(cpu, RqLine::Curr));
     rq.timestamp_last_tick = now(cpu);
     ++m_stats.ticks;
+    if (m_pelt) pelt_tick(cpu); // 4.7 entity_tick: update_load_avg (sched_47.cpp)
     if (&p == rq.idle) {
         rebalance_tick(cpu, IdleType::Idle);
+        return;
+    }
+    if (p.stop_class) { // 4.7 task_tick_stop: nothing
+        rebalance_tick(cpu, IdleType::NotIdle);
         return;
     }
     R(cpu, m_layout.task(p.pid, TaskLine::Sched));
@@ -146,6 +160,7 @@ void Kernel::scheduler_tick(int cpu) {
 
 // try_to_wake_up (2.6.10, reference §3.8): wake-affine and passive balancing, wake_idle on SMT.
 int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
+    if (m_kind.wake_policy == WakePolicy::SelectTaskRqFair) return try_to_wake_up_47(cpu, p, state, sync);
     PathScope path(*this, cpu);
     text(cpu, Text::Wakeup, m_cfg.costs.wakeup);
     m_hal.irq_disable(cpu);
@@ -160,7 +175,7 @@ int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
     const char* detail = nullptr;
     int hot = -1;
     if (!(old_state & state)) goto out;
-    if (p.array) goto out_running;
+    if (task_on_rq(p)) goto out_running;
     if (task_running(*rq, p)) goto out_activate;
     ++m_stats.wakeups;
     if (c == this_cpu || !p.cpus_allowed.test(this_cpu) || !m_online.test(this_cpu)) goto out_set_cpu;
@@ -216,7 +231,7 @@ out_set_cpu:
         rq = &task_rq_lock(cpu, p);
         old_state = p.state;
         if (!(old_state & state)) goto out;
-        if (p.array) goto out_running;
+        if (task_on_rq(p)) goto out_running;
         this_cpu = cpu;
         c = p.cpu;
     }
@@ -241,6 +256,7 @@ out:
 // wake_up_new_task: the child starts on the CPU copy_process gave it (no fork balancing in
 // 2.6.10); it preempts the current task there if it has a better priority.
 void Kernel::wake_up_new_task(int cpu, Task& p) {
+    if (m_kind.fork_balance == ForkBalance::SelectTaskRq) return wake_up_new_task_47(cpu, p);
     m_hal.irq_disable(cpu);
     Runqueue& rq = task_rq_lock(cpu, p);
     p.state = TASK_RUNNING;
@@ -266,6 +282,10 @@ void Kernel::complete(int cpu, Completion& x) {
 }
 
 void Kernel::wait_for_completion(int cpu, Task& self, Completion& x) {
+    if (m_kind.preempt == Preempt::Voluntary) { // 4.7 might_sleep (sched_47.cpp)
+        might_sleep(self);
+        cpu = self.cpu;
+    }
     text(cpu, Text::Completion, m_cfg.costs.completion);
     m_hal.irq_disable(cpu);
     spin_lock(cpu, x.lock);
@@ -332,7 +352,10 @@ void Kernel::interrupt(int cpu, Irq vector) {
         }
         break;
     }
-    default: // Reschedule: only acknowledged; need_resched was set before the IPI
+    case Irq::Reschedule: // 2.6: only acknowledged, need_resched was set before the IPI
+        if (m_policy.ttwu_queue) scheduler_ipi(cpu); // 4.7: drains the wake list
+        break;
+    default:
         break;
     }
     m_hal.compute(cpu, static_cast<Cycle>(m_cfg.costs.irq_exit));

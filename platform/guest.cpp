@@ -124,6 +124,14 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
     shape.cores_per_socket = unsigned(cfg.topology.cores_per_socket);
     shape.threads_per_core = unsigned(cfg.topology.threads_per_core);
     shape.freq_ghz = cfg.freq_ghz;
+    // The last-level cache: the socket's llc, else the most shared of the l2 and the l1.
+    if (cfg.llc.enabled) {
+        shape.llc_cpus = 0;
+    } else if (cfg.l2.enabled) {
+        shape.llc_cpus = unsigned(std::max<std::int64_t>(cfg.l2.shared_by, 1));
+    } else {
+        shape.llc_cpus = unsigned(std::max<std::int64_t>(cfg.l1d.shared_by, 1));
+    }
     m_kernel = std::make_unique<os::Kernel>(*this, cfg.kernel, shape);
     const bool random = cfg.memory.mapping == "random";
     // Named pipes and barriers, shared by every task, numbered in order of first mention.
