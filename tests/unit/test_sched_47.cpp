@@ -131,16 +131,19 @@ TEST_F(Sched47, SelectIdleSibling) {
     make();
     const int p = add("p", {0, 1, 2, 3});
     const int x = add("x", {0, 1, 2, 3});
-    t(p).cpu = 2;
+    t(p).cpu = 3;
     EXPECT_EQ(k->select_idle_sibling(0, t(p), 1), 1) << "target idle";
     busy(1, x);
-    EXPECT_EQ(k->select_idle_sibling(0, t(p), 1), 2) << "prev idle, same LLC";
+    EXPECT_EQ(k->select_idle_sibling(0, t(p), 1), 3) << "prev idle, same LLC (before the scan's 2)";
+    busy(3, x);
+    EXPECT_EQ(k->select_idle_sibling(0, t(p), 1), 2) << "ring from target's group: {1},{2},{3},{0}";
     busy(2, x);
-    EXPECT_EQ(k->select_idle_sibling(0, t(p), 1), 3) << "ring from target's group: {1},{2},{3},{0}";
+    EXPECT_EQ(k->select_idle_sibling(0, t(p), 1), 0);
     t(p).cpus_allowed = CpuMask(4);
-    for (int c : {0, 1, 2})
+    for (int c : {1, 2, 3})
         t(p).cpus_allowed.set(c);
-    EXPECT_EQ(k->select_idle_sibling(0, t(p), 1), 0) << "3 is not allowed";
+    EXPECT_EQ(k->select_idle_sibling(0, t(p), 1), 1) << "0 is not allowed: target";
+    t(p).cpus_allowed = CpuMask::all(4);
     k->rq(0).wake_list.push_front(&t(x)); // a queued remote wake-up: not idle
     EXPECT_EQ(k->select_idle_sibling(0, t(p), 1), 1) << "nothing idle: target";
     k->rq(0).wake_list.clear();
@@ -345,6 +348,30 @@ TEST_F(Sched47, WakeupIsAffineToAnIdleWaker) {
     EXPECT_TRUE(hal.ipis.empty()) << "local: need_resched only";
     EXPECT_TRUE(k->rq(1).idle->need_resched);
     EXPECT_EQ(k->check_invariants(false), "");
+}
+
+// A task that has been dequeued but is still being switched out (p->on_cpu) is not placed
+// until its CPU has finished the switch: the waker spins on on_cpu (smp_cond_acquire).
+TEST_F(Sched47, WakeupWaitsUntilTheTaskIsSwitchedOut) {
+    make();
+    const int a = add("a", {0, 1, 2, 3});
+    const int b = add("b", {0, 1, 2, 3});
+    t(b).cpu = 0;
+    k->boot();
+    k->schedule(0);
+    t(a).state = TASK_INTERRUPTIBLE;
+    k->schedule(0); // a dequeued, b runs
+    ASSERT_EQ(t(a).array, nullptr);
+    EXPECT_FALSE(t(a).on_cpu) << "finish_task_switch cleared it";
+    t(a).on_cpu = true; // as if CPU 0 were still in the middle of switching a out
+    EXPECT_THROW(k->try_to_wake_up(1, t(a), TASK_INTERRUPTIBLE, false), std::logic_error)
+        << "the waker spins (the fake HAL cannot)";
+    EXPECT_EQ(t(a).state, TASK_INTERRUPTIBLE) << "nothing decided yet";
+    EXPECT_TRUE(k->migrations().empty());
+    t(a).pi_lock.owner = -1; // undo the interrupted wake-up
+    t(a).on_cpu = false;
+    EXPECT_EQ(k->try_to_wake_up(1, t(a), TASK_INTERRUPTIBLE, false), 1);
+    EXPECT_EQ(t(a).state, TASK_RUNNING);
 }
 
 // Across last-level caches the wakee goes on the target's wake list with one IPI, and the
