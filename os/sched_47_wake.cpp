@@ -440,7 +440,8 @@ int Kernel::try_to_wake_up_47(int cpu, Task& p, long state, bool sync) {
                                   : !p.cpus_allowed.test(from) ? MigReason::Affinity
                                                                : MigReason::Wakeup;
             const char* detail = "select_idle_sibling";
-            const int target = select_task_rq(cpu, p, SdFlag::Wake, sync, detail);
+            const int target = p.cf_resume ? from : select_task_rq(cpu, p, SdFlag::Wake, sync, detail);
+            p.cf_resume = false;
             if (target != from) { // WF_MIGRATED
                 record_migration(cpu, p, from, target, why, detail, "wakeup", -1, decided);
                 set_task_cpu_47(cpu, p, target);

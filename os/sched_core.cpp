@@ -329,6 +329,7 @@ void Kernel::interrupt(int cpu, Irq vector) {
             Task* held = m_cf_held;
             m_cf_held = nullptr;
             m_cf_pending = -1;
+            held->cf_resume = true; // not placed by a 4.7 wake-up: it resumes where it was held
             try_to_wake_up(cpu, *held, TASK_UNINTERRUPTIBLE, false);
         }
         std::vector<std::size_t> due;

@@ -84,6 +84,7 @@ struct Task {
     unsigned wakee_flips = 0;         // record_wakee / wake_wide
     unsigned long wakee_flip_decay_ts = 0; // jiffies
     const Task* last_wakee = nullptr;
+    bool cf_resume = false;           // counterfactual: its same-CPU resumption is due
 
     bool rt() const { return prio < MAX_RT_PRIO; }
 };
