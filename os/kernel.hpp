@@ -403,6 +403,7 @@ private:
     void rq_lock(int cpu, Runqueue& rq);             // traced runqueue lock of the 4.7 paths
     void rq_unlock(int cpu, Runqueue& rq);
     void sched_exec_47(Task& self);
+    void sched_migrate_task_stopper(Task& self, int dest);
     void wake_up_new_task_47(int cpu, Task& p);
     void might_sleep(Task& self);                    // cond_resched under PREEMPT_VOLUNTARY
     bool wakeup_falls_back() const { return m_kind.wake_policy == WakePolicy::SelectTaskRqFair; }

@@ -204,13 +204,11 @@ int Kernel::set_cpus_allowed_ptr(int cpu, Task& p, const CpuMask& mask, MigReaso
 }
 
 // sched_exec (C :2940-2960): select_task_rq_fair(SD_BALANCE_EXEC) under p->pi_lock, then the
-// stopper of the task's CPU moves it (F2 semantics, reference §5.5 on PREEMPT_NONE).
+// stopper of the task's CPU moves it (F2 semantics, reference §5.5 on PREEMPT_NONE). As for
+// 2.6.10's sched_exec, the move's path starts after the choice.
 void Kernel::sched_exec_47(Task& self) {
     const int cpu = self.cpu;
-    const long id = path_new();
-    PathScope path(*this, cpu, id);
     text(cpu, Text::Exec, m_cfg.costs.select_rq);
-    const Cycle decided = now(cpu);
     m_hal.irq_disable(cpu);
     spin_lock(cpu, pi_lock(self));
     int dest = cpu;
@@ -220,11 +218,16 @@ void Kernel::sched_exec_47(Task& self) {
     spin_unlock(cpu, self.pi_lock);
     m_hal.irq_enable(cpu);
     if (dest == cpu || !m_online.test(dest)) return;
-    if (m_kind.migrator != Migrator::Stopper) {
-        path.close();
-        sched_migrate_task(self, dest);
-        return;
-    }
+    sched_migrate_task(self, dest); // the stopper's (below) or the migration thread's
+}
+
+// sched_exec's move with the stopper as migrator: stop_one_cpu(task_cpu(p), migration_cpu_stop,
+// {p, dest}) (C :2955-2958); also the move of 2.6.10's sched_exec under this migrator.
+void Kernel::sched_migrate_task_stopper(Task& self, int dest) {
+    const int cpu = self.cpu;
+    const long id = path_new();
+    PathScope path(*this, cpu, id);
+    const Cycle decided = now(cpu);
     CpuStopWork work;
     work.task = self.pid;
     work.path = id;

@@ -89,6 +89,7 @@ int Kernel::set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason wh
 }
 
 void Kernel::sched_migrate_task(Task& self, int dest_cpu) {
+    if (m_kind.migrator == Migrator::Stopper) return sched_migrate_task_stopper(self, dest_cpu); // 4.7
     const int cpu = self.cpu;
     const long id = path_new();
     PathScope path(*this, cpu, id);

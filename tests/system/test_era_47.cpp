@@ -507,5 +507,34 @@ TEST(Era47, ActiveBalanceKickUsesStopOneCpuNowait) {
     EXPECT_EQ(m.k().check_invariants(false), "");
 }
 
+// 2.6.10's sched_exec (find_idlest_cpu) with the stopper as migrator: the move is a
+// migration_cpu_stop on the task's own CPU. The task blocks first (PREEMPT_NONE); since 2.6.10's
+// try_to_wake_up has no select_fallback_rq, the stopper moves the sleeping task as 2.6's
+// __migrate_task does, and the wake-up from complete() enqueues it on the new CPU.
+TEST(Era47, Exec2610WithTheStopperMigrator) {
+    SystemConfig cfg = preset("quad");
+    cfg.check = true;
+    cfg.kernel.policy.migrator = "stopper";
+    cfg.tasks.push_back(task("a", working_set(64 * 1024, 40), {0, 1, 2, 3}));
+    cfg.tasks.push_back(task("b", working_set(64 * 1024, 40), {0, 1, 2, 3}));
+    cfg.actions = {action("exec", kMs / 4, "a")};
+    Guest m(cfg);
+    m.run(kMs / 2);
+    const int T = m.pid("a");
+    const long queued = m.find(0, Ev::StopQueued, 0, T, 0);
+    ASSERT_GE(queued, 0) << m.dump();
+    const long slept = m.find(queued, Ev::Dequeue, 0, T, 0);
+    const long woken = m.find(slept, Ev::Wakeup, -2, T, 1);
+    ASSERT_GT(slept, queued);
+    ASSERT_GT(woken, slept) << m.dump(queued);
+    ASSERT_EQ(m.k().migrations().size(), 1u) << all_migrations(m.k());
+    const os::MigrationEvent& e = m.k().migrations()[0];
+    EXPECT_EQ(e.reason, os::MigReason::Exec);
+    EXPECT_EQ(e.mechanism, "stopper");
+    EXPECT_EQ(e.dst, 1) << "find_idlest_cpu: the first CPU with zero load";
+    EXPECT_EQ(e.t_dequeue, 0u) << "moved while asleep";
+    EXPECT_EQ(m.k().task_of(T).cpu, 1);
+}
+
 } // namespace
 } // namespace smp::test
