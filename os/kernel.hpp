@@ -11,6 +11,11 @@
 //  - fork: the child starts on the parent's CPU (2.6.10 has no fork balancing) without the
 //    child-runs-first requeue;
 //  - the local timers of all CPUs tick in the same cycle; jiffies = cycle / tick period.
+//
+// Linux 4.7's migration and wake-up mechanisms (cpu stopper, __set_cpus_allowed_ptr with
+// move_queued_task, select_task_rq_fair with the remote wake list, queued spinlocks, PELT,
+// PREEMPT_VOLUNTARY's might_sleep) run on this runqueue when the policy selects them; see the
+// block "Linux 4.7 migration and wake-up mechanisms" below and stop_machine.cpp, sched_47*.cpp.
 #pragma once
 
 #include "os/hal.hpp"
