@@ -35,7 +35,13 @@ Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
         m_rqs[c]->curr = m_rqs[c]->idle = t.get();
         m_tasks.push_back(std::move(t));
     }
-    for (unsigned c = 0; c < m_ncpus; ++c) new_migration_thread(int(c));
+    for (unsigned c = 0; c < m_ncpus; ++c) {
+        if (m_kind.migrator == Migrator::Stopper) {
+            new_stopper_thread(int(c)); // 4.7 migration/N in the stop class (stop_machine.cpp)
+        } else {
+            new_migration_thread(int(c));
+        }
+    }
     m_tasklist_lock.addr = m_layout.tasklist_lock();
     m_cfs = sched_init_granularity(m_cfg.policy, m_ncpus);
     m_balancing.addr = m_layout.balancing_lock();
@@ -126,6 +132,7 @@ void Kernel::boot() {
             t.array = rq.active;
             ++rq.nr_running;
         }
+        if (m_pelt) pelt_boot(t); // 4.7 init_entity_runnable_average (sched_47.cpp)
         if (t.kind == TaskKind::Idle) {
             m_hal.create_thread(t.pid, [this, &t] { idle_loop(t.cpu); });
             continue;
@@ -133,7 +140,13 @@ void Kernel::boot() {
         m_hal.create_thread(t.pid, [this, &t] {
             finish_task_switch(t.cpu, *cpu_rq(t.cpu).prev_task); // schedule_tail
             switch (t.kind) {
-            case TaskKind::Migration: migration_thread(t.cpu); break;
+            case TaskKind::Migration:
+                if (t.stop_class) {
+                    smpboot_stopper(t.cpu);
+                } else {
+                    migration_thread(t.cpu);
+                }
+                break;
             case TaskKind::Control: control_task(t.cpu); break;
             default: user_main(t); break;
             }
@@ -142,6 +155,8 @@ void Kernel::boot() {
     for (unsigned c = 0; c < m_ncpus; ++c) {
         Runqueue& rq = *m_rqs[c];
         rq.idle->need_resched = rq.nr_running > 0;
+        rq.idle->on_cpu = true;
+        if (m_pelt) rq.idle_stamp = 1; // 4.7: every CPU went idle once while booting
         m_hal.start_thread(int(c), rq.idle->pid);
     }
 }

@@ -11,6 +11,11 @@
 //  - fork: the child starts on the parent's CPU (2.6.10 has no fork balancing) without the
 //    child-runs-first requeue;
 //  - the local timers of all CPUs tick in the same cycle; jiffies = cycle / tick period.
+//
+// Linux 4.7's migration and wake-up mechanisms (cpu stopper, __set_cpus_allowed_ptr with
+// move_queued_task, select_task_rq_fair with the remote wake list, queued spinlocks, PELT,
+// PREEMPT_VOLUNTARY's might_sleep) run on this runqueue when the policy selects them; see the
+// block "Linux 4.7 migration and wake-up mechanisms" below and stop_machine.cpp, sched_47*.cpp.
 #pragma once
 
 #include "os/hal.hpp"
@@ -34,6 +39,9 @@ struct MachineShape {
     // Size of the second-level cache as CPUID reports it (x86_cache_size), in KiB; -1: unknown.
     // Linux 2.4.21's cache_decay_ticks is computed from it (smpboot.c).
     std::int64_t l2_kib = -1;
+    // CPUs sharing one last-level cache, numbered consecutively (0: a whole socket); 1 when every
+    // cache is private (Linux 4.7 cpus_share_cache / sd_llc).
+    unsigned llc_cpus = 0;
     unsigned cpus() const { return sockets * cores_per_socket * threads_per_core; }
 };
 
@@ -178,8 +186,9 @@ public:
     void update_rq_clock(int cpu, Runqueue& rq);
     const CfsTunables& cfs_tunables() const { return m_cfs; }
     bool fair_task(const Task& p) const { return p.kind != TaskKind::Idle && !p.rt(); }
-    // Queued on a runqueue of either class (O(1) array, rt array or cfs_rq) or running on a CFS rq.
-    bool task_queued(const Task& p) const { return p.array != nullptr || p.se.on_rq; }
+    // Queued on a runqueue of any class (O(1) array, rt array or cfs_rq) or running on a CFS rq
+    // (task_on_rq_queued; the 4.7 stop class too).
+    bool task_queued(const Task& p) const { return p.array != nullptr || p.se.on_rq || p.stop_queued; }
     void update_curr(int cpu, Runqueue& rq);
     void place_entity(int cpu, Runqueue& rq, Task& p, bool initial);
     void enqueue_entity(int cpu, Runqueue& rq, Task& p, bool wakeup);
@@ -197,13 +206,19 @@ public:
     void dequeue_task_cfs(int cpu, Runqueue& rq, Task& p);
     void update_curr_rt(Runqueue& rq);
     Task& pick_next_task_cfs(int cpu, Runqueue& rq, Task& prev); // put_prev_task + pick_next_task
-    // check_preempt_curr by the class of rq->curr (O(1) kernels: TASK_PREEMPTS_CURR).
+    // check_preempt_curr by the class of rq->curr (O(1) kernels and the 4.7 stop class:
+    // TASK_PREEMPTS_CURR with resched_curr).
     void check_preempt_curr(int cpu, Runqueue& rq, Task& p);
     void wake_up_new_task_cfs(int cpu, Task& p);
 
     // --- Linux 2.6.24 (sched_2624.cpp): hot test, softirq balancing, wake-up and exec/fork ------
     bool task_hot_2624(const Task& p, std::uint64_t now_ns) const;
-    unsigned long weighted_cpuload(int cpu) const { return m_rqs[std::size_t(cpu)]->load_weight; }
+    // rq->load.weight (2.6.24), or PELT's runnable_load_avg when a 4.7 placement or balancer
+    // reads it (4.7 cfs_rq_runnable_load_avg; on the O(1) runqueue too, which has no weights).
+    unsigned long weighted_cpuload(int cpu) const {
+        const Runqueue& rq = *m_rqs[std::size_t(cpu)];
+        return m_pelt && m_kind.load_metric != LoadMetric::CpuLoadIdx ? rq.runnable.load_avg : rq.load_weight;
+    }
     unsigned long source_load_idx(int cpu, int type) const;
     unsigned long target_load_idx(int cpu, int type) const;
     unsigned long cpu_avg_load_per_task(int cpu) const;
@@ -226,6 +241,26 @@ public:
     SchedGroup* find_idlest_group(const SchedDomain& sd, const Task& p, int this_cpu);
     int find_idlest_cpu_2624(const SchedGroup& group, const Task& p, int this_cpu);
     int sched_balance_self(int cpu, const Task& p, bool fork);
+    // ---- Linux 4.7 migration and wake-up mechanisms (phase 1: any runqueue type) ----
+    // Placement of select_task_rq_fair (sched_47_wake.cpp), public for the unit tests.
+    enum class SdFlag : std::uint8_t { Wake, Exec, Fork }; // SD_BALANCE_WAKE / _EXEC / _FORK
+    struct Placement {
+        int cpu;
+        const char* detail; // the function that chose cpu (wake_affine, select_idle_sibling, ...)
+    };
+    Placement select_task_rq_fair(int cpu, Task& p, int prev_cpu, SdFlag flag, bool sync);
+    bool wake_affine(int cpu, const SchedDomain& sd, const Task& p, bool sync);
+    int select_idle_sibling(int cpu, const Task& p, int target);
+    // cpu runs the code; this_cpu is the descent's CPU (find_idlest_group(sd, p, this_cpu, ...)).
+    SchedGroup* find_idlest_group_47(int cpu, const SchedDomain& sd, const Task& p, int this_cpu);
+    int find_idlest_group_cpu(int cpu, const SchedGroup& group, const Task& p, int this_cpu);
+    bool cpus_share_cache(int a, int b) const;
+    unsigned llc_size() const;                  // CPUs per last-level cache
+    const SchedDomain* sd_llc(int cpu) const;   // the highest domain within cpu's LLC, or null
+    unsigned long capacity_of(int cpu) const;   // 1024, or smt_gain / siblings
+    bool idle_cpu_47(int exec, int cpu);        // curr is idle, nothing queued, no pending wake-ups
+    const CpuStopper& stopper(int cpu) const { return m_stoppers[std::size_t(cpu)]; }
+    void pelt_tick(int cpu);                    // entity_tick's update_load_avg of curr and rq
 
 private:
     friend struct KernelAccess;
@@ -251,7 +286,11 @@ private:
     void resched_task(int cpu, Task& p);
     void set_need_resched(int cpu, Task& p);
     void send_resched_ipi(int from, int to);
-    bool task_preempts_curr(const Task& p, const Runqueue& rq) const { return p.prio < rq.curr->prio; }
+    // TASK_PREEMPTS_CURR; the 4.7 stop class preempts everything and is preempted by nothing.
+    bool task_preempts_curr(const Task& p, const Runqueue& rq) const {
+        if (rq.curr->stop_class || p.stop_class) return !rq.curr->stop_class;
+        return p.prio < rq.curr->prio;
+    }
     bool task_running(const Runqueue& rq, const Task& p) const { return rq.curr == &p; }
     bool idle_cpu(int cpu) const { return m_rqs[std::size_t(cpu)]->curr == m_rqs[std::size_t(cpu)]->idle; }
     bool cpu_and_siblings_are_idle(int cpu) const;
@@ -456,6 +495,73 @@ private:
     int try_to_wake_up_2421(int cpu, Task& p, long state, bool sync);
     int set_cpus_allowed_2421(int cpu, Task& p, const CpuMask& mask, MigReason why);
     void migration_move_2421(int cpu, MigrationReq& req); // migration_task's move of one request
+    // ---- Linux 4.7 migration and wake-up mechanisms (phase 1: any runqueue type) ----
+    // Stop class and cpu stopper (stop_machine.cpp).
+    Task& new_stopper_thread(int cpu);
+    void smpboot_stopper(int cpu);             // smpboot_thread_fn of migration/N
+    bool cpu_stop_should_run(int cpu);
+    void cpu_stopper_thread(int cpu);
+    bool cpu_stop_queue_work(int cpu, int target, CpuStopWork& work);
+    void cpu_stop_signal_done(int cpu, CpuStopDone& done, int requester);
+    // stop_one_cpu: work (fn, task, path set by the caller) and done on the caller's stack; the
+    // caller's part of the path ends where it blocks. Returns fn's result, -ENOENT if offline.
+    int stop_one_cpu(int cpu, int target, CpuStopWork& work, PathScope* path = nullptr);
+    bool stop_one_cpu_nowait(int cpu, int target, CpuStopWork& buf);
+    void enqueue_stop(int cpu, Task& p, Runqueue& rq);
+    void dequeue_stop(int cpu, Task& p, Runqueue& rq);
+    Task* pick_next_task_stop(int cpu, Runqueue& rq);
+    void active_balance_kick(int cpu, Runqueue& busiest); // 2.6.10 active balance via the stopper
+    void stop_take_cpu_down(Task& self, int x);            // cpu_down's stop_machine step
+    void stop_set_domain(Task& self, int c, const std::vector<SchedDomain*>& doms);
+    // Affinity, move_queued_task, exec and fork placement, voluntary preemption (sched_47.cpp).
+    int set_cpus_allowed_ptr(int cpu, Task& p, const CpuMask& mask, MigReason why);
+    int migration_cpu_stop(int cpu, Task& p, int dest, MigReason why, const char* detail, Cycle decided);
+    // move_queued_task with rq (p's) locked: returns the destination's runqueue, locked.
+    Runqueue& move_queued_task(int cpu, Runqueue& rq, Task& p, int new_cpu, MigReason why,
+                               const char* detail, const char* mechanism, Cycle decided);
+    void migrate_task_unlocked(int cpu, Task& p, int src, int dest, MigReason why,
+                               const char* detail, const char* mechanism, Cycle decided);
+    void set_task_cpu_47(int cpu, Task& p, int new_cpu);
+    SpinLock& pi_lock(Task& p);
+    Runqueue& task_rq_lock_47(int cpu, Task& p);     // p->pi_lock, then its runqueue
+    void task_rq_unlock_47(int cpu, Runqueue& rq, Task& p);
+    Runqueue& task_rq_lock_only(int cpu, Task& p);   // __task_rq_lock (pi_lock already held)
+    void rq_lock(int cpu, Runqueue& rq);             // traced runqueue lock of the 4.7 paths
+    void rq_unlock(int cpu, Runqueue& rq);
+    void sched_exec_47(Task& self);
+    void sched_migrate_task_stopper(Task& self, int dest);
+    void wake_up_new_task_47(int cpu, Task& p);
+    void might_sleep(Task& self);                    // cond_resched under PREEMPT_VOLUNTARY
+    bool wakeup_falls_back() const { return m_kind.wake_policy == WakePolicy::SelectTaskRqFair; }
+    // PELT of the tracked (SCHED_NORMAL user) tasks and their runqueues.
+    bool pelt_tracked(const Task& p) const {
+        return p.policy == Policy::Normal && p.kind == TaskKind::User && !p.stop_class;
+    }
+    std::uint64_t clock_ns(int cpu);
+    void pelt_enqueue(int cpu, Task& p, int rq_cpu);
+    void pelt_dequeue(int cpu, Task& p, int rq_cpu);
+    void pelt_boot(Task& t);
+    // Wake-up path (sched_47_wake.cpp).
+    int try_to_wake_up_47(int cpu, Task& p, long state, bool sync);
+    int select_task_rq(int cpu, Task& p, SdFlag flag, bool sync, const char*& detail);
+    int select_fallback_rq(int cpu, Task& p, int from);
+    void ttwu_queue(int cpu, Task& p, int target);
+    void ttwu_do_activate(int cpu, Runqueue& rq, Task& p);
+    void sched_ttwu_pending(int cpu);
+    void scheduler_ipi(int cpu);
+    void resched_curr(int cpu, Runqueue& rq);
+    void record_wakee(int cpu, Task& p);
+    bool wake_wide(int cpu, const Task& p);
+    // Queued spinlocks (qspinlock.cpp).
+    void queued_spin_lock(int cpu, SpinLock& l);
+    bool queued_spin_trylock(int cpu, SpinLock& l);
+
+    std::vector<CpuStopper> m_stoppers;          // per CPU (migrator "stopper")
+    // PELT is kept when a 4.7 placement reads it (or the balancer's metric is PELT).
+    const bool m_pelt = m_kind.wake_policy == WakePolicy::SelectTaskRqFair ||
+                        m_kind.exec_balance == ExecBalance::SelectTaskRq ||
+                        m_kind.fork_balance == ForkBalance::SelectTaskRq ||
+                        m_kind.load_metric == LoadMetric::Pelt;
 };
 
 } // namespace smp::os

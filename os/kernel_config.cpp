@@ -42,23 +42,27 @@ std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
         p.active_balance != "push_cpu_one") {
         return {"active_balance", "'" + p.active_balance + "'"};
     }
-    if (p.migrator != "kthread") return {"migrator", "'" + p.migrator + "'"};
-    if (p.caller_moves_queued_task) return {"caller_moves_queued_task", "True"};
-    if (!p.hold_both_rq_locks) return {"hold_both_rq_locks", "False"};
+    // The 4.7 mechanisms (stopper, caller moves, select_task_rq_fair, the wake list, exec/fork
+    // select_task_rq, PREEMPT_VOLUNTARY, queued spinlocks, one runqueue lock at a time) run on
+    // either runqueue; two of them only as parts of their 4.7 function.
+    if (p.caller_moves_queued_task && p.migrator != "stopper") {
+        return {"caller_moves_queued_task", "True without migrator 'stopper'"};
+    }
     if (p.wake_policy != "affine_2610" && p.wake_policy != "sync_pull" &&
-        p.wake_policy != "affine_2624") {
+        p.wake_policy != "affine_2624" && p.wake_policy != "select_task_rq_fair") {
         return {"wake_policy", "'" + p.wake_policy + "'"};
     }
-    if (p.ttwu_queue) return {"ttwu_queue", "True"};
+    if (p.ttwu_queue && p.wake_policy != "select_task_rq_fair") {
+        return {"ttwu_queue", "True without wake_policy 'select_task_rq_fair'"};
+    }
     if (p.exec_balance != "find_idlest" && p.exec_balance != "none" &&
-        p.exec_balance != "balance_self") {
+        p.exec_balance != "balance_self" && p.exec_balance != "select_task_rq") {
         return {"exec_balance", "'" + p.exec_balance + "'"};
     }
-    if (p.fork_balance != "parent_cpu" && p.fork_balance != "balance_self") {
+    if (p.fork_balance != "parent_cpu" && p.fork_balance != "balance_self" &&
+        p.fork_balance != "select_task_rq") {
         return {"fork_balance", "'" + p.fork_balance + "'"};
     }
-    if (p.preempt != "none") return {"preempt", "'" + p.preempt + "'"};
-    if (p.lock != "ttas") return {"lock", "'" + p.lock + "'"};
     // The O(1) (2.4.21, 2.6.10) and 2.6.24 (CFS) mechanisms run with their own kernel only.
     const std::string with = cfs ? " with sched_class 'cfs'" : " with sched_class 'o1'";
     auto mismatch = [&](const char* field, const std::string& value, bool cfs_value) {

@@ -21,6 +21,7 @@ void Kernel::text(int cpu, Text t, std::int64_t budget) {
 
 // x86 TTAS byte lock: lock; decb, and on failure spin reading the line until it is free.
 void Kernel::spin_lock(int cpu, SpinLock& l) {
+    if (m_kind.lock == LockAlgo::Queued) return queued_spin_lock(cpu, l); // 4.7 (qspinlock.cpp)
     const Cycle t0 = now(cpu);
     bool contended = false;
     for (;;) {
@@ -47,6 +48,7 @@ void Kernel::spin_lock(int cpu, SpinLock& l) {
 }
 
 bool Kernel::spin_trylock(int cpu, SpinLock& l) {
+    if (m_kind.lock == LockAlgo::Queued) return queued_spin_trylock(cpu, l);
     A(cpu, l.addr);
     if (l.owner >= 0) return false;
     l.owner = cpu;
@@ -119,6 +121,7 @@ Addr Kernel::array_addr(const Task& p, int prio, const PrioArray& a) const {
 void Kernel::enqueue_task(int cpu, Task& p, PrioArray& array) {
     RunList& q = array.queue[p.prio];
     W(cpu, array_addr(p, p.prio, array));
+    if (m_pelt) pelt_enqueue(cpu, p, array.cpu); // 4.7 enqueue_entity_load_avg (sched_47.cpp)
     if (!q.empty()) W(cpu, m_layout.task(q.back().pid, TaskLine::Sched));
     W(cpu, m_layout.task(p.pid, TaskLine::Sched));
     W(cpu, m_layout.array_header(array.cpu, array.index));
@@ -133,6 +136,7 @@ void Kernel::enqueue_task(int cpu, Task& p, PrioArray& array) {
 void Kernel::dequeue_task(int cpu, Task& p, PrioArray& array) {
     RunList& q = array.queue[p.prio];
     R(cpu, m_layout.task(p.pid, TaskLine::Sched));
+    if (m_pelt) pelt_dequeue(cpu, p, array.cpu); // 4.7 dequeue_entity_load_avg (sched_47.cpp)
     auto it = q.iterator_to(p);
     const Addr head = array_addr(p, p.prio, array);
     const Addr prev = it == q.begin() ? head : m_layout.task(std::prev(it)->pid, TaskLine::Sched);
@@ -151,6 +155,7 @@ void Kernel::dequeue_task(int cpu, Task& p, PrioArray& array) {
 // activate_task: write the timestamp (not modelled: nothing reads it), enqueue, nr_running++.
 // CFS kernels: enqueue by class (a wake-up places the entity), nr_running and rq->load.
 void Kernel::activate_task(int cpu, Task& p, Runqueue& rq, bool wakeup) {
+    if (p.stop_class) return enqueue_stop(cpu, p, rq); // 4.7 stop class (stop_machine.cpp)
     if (m_kind.sched_class == SchedClassKind::Cfs) {
         W(cpu, rq.lock.addr); // nr_running and load share the lock's line
         enqueue_task_cfs(cpu, rq, p, wakeup);
@@ -165,6 +170,7 @@ void Kernel::activate_task(int cpu, Task& p, Runqueue& rq, bool wakeup) {
 }
 
 void Kernel::deactivate_task(int cpu, Task& p, Runqueue& rq) {
+    if (p.stop_class) return dequeue_stop(cpu, p, rq);
     if (m_kind.sched_class == SchedClassKind::Cfs) {
         W(cpu, rq.lock.addr);
         dequeue_task_cfs(cpu, rq, p);
@@ -234,7 +240,8 @@ const char* ev_name(Ev e) {
     static const char* names[] = {"syscall", "req_queued", "ipi_sent", "irq",       "switch",
                                   "dequeue", "enqueue",    "set_cpu",  "wakeup",    "complete",
                                   "first_run", "line_xfer", "balance", "active_kick", "action",
-                                  "exit",    "cpu_down",   "cpu_up"};
+                                  "exit",    "cpu_down",   "cpu_up",  "stop_queued", "wake_queued",
+                                  "rq_lock", "rq_unlock"};
     return names[static_cast<int>(e)];
 }
 

@@ -10,12 +10,18 @@ namespace smp::os {
 
 // L0: lock, nr_running, cpu_load[], load; Curr: curr, idle, clock, next_balance, idle_at_tick;
 // Cfs (2.6.24 / 4.7): the cfs_rq (rb root and leftmost, min_vruntime, load, nr_running), on the
-// first line after the two prio arrays (lines 3..40).
-enum class RqLine : unsigned { L0 = 0, Curr = 1, Migration = 2, Arrays = 3, Cfs = 41 };
-enum class TaskLine : unsigned { Sched = 0, Time = 1, Allowed = 2, Mm = 3, Thread = 4 };
+// first line after the two prio arrays (lines 3..40); 2.4.21's prev_cpu_load[] overlays it.
+enum class RqLine : unsigned {
+    L0 = 0, Curr = 1, Migration = 2, Arrays = 3, Cfs = 41,
+    // Linux 4.7: the wake_list head, the runnable load average (PELT), active_balance_work.
+    Wake = 60, Pelt = 61, StopWork = 62,
+};
+// Linux 4.7 adds Pi (pi_lock, on_cpu, wake_cpu, wake_entry) and Avg (se.avg, its own line).
+enum class TaskLine : unsigned { Sched = 0, Time = 1, Allowed = 2, Mm = 3, Thread = 4, Pi = 5, Avg = 6 };
 // Frames on a task's kernel stack (lines below the top): syscall / irq entry, switch_to,
-// migration_req_t of a requester, its wait-queue entry.
-enum class Frame : unsigned { Entry = 1, Switch = 2, Req = 6, Wait = 7 };
+// migration_req_t of a requester (4.7: cpu_stop_work and migration_arg), its wait-queue entry;
+// 4.7: the requester's cpu_stop_done.
+enum class Frame : unsigned { Entry = 1, Switch = 2, StopDone = 5, Req = 6, Wait = 7 };
 // Kernel text: one region per primitive.
 enum class Text : unsigned {
     Irq, Tick, Schedule, Switch, Enqueue, Wakeup, Balance, Migrate, MigrationThread, Syscall,
@@ -34,6 +40,9 @@ public:
     Addr online_map() const { return kBase + 0x10040; }
     Addr tasklist_lock() const { return kBase + 0x10080; }
     Addr balancing_lock() const { return kBase + 0x100c0; } // 2.6.24 'balancing' (SD_SERIALIZE)
+    // Linux 4.7: struct cpu_stopper of each CPU, and each CPU's line of qspinlock MCS nodes.
+    Addr stopper(int cpu) const { return kBase + 0x20000 + Addr(cpu) * kLine; }
+    Addr mcs_node(int cpu) const { return kBase + 0x60000 + Addr(cpu) * kLine; }
     Addr rq(int cpu, RqLine l) const { return rq_base(cpu) + unsigned(l) * kLine; }
     // prio_array a (0/1) of cpu: line 0 = nr_active + bitmap, then the queue heads (8 bytes each).
     Addr array_header(int cpu, int a) const { return rq(cpu, RqLine::Arrays) + a * kArrayLines * kLine; }

@@ -3,6 +3,7 @@
 
 #include "os/kernel_config.hpp"
 #include "os/sched_fair.hpp"
+#include "os/stop_machine.hpp"
 #include "os/task.hpp"
 
 #include <deque>
@@ -67,6 +68,15 @@ struct Runqueue {
     unsigned long next_balance = 0;      // jiffies (sched_init: jiffies)
     bool idle_at_tick = false;
     bool softirq_pending = false;        // SCHED_SOFTIRQ raised on this CPU
+
+    // Linux 4.7 mechanisms (stop_machine.cpp, sched_47*.cpp, pelt.cpp).
+    Task* stop = nullptr;                // rq->stop: the stopper, picked before every class
+    std::deque<Task*> wake_list;         // llist of remotely queued wake-ups, newest first
+    CpuStopWork active_balance_work;     // the stop_one_cpu_nowait buffer of active balancing
+    SchedAvg runnable;                   // cfs_rq runnable_load_sum / runnable_load_avg
+    unsigned long pelt_weight = 0;       // cfs_rq->load.weight of the queued tracked tasks
+    Cycle idle_stamp = 0;                // when schedule() last found nothing to run (0: since
+                                         // then a task was woken onto it)
 
     Runqueue() { arrays[1].index = 1; }
     Runqueue(const Runqueue&) = delete;

@@ -152,7 +152,9 @@ void Kernel::pull_task(int cpu, Runqueue& src, PrioArray& src_array, Task& p, Ru
     const Cycle decided = now(cpu);
     const long e = record_migration(cpu, p, src.cpu, dst.cpu, why,
                                     details[std::min(int(why), 3)],
-                                    why == MigReason::ActiveBalance ? "migration_thread" : "balancer",
+                                    why != MigReason::ActiveBalance ? "balancer"
+                                    : m_kind.migrator == Migrator::Stopper ? "stopper" // 4.7
+                                                                            : "migration_thread",
                                     hot ? 1 : 0, decided);
     text(cpu, Text::Migrate, m_cfg.costs.move_task);
     W(cpu, src.lock.addr);
@@ -249,7 +251,11 @@ int Kernel::load_balance(int this_cpu, SchedDomain& sd, IdleType idle) {
             spin_unlock(this_cpu, busiest->lock);
             if (wake) {
                 ev(Ev::ActiveKick, this_cpu, -1, busiest->cpu);
-                wake_up_process(this_cpu, *busiest->migration_thread);
+                if (m_kind.migrator == Migrator::Stopper) { // 4.7 stop_one_cpu_nowait
+                    active_balance_kick(this_cpu, *busiest);
+                } else {
+                    wake_up_process(this_cpu, *busiest->migration_thread);
+                }
             }
             sd.nr_balance_failed = static_cast<unsigned>(sd.params.cache_nice_tries);
         }
@@ -347,6 +353,7 @@ int Kernel::find_idlest_cpu(const Task& p, int this_cpu, const SchedDomain& sd) 
 
 void Kernel::sched_exec(Task& self) {
     if (m_kind.exec_balance == ExecBalance::None) return; // 2.4: fs/exec.c has no scheduler hook
+    if (m_kind.exec_balance == ExecBalance::SelectTaskRq) return sched_exec_47(self); // 4.7
     if (m_kind.exec_balance == ExecBalance::BalanceSelf) {
         sched_exec_2624(self);
         return;

@@ -24,7 +24,9 @@ void Kernel::schedule(int cpu) {
         }
         if (prev.state != TASK_RUNNING && task_queued(prev)) deactivate_task(cpu, prev, rq);
         Task* next = nullptr;
+        if (!cfs && m_kind.migrator == Migrator::Stopper) next = pick_next_task_stop(cpu, rq); // 4.7
         if (rq.nr_running == 0) {
+            if (m_pelt) rq.idle_stamp = t; // 4.7 idle_balance: the CPU goes idle now
             if (m_kind.imbalance_algo == ImbalanceAlgo::O1Pct25Half) {
                 load_balance_2421(cpu, true, m_online, MigReason::NewidleBalance);
             } else {
@@ -32,6 +34,8 @@ void Kernel::schedule(int cpu) {
             }
             if (rq.nr_running == 0) {
                 next = rq.idle;
+            } else if (m_pelt) {
+                rq.idle_stamp = 0;
             }
         }
         if (cfs) {
@@ -82,6 +86,7 @@ void Kernel::schedule(int cpu) {
 
 void Kernel::context_switch(int cpu, Runqueue& rq, Task& prev, Task& next) {
     text(cpu, Text::Switch, m_cfg.costs.context_switch);
+    next.on_cpu = true; // prepare_lock_switch (4.7 p->on_cpu)
     R(cpu, m_layout.task(next.pid, TaskLine::Mm));
     if (next.mm < 0) {
         next.active_mm = prev.active_mm; // lazy TLB: borrow the previous mm
@@ -115,6 +120,10 @@ void Kernel::finish_task_switch(int cpu, Task& prev) {
             now(cpu) - m_switch_start[std::size_t(cpu)];
     }
     cur.switch_path = -1;
+    if (m_kind.wake_policy == WakePolicy::SelectTaskRqFair) { // 4.7 finish_lock_switch
+        W(cpu, m_layout.task(prev.pid, TaskLine::Pi));          // smp_store_release(&prev->on_cpu, 0)
+    }
+    prev.on_cpu = false;
     spin_unlock_irq(cpu, cpu_rq(cpu).lock);
 }
 
@@ -133,9 +142,14 @@ void Kernel::scheduler_tick(int cpu) {
     W(cpu, m_layout.rq(cpu, RqLine::Curr));
     rq.timestamp_last_tick = now(cpu);
     ++m_stats.ticks;
+    if (m_pelt) pelt_tick(cpu); // 4.7 entity_tick: update_load_avg (sched_47.cpp)
     if (&p == rq.idle) {
         rebalance_tick(cpu, IdleType::Idle);
         if (m_policy.idle_resched_every_tick) set_need_resched(cpu, p);
+        return;
+    }
+    if (p.stop_class) { // 4.7 task_tick_stop: nothing
+        rebalance_tick(cpu, IdleType::NotIdle);
         return;
     }
     R(cpu, m_layout.task(p.pid, TaskLine::Sched));
@@ -176,6 +190,7 @@ void Kernel::task_tick_o1(int cpu, Runqueue& rq, Task& p) {
 int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
     if (m_kind.wake_policy == WakePolicy::Affine2624) return try_to_wake_up_2624(cpu, p, state, sync);
     if (m_kind.wake_policy == WakePolicy::SyncPull) return try_to_wake_up_2421(cpu, p, state, sync);
+    if (m_kind.wake_policy == WakePolicy::SelectTaskRqFair) return try_to_wake_up_47(cpu, p, state, sync);
     PathScope path(*this, cpu);
     text(cpu, Text::Wakeup, m_cfg.costs.wakeup);
     m_hal.irq_disable(cpu);
@@ -190,7 +205,7 @@ int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
     const char* detail = nullptr;
     int hot = -1;
     if (!(old_state & state)) goto out;
-    if (p.array) goto out_running;
+    if (task_queued(p)) goto out_running;
     if (task_running(*rq, p)) goto out_activate;
     ++m_stats.wakeups;
     if (c == this_cpu || !p.cpus_allowed.test(this_cpu) || !m_online.test(this_cpu)) goto out_set_cpu;
@@ -246,7 +261,7 @@ out_set_cpu:
         rq = &task_rq_lock(cpu, p);
         old_state = p.state;
         if (!(old_state & state)) goto out;
-        if (p.array) goto out_running;
+        if (task_queued(p)) goto out_running;
         this_cpu = cpu;
         c = p.cpu;
     }
@@ -271,6 +286,7 @@ out:
 // wake_up_new_task: the child starts on the CPU copy_process gave it (no fork balancing in
 // 2.6.10); it preempts the current task there if it has a better priority.
 void Kernel::wake_up_new_task(int cpu, Task& p) {
+    if (m_kind.fork_balance == ForkBalance::SelectTaskRq) return wake_up_new_task_47(cpu, p);
     if (m_kind.sched_class == SchedClassKind::Cfs) {
         wake_up_new_task_cfs(cpu, p);
         return;
@@ -300,6 +316,10 @@ void Kernel::complete(int cpu, Completion& x) {
 }
 
 void Kernel::wait_for_completion(int cpu, Task& self, Completion& x) {
+    if (m_kind.preempt == Preempt::Voluntary) { // 4.7 might_sleep (sched_47.cpp)
+        might_sleep(self);
+        cpu = self.cpu;
+    }
     text(cpu, Text::Completion, m_cfg.costs.completion);
     m_hal.irq_disable(cpu);
     spin_lock(cpu, x.lock);
@@ -368,7 +388,10 @@ void Kernel::interrupt(int cpu, Irq vector) {
         }
         break;
     }
-    default: // Reschedule: only acknowledged; need_resched was set before the IPI
+    case Irq::Reschedule: // 2.6: only acknowledged, need_resched was set before the IPI
+        if (m_policy.ttwu_queue) scheduler_ipi(cpu); // 4.7: drains the wake list
+        break;
+    default:
         break;
     }
     if (cpu_rq(cpu).softirq_pending) { // irq_exit -> do_softirq: SCHED_SOFTIRQ (2.6.24)

@@ -14,11 +14,6 @@
 namespace smp::os {
 
 // prio_to_weight[] and prio_to_wmult[] of 2.6.24 kernel/sched.c.
-const unsigned long prio_to_weight[40] = {
-    88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916, 9548, 7620, 6100, 4904,
-    3906,  3121,  2501,  1991,  1586,  1277,  1024,  820,   655,   526,   423,  335,  272,  215,
-    172,   137,   110,   87,    70,    56,    45,    36,    29,    23,    18,   15,
-};
 const std::uint32_t prio_to_wmult[40] = {
     48388,    59856,    76040,    92818,     118348,    147320,    184698,    229616,
     287308,   360437,   449829,   563644,    704093,    875809,    1099582,   1376151,
@@ -377,6 +372,7 @@ Task& Kernel::pick_next_task_cfs(int cpu, Runqueue& rq, Task& prev) {
         update_curr_rt(rq);
         prev.se.exec_start = 0;
     }
+    if (Task* stop = pick_next_task_stop(cpu, rq)) return *stop; // 4.7: the stop class first
     auto pick_fair = [&]() -> Task* {
         R(cpu, m_layout.rq(cpu, RqLine::Cfs));
         if (!rq.cfs.nr_running) return nullptr;
@@ -407,8 +403,8 @@ Task& Kernel::pick_next_task_cfs(int cpu, Runqueue& rq, Task& prev) {
 void Kernel::check_preempt_curr(int cpu, Runqueue& rq, Task& p) {
     R(cpu, m_layout.rq(rq.cpu, RqLine::Curr));
     Task& curr = *rq.curr;
-    if (m_kind.sched_class == SchedClassKind::O1) {
-        if (task_preempts_curr(p, rq)) resched_task(cpu, curr);
+    if (m_kind.sched_class == SchedClassKind::O1 || curr.stop_class || p.stop_class) {
+        if (task_preempts_curr(p, rq)) resched_curr(cpu, rq); // 4.7: the stop class first
         return;
     }
     if (curr.kind == TaskKind::Idle && !curr.rt()) {

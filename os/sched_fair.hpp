@@ -13,9 +13,7 @@
 
 namespace smp::os {
 
-constexpr unsigned long NICE_0_LOAD = 1024; // SCHED_LOAD_SCALE of 2.6.24 (sched.h:653-656)
 constexpr unsigned long SCHED_LOAD_SCALE_FUZZ = 1024; // = SCHED_LOAD_SCALE in 2.6.24
-extern const unsigned long prio_to_weight[40];        // kernel/sched.c prio_to_weight[]
 extern const std::uint32_t prio_to_wmult[40];         // kernel/sched.c prio_to_wmult[]
 
 // rb-tree order: entity_key() = vruntime - min_vruntime compared as s64, equal keys to the right

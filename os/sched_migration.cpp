@@ -65,6 +65,7 @@ MigrationReq Kernel::make_req(const Task& requester, MigReason why, Cycle decide
 }
 
 int Kernel::set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason why) {
+    if (m_kind.migrator == Migrator::Stopper) return set_cpus_allowed_ptr(cpu, p, mask, why); // 4.7
     if (m_kind.affinity_dest == AffinityDest::LowestAllowedOnline) {
         return set_cpus_allowed_2421(cpu, p, mask, why);
     }
@@ -93,6 +94,7 @@ int Kernel::set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason wh
 }
 
 void Kernel::sched_migrate_task(Task& self, int dest_cpu) {
+    if (m_kind.migrator == Migrator::Stopper) return sched_migrate_task_stopper(self, dest_cpu); // 4.7
     const int cpu = self.cpu;
     const long id = path_new();
     PathScope path(*this, cpu, id);
@@ -126,6 +128,10 @@ long Kernel::move_or_hold(int cpu, Task& p, int src, int dst, MigReason why, con
 // __migrate_task: move p from src to dest under both runqueue locks (interrupts are off).
 void Kernel::migrate_task_now(int cpu, Task& p, int src, int dest, MigReason why,
                               const char* detail, const char* mechanism, Cycle decided) {
+    if (!m_policy.hold_both_rq_locks) { // 4.7: one runqueue lock at a time (sched_47.cpp)
+        migrate_task_unlocked(cpu, p, src, dest, why, detail, mechanism, decided);
+        return;
+    }
     if (!m_online.test(dest)) return;
     text(cpu, Text::Migrate, m_cfg.costs.move_task);
     Runqueue& rq_src = cpu_rq(src);
@@ -395,22 +401,27 @@ int Kernel::cpu_down(Task& self, int x) {
     set_cpus_allowed(self.cpu, self, others, MigReason::Hotplug);
 
     Runqueue& rqx = cpu_rq(x);
-    MigrationReq req = make_req(self, MigReason::Hotplug, now(self.cpu));
-    req.type = MigrationReq::TakeDown;
-    m_hal.irq_disable(self.cpu);
-    spin_lock(self.cpu, rqx.lock);
-    queue_request(self.cpu, rqx, req);
-    wake_and_wait(self.cpu, self, rqx, req);
+    if (m_kind.migrator == Migrator::Stopper) { // 4.7: a stop work on x (stop_machine.cpp)
+        stop_take_cpu_down(self, x);
+    } else {
+        MigrationReq req = make_req(self, MigReason::Hotplug, now(self.cpu));
+        req.type = MigrationReq::TakeDown;
+        m_hal.irq_disable(self.cpu);
+        spin_lock(self.cpu, rqx.lock);
+        queue_request(self.cpu, rqx, req);
+        wake_and_wait(self.cpu, self, rqx, req);
+    }
     // while (!idle_cpu(cpu)) yield(): wait until the CPU has parked.
     m_hal.spin(self.cpu, [this, x] { return m_dead[std::size_t(x)] != 0; });
     R(self.cpu, m_layout.rq(x, RqLine::Curr));
 
     // CPU_DEAD, on this CPU.
     migrate_live_tasks(self.cpu, x);
-    Task* mt = rqx.migration_thread;
-    rqx.migration_thread = nullptr;
-    mt->should_stop = true; // kthread_stop
-    wake_up_process(self.cpu, *mt);
+    if (Task* mt = rqx.migration_thread) { // (the 4.7 stopper is parked instead)
+        rqx.migration_thread = nullptr;
+        mt->should_stop = true; // kthread_stop
+        wake_up_process(self.cpu, *mt);
+    }
     m_hal.irq_disable(self.cpu);
     spin_lock(self.cpu, rqx.lock);
     Task& idle = *rqx.idle;
@@ -440,6 +451,7 @@ void Kernel::migrate_live_tasks(int cpu, int dead) {
     for (std::size_t k = 0; k < m_tasks.size(); ++k) {
         Task& t = *m_tasks[k];
         if (&t == &current(cpu) || t.kind == TaskKind::Idle || t.exited || t.cpu != dead) continue;
+        if (t.stop_class) continue; // the 4.7 stopper stays, parked, on its CPU
         R(cpu, m_layout.task(t.pid, TaskLine::Sched));
         int dest = (t.cpus_allowed & m_online).first();
         if (dest >= int(m_ncpus)) { // no longer affine: any online CPU
@@ -464,18 +476,25 @@ int Kernel::cpu_up(Task& self, int x) {
     R(cpu, m_layout.online_map());
     if (x < 0 || x >= int(m_ncpus) || m_online.test(x) || !m_dead[std::size_t(x)]) return -EINVAL_;
     text(cpu, Text::Hotplug, m_cfg.costs.syscall);
-    // CPU_UP_PREPARE: kthread_create(migration_thread, "migration/%d"), bound to the CPU.
-    Task& mt = new_migration_thread(x);
-    m_hal.create_thread(mt.pid, [this, &mt] {
-        finish_task_switch(mt.cpu, *cpu_rq(mt.cpu).prev_task);
-        migration_thread(mt.cpu);
-    });
+    // CPU_UP_PREPARE: kthread_create(migration_thread, "migration/%d"), bound to the CPU
+    // (4.7: the parked stopper is unparked instead).
+    Task* mt = nullptr;
+    if (m_kind.migrator == Migrator::Stopper) {
+        W(cpu, m_stoppers[std::size_t(x)].lock.addr);
+        m_stoppers[std::size_t(x)].enabled = true;
+    } else {
+        mt = &new_migration_thread(x);
+        m_hal.create_thread(mt->pid, [this, mt] {
+            finish_task_switch(mt->cpu, *cpu_rq(mt->cpu).prev_task);
+            migration_thread(mt->cpu);
+        });
+    }
     // __cpu_up: the CPU leaves play_dead.
     W(cpu, m_layout.online_map());
     m_online.set(x);
     m_hal.send_ipi(cpu, x, Irq::Stop);
     ev(Ev::CpuUp, x, -1);
-    wake_up_process(cpu, mt); // CPU_ONLINE
+    if (mt) wake_up_process(cpu, *mt); // CPU_ONLINE
     attach_domains(self, build_domains(jiffies(cpu)));
     return 0;
 }
@@ -484,9 +503,13 @@ void Kernel::attach_domains(Task& self, const std::vector<std::vector<SchedDomai
     for (int c = 0; c < int(m_ncpus); ++c) {
         if (!m_online.test(c)) continue;
         Runqueue& rq = cpu_rq(c);
-        if (c == self.cpu || !rq.migration_thread) {
+        if (c == self.cpu || (!rq.migration_thread && !rq.stop)) {
             W(self.cpu, m_layout.rq(c, RqLine::Migration));
             rq.domains = fresh[std::size_t(c)];
+            continue;
+        }
+        if (m_kind.migrator == Migrator::Stopper) { // 4.7: through c's stopper
+            stop_set_domain(self, c, fresh[std::size_t(c)]);
             continue;
         }
         MigrationReq req = make_req(self, MigReason::Hotplug, now(self.cpu));
@@ -541,7 +564,7 @@ std::string Kernel::blocked_forever() {
     for (const auto& tp : m_tasks) {
         const Task& t = *tp;
         if (t.kind != TaskKind::User || t.exited) continue;
-        if (t.state == TASK_RUNNING || t.sleep_until_jiffy) return {};
+        if (t.state == TASK_RUNNING || t.state == TASK_WAKING || t.sleep_until_jiffy) return {};
         who += (who.empty() ? "" : ", ") + t.comm +
                (t.state == TASK_STOPPED ? " (never started)" : (t.flags & PF_FROZEN) ? " (frozen)" : " (asleep)");
     }

@@ -3,6 +3,8 @@
 
 #include "models/common/op.hpp"
 #include "os/cpumask.hpp"
+#include "os/pelt.hpp"
+#include "os/qspinlock.hpp"
 
 #include <boost/intrusive/list.hpp>
 #include <boost/intrusive/set_hook.hpp>
@@ -20,6 +22,7 @@ constexpr int MAX_RT_PRIO = 100;
 constexpr int MAX_PRIO = 140;
 constexpr long TASK_RUNNING = 0, TASK_INTERRUPTIBLE = 1, TASK_UNINTERRUPTIBLE = 2,
                TASK_STOPPED = 4, EXIT_ZOMBIE = 16, EXIT_DEAD = 32;
+constexpr long TASK_WAKING = 256; // Linux 4.7: between try_to_wake_up's placement and the enqueue
 constexpr unsigned PF_KTHREAD = 1, PF_NOFREEZE = 2, PF_FREEZE = 4, PF_FROZEN = 8;
 
 enum class Policy : std::uint8_t { Normal, Fifo, RR };
@@ -33,6 +36,7 @@ struct SpinLock {
     Addr addr = 0;
     int owner = -1;
     bool runqueue = false;            // a runqueue's lock (its waits are charged to the path)
+    QSpin q;                          // Linux 4.7 queued spinlock: pending bit and MCS queue
 };
 
 using RunHook = boost::intrusive::list_member_hook<>;
@@ -89,6 +93,16 @@ struct Task {
     // Linux 2.6.24 / 4.7 (CFS): the sched entity and its rb-tree node.
     SchedEntity se;
     CfsHook cfs_node;
+    // Linux 4.7 migration and wake-up mechanisms (stop_machine.cpp, sched_47*.cpp, pelt.cpp).
+    bool stop_class = false;          // p->sched_class == &stop_sched_class (it is rq->stop)
+    bool stop_queued = false;         // queued in the stop class (rq->stop runnable)
+    bool migrating = false;           // on_rq == TASK_ON_RQ_MIGRATING (inside move_queued_task)
+    bool on_cpu = false;              // p->on_cpu: running, or not yet fully switched out
+    SpinLock pi_lock;                 // p->pi_lock: serialises wake-ups and affinity changes
+    SchedAvg avg;                     // se.avg (PELT)
+    unsigned wakee_flips = 0;         // record_wakee / wake_wide
+    unsigned long wakee_flip_decay_ts = 0; // jiffies
+    const Task* last_wakee = nullptr;
 
     bool rt() const { return prio < MAX_RT_PRIO; }
 };

@@ -30,6 +30,11 @@ enum class Ev : std::uint8_t {
     Exit,        // pid exits on cpu
     CpuDown,     // cpu goes offline
     CpuUp,       // cpu comes online
+    // Linux 4.7 mechanisms.
+    StopQueued,  // cpu_stop_queue_work by cpu on a's stopper; pid = the task it moves (or -1)
+    WakeQueued,  // pid queued by cpu on a's wake_list (ttwu_queue_remote); b = 1 if it was empty
+    RqLock,      // cpu takes the runqueue lock of a (4.7 paths)
+    RqUnlock,    // cpu releases the runqueue lock of a (4.7 paths)
 };
 const char* ev_name(Ev e);
 

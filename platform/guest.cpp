@@ -127,6 +127,14 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
     // x86_cache_size: the second-level cache (the shared llc when there is no private l2).
     const CacheConfig& l2 = cfg.l2.enabled ? cfg.l2 : cfg.llc;
     shape.l2_kib = l2.enabled ? l2.size / 1024 : -1;
+    // The last-level cache: the socket's llc, else the most shared of the l2 and the l1.
+    if (cfg.llc.enabled) {
+        shape.llc_cpus = 0;
+    } else if (cfg.l2.enabled) {
+        shape.llc_cpus = unsigned(std::max<std::int64_t>(cfg.l2.shared_by, 1));
+    } else {
+        shape.llc_cpus = unsigned(std::max<std::int64_t>(cfg.l1d.shared_by, 1));
+    }
     m_kernel = std::make_unique<os::Kernel>(*this, cfg.kernel, shape);
     const bool random = cfg.memory.mapping == "random";
     // Named pipes and barriers, shared by every task, numbered in order of first mention.
