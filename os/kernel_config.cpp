@@ -65,16 +65,20 @@ std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
     }
     // The O(1) (2.4.21, 2.6.10) and 2.6.24 (CFS) mechanisms run with their own kernel only.
     const std::string with = cfs ? " with sched_class 'cfs'" : " with sched_class 'o1'";
-    auto mismatch = [&](const char* field, const std::string& value, bool cfs_value) {
-        return cfs_value != cfs ? std::pair<std::string, std::string>{field, "'" + value + "'" + with}
-                                : std::pair<std::string, std::string>{};
+    // Each value belongs to the CFS kernel, to the O(1) kernels, or (the 4.7 placements) to both.
+    auto mismatch = [&](const char* field, const std::string& value, bool cfs_value, bool both = false) {
+        return !both && cfs_value != cfs
+                   ? std::pair<std::string, std::string>{field, "'" + value + "'" + with}
+                   : std::pair<std::string, std::string>{};
     };
     for (auto r : {mismatch("trigger", p.trigger, p.trigger == "softirq"),
                    mismatch("load_metric", p.load_metric, p.load_metric == "cpu_load_idx"),
                    mismatch("imbalance_algo", p.imbalance_algo, p.imbalance_algo == "cfs_2624"),
                    mismatch("active_balance", p.active_balance, p.active_balance == "push_cpu_one"),
-                   mismatch("wake_policy", p.wake_policy, p.wake_policy == "affine_2624"),
-                   mismatch("exec_balance", p.exec_balance, p.exec_balance == "balance_self")}) {
+                   mismatch("wake_policy", p.wake_policy, p.wake_policy == "affine_2624",
+                            p.wake_policy == "select_task_rq_fair"),
+                   mismatch("exec_balance", p.exec_balance, p.exec_balance == "balance_self",
+                            p.exec_balance == "select_task_rq")}) {
         if (!r.first.empty()) return r;
     }
     if (cfs && p.timeslice != "linux-2.6") return {"timeslice", "'" + p.timeslice + "'" + with};

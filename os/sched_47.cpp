@@ -308,7 +308,7 @@ void Kernel::pelt_tick(int cpu) {
     Runqueue& rq = cpu_rq(cpu);
     const std::uint64_t t = clock_ns(cpu);
     Task& curr = *rq.curr;
-    if (pelt_tracked(curr) && curr.array) {
+    if (pelt_tracked(curr) && task_queued(curr)) {
         update_load_avg(curr.avg, t, nice_to_weight(curr.static_prio - 120));
         W(cpu, m_layout.task(curr.pid, TaskLine::Avg));
     }
@@ -322,7 +322,7 @@ void Kernel::pelt_boot(Task& t) {
     if (!pelt_tracked(t)) return;
     const unsigned long w = nice_to_weight(t.static_prio - 120);
     init_runnable_average(t.avg, w);
-    if (!t.array) return;
+    if (!task_queued(t)) return;
     Runqueue& rq = cpu_rq(t.cpu);
     rq.runnable.load_avg += t.avg.load_avg;
     rq.runnable.load_sum += t.avg.load_sum;

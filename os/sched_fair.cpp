@@ -346,6 +346,7 @@ void Kernel::update_curr_rt(Runqueue& rq) {
 
 void Kernel::enqueue_task_cfs(int cpu, Runqueue& rq, Task& p, bool wakeup) {
     if (fair_task(p)) {
+        if (m_pelt) pelt_enqueue(cpu, p, rq.cpu); // 4.7 enqueue_entity_load_avg (sched_47.cpp)
         enqueue_entity(cpu, rq, p, wakeup);
     } else {
         enqueue_task(cpu, p, *rq.active); // rt class: the prio array, tail of its queue
@@ -356,6 +357,7 @@ void Kernel::enqueue_task_cfs(int cpu, Runqueue& rq, Task& p, bool wakeup) {
 void Kernel::dequeue_task_cfs(int cpu, Runqueue& rq, Task& p) {
     if (fair_task(p)) {
         dequeue_entity(cpu, rq, p);
+        if (m_pelt) pelt_dequeue(cpu, p, rq.cpu); // 4.7 dequeue_entity_load_avg
     } else {
         update_curr_rt(rq);
         dequeue_task(cpu, p, *p.array);
