@@ -44,6 +44,10 @@ Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
     }
     m_tasklist_lock.addr = m_layout.tasklist_lock();
     m_cfs = sched_init_granularity(m_cfg.policy, m_ncpus);
+    for (auto& rq : m_rqs) { // 4.7 sched_init
+        rq->avg_idle = 2 * migration_cost_ns();
+        rq->max_idle_balance_cost = migration_cost_ns();
+    }
     m_balancing.addr = m_layout.balancing_lock();
     auto fresh = build_domains(0);
     for (unsigned c = 0; c < m_ncpus; ++c) m_rqs[c]->domains = fresh[c];
@@ -119,6 +123,7 @@ void Kernel::boot() {
             Runqueue& rq = cpu_rq(t.cpu);
             t.se.vruntime = rq.cfs.min_vruntime;
             rq.cfs.tasks_timeline.insert(t);
+            if (m_kind.pick_order == PickOrder::CfsTasksHead) rq.cfs.cfs_tasks.push_front(t);
             rq.cfs.load_weight += t.se.weight;
             ++rq.cfs.nr_running;
             t.se.on_rq = true;
@@ -154,6 +159,8 @@ void Kernel::boot() {
     }
     for (unsigned c = 0; c < m_ncpus; ++c) {
         Runqueue& rq = *m_rqs[c];
+        // 4.7 add_nr_running: the tasks queued at boot were activated, two on one CPU overload.
+        if (m_kind.imbalance_algo == ImbalanceAlgo::Cfs47 && rq.nr_running >= 2) m_rd_overload = true;
         rq.idle->need_resched = rq.nr_running > 0;
         rq.idle->on_cpu = true;
         if (m_pelt) rq.idle_stamp = 1; // 4.7: every CPU went idle once while booting
@@ -233,7 +240,8 @@ std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_j
             sd->span = span;
             sd->groups = ring(groups, span, c);
             sd->cache_hot_time = static_cast<Cycle>(std::llround(p.cache_hot_time_ns * m_shape.freq_ghz));
-            sd->balance_interval = 1;
+            sd->balance_interval = p.min_interval == 0 ? span.weight() : 1; // 4.7 sd_init: sd_weight
+            sd->next_decay_max_lb_cost = now_jiffies;
             sd->last_balance = now_jiffies;
             sd->addr = m_layout.domain(c, sd->index);
             if (!doms.empty()) doms.back()->parent = sd.get();

@@ -198,6 +198,8 @@ public:
     void entity_tick(int cpu, Runqueue& rq, Task& curr);
     void check_preempt_tick(int cpu, Runqueue& rq, Task& curr);
     void check_preempt_wakeup(int cpu, Runqueue& rq, Task& p);
+    void clear_buddies(int cpu, Runqueue& rq, const Task& p);
+    bool buddy_preferred(const Task& se, const Task& left) const;
     void task_new_fair(int cpu, Runqueue& rq, Task& p);
     Task* first_fair(Runqueue& rq);                // leftmost queued entity (not curr)
     Task* next_fair(Runqueue& rq, Task& p);        // rb_next
@@ -241,6 +243,27 @@ public:
     SchedGroup* find_idlest_group(const SchedDomain& sd, const Task& p, int this_cpu);
     int find_idlest_cpu_2624(const SchedGroup& group, const Task& p, int this_cpu);
     int sched_balance_self(int cpu, const Task& p, bool fork);
+
+    // --- Linux 4.7 balancing (sched_47_balance.cpp) ---------------------------------------------
+    struct LbEnv;
+    bool task_hot_47(const Task& p, const Runqueue& src, const Runqueue& dst) const;
+    bool can_migrate_task_47(int exec, Task& p, LbEnv& env);
+    void detach_task_47(int exec, Task& p, LbEnv& env, MigReason why);
+    void attach_task_47(int exec, Runqueue& dst, Task& p);
+    int detach_tasks_47(int exec, LbEnv& env, MigReason why);
+    void attach_tasks_47(int exec, LbEnv& env);
+    bool should_we_balance_47(int exec, const LbEnv& env);
+    SchedGroup* find_busiest_group_47(int exec, LbEnv& env);
+    Runqueue* find_busiest_queue_47(const LbEnv& env, const SchedGroup& group);
+    unsigned long min_interval_47(const SchedDomain& sd) const; // 0 in the policy: sd_weight ms
+    unsigned long max_interval_47(const SchedDomain& sd) const; // 0: 2 * sd_weight ms
+    int load_balance_47(int this_cpu, SchedDomain& sd, IdleType idle, int& continue_balancing);
+    void active_balance_kick_47(int cpu, Runqueue& busiest);
+    void rebalance_domains_47(int cpu, IdleType idle);
+    int idle_balance_47(int this_cpu);
+    void update_avg_idle(int cpu, Runqueue& rq);
+    std::uint64_t migration_cost_ns() const;
+    bool rd_overload() const { return m_rd_overload; }
     // ---- Linux 4.7 migration and wake-up mechanisms (phase 1: any runqueue type) ----
     // Placement of select_task_rq_fair (sched_47_wake.cpp), public for the unit tests.
     enum class SdFlag : std::uint8_t { Wake, Exec, Fork }; // SD_BALANCE_WAKE / _EXEC / _FORK
@@ -443,6 +466,7 @@ private:
     PolicyKinds m_kind{m_cfg.policy};
     CfsTunables m_cfs;                            // CFS sysctls after sched_init_granularity
     SpinLock m_balancing;                         // 2.6.24 'balancing' (SD_SERIALIZE levels)
+    bool m_rd_overload = false;                   // 4.7 rd->overload: some runqueue has 2+ tasks
     Task* m_cf_waking = nullptr;                  // counterfactual: the held task being resumed
     MachineShape m_shape;
     unsigned m_ncpus;

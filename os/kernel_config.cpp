@@ -18,11 +18,11 @@ std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
         return {"trigger", "'" + p.trigger + "'"};
     }
     if (p.load_metric != "cpu_load_avg2" && p.load_metric != "nr_minfilter" &&
-        p.load_metric != "cpu_load_idx") {
+        p.load_metric != "cpu_load_idx" && p.load_metric != "pelt") {
         return {"load_metric", "'" + p.load_metric + "'"};
     }
     if (p.imbalance_algo != "sd_2610" && p.imbalance_algo != "o1_25pct_half" &&
-        p.imbalance_algo != "cfs_2624") {
+        p.imbalance_algo != "cfs_2624" && p.imbalance_algo != "cfs_47") {
         return {"imbalance_algo", "'" + p.imbalance_algo + "'"};
     }
     // 2.4.21's balancer comes whole: the tick-modulo trigger keeps no cpu_load for sd_2610,
@@ -35,7 +35,7 @@ std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
         return {"load_metric", "'" + p.load_metric + "' with imbalance_algo '" + p.imbalance_algo + "'"};
     }
     if (p.hot_test != "sd_cache_hot_time" && p.hot_test != "jiffies_last_run" &&
-        p.hot_test != "migration_cost") {
+        p.hot_test != "migration_cost" && p.hot_test != "migration_cost_buddy") {
         return {"hot_test", "'" + p.hot_test + "'"};
     }
     if (p.active_balance != "visited_2610" && p.active_balance != "none" &&
@@ -72,8 +72,12 @@ std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
                    : std::pair<std::string, std::string>{};
     };
     for (auto r : {mismatch("trigger", p.trigger, p.trigger == "softirq"),
-                   mismatch("load_metric", p.load_metric, p.load_metric == "cpu_load_idx"),
-                   mismatch("imbalance_algo", p.imbalance_algo, p.imbalance_algo == "cfs_2624"),
+                   mismatch("load_metric", p.load_metric,
+                            p.load_metric == "cpu_load_idx" || p.load_metric == "pelt"),
+                   mismatch("imbalance_algo", p.imbalance_algo,
+                            p.imbalance_algo == "cfs_2624" || p.imbalance_algo == "cfs_47"),
+                   mismatch("hot_test", p.hot_test,
+                            p.hot_test == "migration_cost" || p.hot_test == "migration_cost_buddy"),
                    mismatch("active_balance", p.active_balance, p.active_balance == "push_cpu_one"),
                    mismatch("wake_policy", p.wake_policy, p.wake_policy == "affine_2624",
                             p.wake_policy == "select_task_rq_fair"),
@@ -86,7 +90,15 @@ std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
     if (cfs && p.active_balance == "none") return {"active_balance", "'none'" + with};
     if (cfs && p.wake_policy == "sync_pull") return {"wake_policy", "'sync_pull'" + with};
     if (cfs && p.exec_balance == "none") return {"exec_balance", "'none'" + with};
-    if (!cfs && p.hot_test == "migration_cost") return {"hot_test", "'migration_cost'" + with};
+    // The two CFS balancers each come with their load metric and scan order; 4.7's active
+    // balance is a stop work.
+    if (cfs) {
+        const bool b47 = p.imbalance_algo == "cfs_47";
+        const std::string algo = " with imbalance_algo '" + p.imbalance_algo + "'";
+        if ((p.load_metric == "pelt") != b47) return {"load_metric", "'" + p.load_metric + "'" + algo};
+        if ((p.pick_order == "cfs_tasks_head") != b47) return {"pick_order", "'" + p.pick_order + "'" + algo};
+        if (b47 && p.migrator != "stopper") return {"migrator", "'" + p.migrator + "'" + algo};
+    }
     if (!cfs && p.hot_bypass != "newidle_or_fewfail") return {"hot_bypass", "'" + p.hot_bypass + "'" + with};
     if (!cfs && p.fork_balance == "balance_self") return {"fork_balance", "'balance_self'" + with};
     return {};

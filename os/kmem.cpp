@@ -161,6 +161,13 @@ void Kernel::activate_task(int cpu, Task& p, Runqueue& rq, bool wakeup) {
         enqueue_task_cfs(cpu, rq, p, wakeup);
         ++rq.nr_running;
         rq.load_weight += p.se.weight;
+        if (rq.nr_running == 2 && m_kind.imbalance_algo == ImbalanceAlgo::Cfs47) { // add_nr_running
+            R(cpu, m_layout.root_domain());
+            if (!m_rd_overload) {
+                W(cpu, m_layout.root_domain());
+                m_rd_overload = true;
+            }
+        }
         return;
     }
     W(cpu, m_layout.task(p.pid, TaskLine::Time));

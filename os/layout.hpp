@@ -40,6 +40,7 @@ public:
     Addr online_map() const { return kBase + 0x10040; }
     Addr tasklist_lock() const { return kBase + 0x10080; }
     Addr balancing_lock() const { return kBase + 0x100c0; } // 2.6.24 'balancing' (SD_SERIALIZE)
+    Addr root_domain() const { return kBase + 0x10100; }    // 4.7 rd->overload
     // Linux 4.7: struct cpu_stopper of each CPU, and each CPU's line of qspinlock MCS nodes.
     Addr stopper(int cpu) const { return kBase + 0x20000 + Addr(cpu) * kLine; }
     Addr mcs_node(int cpu) const { return kBase + 0x60000 + Addr(cpu) * kLine; }

@@ -17,6 +17,7 @@ struct SchedGroup {
     CpuMask cpumask;
     unsigned long cpu_power = SCHED_LOAD_SCALE;
     Addr addr = 0;
+    int imbalance = 0; // 4.7 sgc->imbalance: a balance below failed for affinity (shared)
 };
 
 enum class Level : std::uint8_t { Smt, Cpu, Node };
@@ -34,6 +35,9 @@ struct SchedDomain {
     unsigned long balance_interval = 1;  // ms
     unsigned nr_balance_failed = 0;
     Addr addr = 0;
+    // 4.7: the most one new-idle balance of this level cost (ns), decayed 253/256 per second.
+    std::uint64_t max_newidle_lb_cost = 0;
+    unsigned long next_decay_max_lb_cost = 0; // jiffies
 };
 
 struct Runqueue {
@@ -75,6 +79,8 @@ struct Runqueue {
     CpuStopWork active_balance_work;     // the stop_one_cpu_nowait buffer of active balancing
     SchedAvg runnable;                   // cfs_rq runnable_load_sum / runnable_load_avg
     unsigned long pelt_weight = 0;       // cfs_rq->load.weight of the queued tracked tasks
+    std::uint64_t avg_idle = 0;          // 4.7 rq->avg_idle (ns), update_avg of idle periods
+    std::uint64_t max_idle_balance_cost = 0; // ns
     Cycle idle_stamp = 0;                // when schedule() last found nothing to run (0: since
                                          // then a task was woken onto it)
 

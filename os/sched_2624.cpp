@@ -54,7 +54,7 @@ unsigned long Kernel::cpu_avg_load_per_task(int cpu) const {
 // update_cpu_load (:2052-2076): cpu_load[i] = (old * (2^i - 1) + new) / 2^i, rounded up while
 // rising.
 void Kernel::update_cpu_load_idx(Runqueue& rq) {
-    const unsigned long this_load = rq.load_weight;
+    const unsigned long this_load = weighted_cpuload(rq.cpu); // 4.7: PELT's runnable load
     for (unsigned i = 0, scale = 1; i < 5; ++i, scale += scale) {
         const unsigned long old_load = rq.cpu_loads[i];
         unsigned long new_load = this_load;
@@ -106,7 +106,9 @@ void Kernel::scheduler_tick_cfs(int cpu) {
 
 void Kernel::run_rebalance_domains(int cpu) {
     R(cpu, m_layout.rq(cpu, RqLine::Curr));
-    rebalance_domains(cpu, cpu_rq(cpu).idle_at_tick ? IdleType::Idle : IdleType::NotIdle);
+    const IdleType idle = cpu_rq(cpu).idle_at_tick ? IdleType::Idle : IdleType::NotIdle;
+    if (m_kind.imbalance_algo == ImbalanceAlgo::Cfs47) return rebalance_domains_47(cpu, idle);
+    rebalance_domains(cpu, idle);
 }
 
 // rebalance_domains (:3141-3207): each due domain bottom-up; intervals x busy_factor when not
@@ -366,7 +368,11 @@ int Kernel::load_balance_2624(int this_cpu, SchedDomain& sd, IdleType idle, int&
             spin_unlock(this_cpu, busiest->lock);
             if (active_balance) {
                 ev(Ev::ActiveKick, this_cpu, -1, busiest->cpu);
-                wake_up_process(this_cpu, *busiest->migration_thread);
+                if (m_kind.migrator == Migrator::Stopper) { // the 4.7 stopper as migrator
+                    active_balance_kick(this_cpu, *busiest);
+                } else {
+                    wake_up_process(this_cpu, *busiest->migration_thread);
+                }
             }
             sd.nr_balance_failed =
                 static_cast<unsigned>(sd.params.cache_nice_tries + m_policy.nr_failed_reset_offset);

@@ -59,6 +59,9 @@ void Kernel::set_task_cpu_47(int cpu, Task& p, int new_cpu) {
         p.avg.last_update_time = 0;
         W(cpu, m_layout.task(p.pid, TaskLine::Avg));
     }
+    if (p.cpu != new_cpu && m_kind.sched_class == SchedClassKind::Cfs && fair_task(p)) {
+        p.se.exec_start = 0; // migrate_task_rq_fair: no longer cache hot
+    }
     set_task_cpu(cpu, p, new_cpu);
     W(cpu, m_layout.task(p.pid, TaskLine::Pi)); // p->wake_cpu
 }

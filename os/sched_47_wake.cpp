@@ -89,6 +89,7 @@ void Kernel::ttwu_do_activate(int cpu, Runqueue& rq, Task& p) {
     ev(Ev::Wakeup, cpu, p.pid, rq.cpu);
     check_preempt_curr(cpu, rq, p);
     p.state = TASK_RUNNING;
+    update_avg_idle(cpu, rq);
     rq.idle_stamp = 0;
 }
 

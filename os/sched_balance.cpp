@@ -287,6 +287,10 @@ int Kernel::load_balance_newidle(int this_cpu, SchedDomain& sd) {
 }
 
 void Kernel::idle_balance(int this_cpu) {
+    if (m_kind.imbalance_algo == ImbalanceAlgo::Cfs47) {
+        idle_balance_47(this_cpu);
+        return;
+    }
     if (m_kind.imbalance_algo == ImbalanceAlgo::Cfs2624) {
         idle_balance_2624(this_cpu);
         return;

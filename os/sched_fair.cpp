@@ -248,6 +248,12 @@ void Kernel::enqueue_entity(int cpu, Runqueue& rq, Task& p, bool wakeup) {
     if (&p != rq.cfs.curr) cfs_tree_insert(*this, cpu, rq, p, touch);
     rq.cfs.load_weight += p.se.weight;
     ++rq.cfs.nr_running;
+    if (m_kind.pick_order == PickOrder::CfsTasksHead) { // 4.7: list_add(&se->group_node, &rq->cfs_tasks)
+        auto& list = rq.cfs.cfs_tasks;
+        if (!list.empty()) W(cpu, m_layout.task(list.front().pid, TaskLine::Time));
+        W(cpu, m_layout.task(p.pid, TaskLine::Time));
+        list.push_front(p);
+    }
     p.se.on_rq = true;
     ev(Ev::Enqueue, cpu, p.pid, rq.cpu);
 }
@@ -256,9 +262,17 @@ void Kernel::dequeue_entity(int cpu, Runqueue& rq, Task& p) {
     update_curr(cpu, rq);
     auto touch = [this](int c, Addr a, bool w) { w ? W(c, a) : R(c, a); };
     W(cpu, m_layout.rq(rq.cpu, RqLine::Cfs)); // account_entity_dequeue (counted with the erase)
+    if (m_kind.hot_test == HotTest::MigrationCostBuddy) clear_buddies(cpu, rq, p);
     if (&p != rq.cfs.curr) cfs_tree_erase(*this, cpu, rq, p, touch);
     rq.cfs.load_weight -= p.se.weight;
     --rq.cfs.nr_running;
+    if (m_kind.pick_order == PickOrder::CfsTasksHead) { // list_del_init(&se->group_node)
+        auto& list = rq.cfs.cfs_tasks;
+        auto it = list.iterator_to(p);
+        if (it != list.begin()) W(cpu, m_layout.task(std::prev(it)->pid, TaskLine::Time));
+        if (std::next(it) != list.end()) W(cpu, m_layout.task(std::next(it)->pid, TaskLine::Time));
+        list.erase(it);
+    }
     p.se.on_rq = false;
     ev(Ev::Dequeue, cpu, p.pid, rq.cpu);
 }
@@ -316,7 +330,32 @@ void Kernel::check_preempt_wakeup(int cpu, Runqueue& rq, Task& p) {
         gran = calc_delta_fair(static_cast<unsigned long>(gran), curr.se);
     R(cpu, m_layout.task(p.pid, TaskLine::Time));
     R(cpu, m_layout.task(curr.pid, TaskLine::Time));
-    if (p.se.vruntime + gran < curr.se.vruntime) resched_task(cpu, curr);
+    if (!(p.se.vruntime + gran < curr.se.vruntime)) return;
+    resched_task(cpu, curr);
+    if (m_kind.hot_test != HotTest::MigrationCostBuddy) return;
+    // 4.7: the wakee is the next buddy; the preempted task the last one when the runqueue holds
+    // sched_nr_latency entities or more (LAST_BUDDY; NEXT_BUDDY's early marking is off).
+    W(cpu, m_layout.rq(rq.cpu, RqLine::Cfs));
+    rq.cfs.next = &p;
+    if (curr.se.on_rq && fair_task(curr) && rq.cfs.nr_running >= m_cfs.nr_latency) rq.cfs.last = &curr;
+}
+
+// clear_buddies (4.7): an entity picked or dequeued stops being a buddy.
+void Kernel::clear_buddies(int cpu, Runqueue& rq, const Task& p) {
+    if (rq.cfs.next != &p && rq.cfs.last != &p) return;
+    W(cpu, m_layout.rq(rq.cpu, RqLine::Cfs));
+    if (rq.cfs.next == &p) rq.cfs.next = nullptr;
+    if (rq.cfs.last == &p) rq.cfs.last = nullptr;
+}
+
+// wakeup_preempt_entity(se, left) < 1 (4.7): se is not ahead of left by more than the wake-up
+// granularity in se's virtual time.
+bool Kernel::buddy_preferred(const Task& se, const Task& left) const {
+    const auto vdiff = static_cast<std::int64_t>(se.se.vruntime - left.se.vruntime);
+    if (vdiff <= 0) return true;
+    std::uint64_t gran = m_cfs.wakeup_granularity;
+    if (se.se.weight != NICE_0_LOAD) gran = calc_delta_fair(static_cast<unsigned long>(gran), se.se);
+    return vdiff <= static_cast<std::int64_t>(gran);
 }
 
 // task_new_fair: the child is placed one vslice after min_vruntime; with child_runs_first it
@@ -382,6 +421,12 @@ Task& Kernel::pick_next_task_cfs(int cpu, Runqueue& rq, Task& prev) {
         if (!p)
             throw std::logic_error("pick_next_task_fair: nr_running > 0 but an empty tree on cpu " +
                                    std::to_string(cpu));
+        if (m_kind.hot_test == HotTest::MigrationCostBuddy) { // 4.7 pick_next_entity
+            Task* left = p;
+            if (rq.cfs.last && buddy_preferred(*rq.cfs.last, *left)) p = rq.cfs.last;
+            if (rq.cfs.next && buddy_preferred(*rq.cfs.next, *left)) p = rq.cfs.next;
+            clear_buddies(cpu, rq, *p);
+        }
         set_next_entity(cpu, rq, *p);
         return p;
     };

@@ -35,11 +35,18 @@ struct CfsRq {
     std::uint64_t min_vruntime =
         static_cast<std::uint64_t>(-(std::int64_t(1) << 20)); // init_cfs_rq
     Task* curr = nullptr;                                     // the running fair entity, or null
+    // 4.7 (hot_test migration_cost_buddy): the next and last buddies, and rq->cfs_tasks.
+    Task* next = nullptr;
+    Task* last = nullptr;
+    CfsTaskList cfs_tasks;
 
     CfsRq() = default;
     CfsRq(const CfsRq&) = delete;
     CfsRq& operator=(const CfsRq&) = delete;
-    ~CfsRq() { tasks_timeline.clear(); }
+    ~CfsRq() {
+        tasks_timeline.clear();
+        cfs_tasks.clear();
+    }
 };
 
 // The sysctls after sched_init_granularity (2.6.24 kernel/sched.c:5024-5039), in ns.

@@ -86,6 +86,7 @@ struct Task {
     Cycle start = 0, end = 0;
     std::uint64_t switches = 0, migrations = 0;
     long first_run_event = -1;        // migration waiting for its first run on the new CPU
+    long balance_event = -1;          // 4.7: the migration of a detached task, until attached
     std::vector<std::pair<std::string, Cycle>> marks; // Mark steps: label, guest cycle
     long switch_path = -1;            // path whose switch-in on the new CPU is being timed
     std::uint64_t ret_outside_mask = 0;     // returns to user on a CPU outside cpus_allowed (checker)
@@ -103,11 +104,15 @@ struct Task {
     unsigned wakee_flips = 0;         // record_wakee / wake_wide
     unsigned long wakee_flip_decay_ts = 0; // jiffies
     const Task* last_wakee = nullptr;
+    RunHook group_node;               // se.group_node: on rq->cfs_tasks (4.7 balancer's scan list)
 
     bool rt() const { return prio < MAX_RT_PRIO; }
 };
 
 using RunList = boost::intrusive::list<Task, boost::intrusive::member_hook<Task, RunHook, &Task::run_list>>;
+// rq->cfs_tasks (4.7): every queued fair task, the newest at the head.
+using CfsTaskList =
+    boost::intrusive::list<Task, boost::intrusive::member_hook<Task, RunHook, &Task::group_node>>;
 
 struct PrioArray {
     unsigned nr_active = 0;

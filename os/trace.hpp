@@ -106,6 +106,10 @@ struct KernelStats {
     std::uint64_t balance_passes = 0;
     std::uint64_t tasks_examined = 0;
     std::uint64_t max_tasks_examined = 0;  // the most tasks one pass examined
+    // 4.7 idle_balance: new-idle entries skipped because avg_idle < sysctl_sched_migration_cost
+    // (or no runqueue was overloaded), and levels cut by avg_idle < cost + max_newidle_lb_cost.
+    std::uint64_t newidle_skipped = 0;
+    std::uint64_t newidle_cut = 0;
 };
 
 } // namespace smp::os

@@ -470,6 +470,10 @@ void GuestMachine::register_stats(StatsRegistry& r) const {
     r.add("system.os.tasks_examined", &s.tasks_examined, "tasks examined by balance_tasks passes");
     r.add("system.os.max_tasks_examined", &s.max_tasks_examined,
           "the most tasks one balance_tasks pass examined (nr_migrate + 1 at most)");
+    r.add("system.os.newidle_skipped", &s.newidle_skipped,
+          "4.7 idle_balance entries skipped: avg_idle below the migration cost, or no overload");
+    r.add("system.os.newidle_cut", &s.newidle_cut,
+          "4.7 idle_balance walks stopped at a level by avg_idle < cost so far + max_newidle_lb_cost");
 }
 
 } // namespace smp

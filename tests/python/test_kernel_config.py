@@ -66,19 +66,32 @@ def test_era_setter_fills_hz_and_policy():
     assert k.costs.tick == 7
 
 
-@pytest.mark.parametrize("era", ["linux-4.7"])
-def test_other_eras_are_named_but_not_implemented(era, no_child):
+def test_linux_4_7_validates_and_its_balancer_comes_with_its_metric_order_and_stopper(no_child):
     cfg = one_task()
-    cfg.kernel.era = era
-    assert cfg.kernel.era == era
-    cfg.kernel.policy.validate("kernel.policy")  # the preset itself is a valid policy
-    not_yet = r"^kernel\.policy\.\w+: .* is not implemented yet \(era %s\)" % era
-    with pytest.raises(ValueError, match=not_yet):
+    cfg.kernel.era = "linux-4.7"
+    cfg.kernel.policy.validate("kernel.policy")
+    cfg.validate()  # runs: CFS, the 4.7 balancer, the stopper, select_task_rq_fair
+    for field, value, error in [
+            ("load_metric", "cpu_load_idx", r"load_metric: 'cpu_load_idx' with imbalance_algo 'cfs_47'"),
+            ("pick_order", "rb_leftmost", r"pick_order: 'rb_leftmost' with imbalance_algo 'cfs_47'"),
+            ("caller_moves_queued_task", False, r"migrator: 'kthread' with imbalance_algo 'cfs_47'"),
+            ("exec_balance", "find_idlest", r"exec_balance: 'find_idlest' with sched_class 'cfs'")]:
+        cfg = one_task()
+        cfg.kernel.era = "linux-4.7"
+        setattr(cfg.kernel.policy, field, value)
+        if field == "caller_moves_queued_task":
+            cfg.kernel.policy.migrator = "kthread"  # and no stopper for active balancing
+        with pytest.raises(ValueError, match=r"^kernel\.policy\.%s is not implemented yet "
+                                             r"\(era linux-4\.7\)" % error):
+            cfg.validate()
+        cfg.kernel.enabled = False  # bare metal does not use the era
         cfg.validate()
-    with pytest.raises(ValueError, match=not_yet):
-        smpsim.run(cfg)
-    cfg.kernel.enabled = False  # bare metal does not use the era
-    cfg.validate()
+    cfg = one_task()
+    cfg.kernel.era = "linux-2.6.24"
+    cfg.kernel.policy.load_metric = "pelt"  # PELT under the 2.6.24 balancer
+    with pytest.raises(ValueError, match=r"^kernel\.policy\.load_metric: 'pelt' with "
+                                         r"imbalance_algo 'cfs_2624'"):
+        cfg.validate()
 
 
 def test_linux_2_6_24_validates_and_mixing_its_mechanisms_with_o1_names_the_field(no_child):
