@@ -11,8 +11,12 @@ namespace {
 constexpr std::int64_t kMs = 2000000; // cycles per ms at 2 GHz
 constexpr int R = 2, S = 0, D = 3;
 
-// The 4.7 mechanism fields on top of the 2.6.10 preset.
-void mechanisms_47(SystemConfig& cfg) {
+// The 4.7 mechanism fields on top of the 2.6.10 preset, or (preset) the whole linux-4.7 era.
+void mechanisms_47(SystemConfig& cfg, bool preset = false) {
+    if (preset) {
+        cfg.kernel.set_era("linux-4.7");
+        return;
+    }
     os::SchedPolicy& p = cfg.kernel.policy;
     p.migrator = "stopper";
     p.caller_moves_queued_task = true;
@@ -34,10 +38,10 @@ std::string all_migrations(os::Kernel& k) {
     return s;
 }
 
-SystemConfig f1_config() {
+SystemConfig f1_config(bool era = false) {
     SystemConfig cfg = preset("quad");
     cfg.check = true;
-    mechanisms_47(cfg);
+    mechanisms_47(cfg, era);
     cfg.tasks.push_back(task("a", working_set(64 * 1024, 60), {S}));
     cfg.tasks.push_back(task("b", working_set(64 * 1024, 60), {1}));
     ActionConfig a = action("set_affinity", 600000, "a");
@@ -47,11 +51,19 @@ SystemConfig f1_config() {
     return cfg;
 }
 
+// The flows that every configuration with the 4.7 mechanisms shares: as ablations of 2.6.10
+// (O(1) runqueue) and as the linux-4.7 era (CFS, the 4.7 balancer).
+struct Era47Both : ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(, Era47Both, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& i) {
+                             return i.param ? "Era47" : "Ablation2610";
+                         });
+
 // F1 (4.7): R locks T's runqueue, queues the stop work on S's stopper and wakes it (IPI to S);
 // the stopper preempts T on S, move_queued_task dequeues T on S and enqueues it on D without
 // holding both runqueue locks, IPIs D, completes; the requester is woken and T runs on D.
-TEST(Era47, F1RunningTaskIsMovedByTheStopper) {
-    Guest m(f1_config());
+TEST_P(Era47Both, F1RunningTaskIsMovedByTheStopper) {
+    Guest m(f1_config(GetParam()));
     m.run();
     const int T = m.pid("a");
     const int ctl = m.pid("taskset/2");
@@ -124,10 +136,10 @@ bool any(Guest& m, long from, long to, const std::function<bool(const os::TraceE
 
 // A task that is queued but not running is moved by the caller itself (move_queued_task): no
 // stop work, the requester does not sleep, and it takes S's then D's runqueue lock.
-TEST(Era47, QueuedTaskIsMovedByTheCaller) {
+TEST_P(Era47Both, QueuedTaskIsMovedByTheCaller) {
     SystemConfig cfg = preset("quad");
     cfg.check = true;
-    mechanisms_47(cfg);
+    mechanisms_47(cfg, GetParam());
     cfg.tasks.push_back(task("a", working_set(64 * 1024, 60), {S}));
     cfg.tasks.push_back(task("c", working_set(64 * 1024, 60), {S})); // queued behind a
     ActionConfig act = action("set_affinity", 600000, "c");
@@ -169,10 +181,10 @@ TEST(Era47, QueuedTaskIsMovedByTheCaller) {
 
 // A sleeping task is not moved by the affinity change: its next wake-up places it
 // (select_task_rq finds its CPU not allowed and falls back to an allowed one).
-TEST(Era47, SleepingTaskIsPlacedByItsNextWakeup) {
+TEST_P(Era47Both, SleepingTaskIsPlacedByItsNextWakeup) {
     SystemConfig cfg = preset("quad");
     cfg.check = true;
-    mechanisms_47(cfg);
+    mechanisms_47(cfg, GetParam());
     WorkloadConfig w;
     w.kind = "phases";
     WorkloadConfig nap;
@@ -208,10 +220,10 @@ TEST(Era47, SleepingTaskIsPlacedByItsNextWakeup) {
 // shared cache between the CPUs the wake-ups go on CPU 0's wake list; only the first (the list
 // was empty) sends an IPI, and CPU 0 activates both in scheduler_ipi. The IPI latency is long
 // enough that both are queued before it arrives.
-SystemConfig barrier_wake(const std::string& machine) {
+SystemConfig barrier_wake(const std::string& machine, bool era) {
     SystemConfig cfg = preset(machine);
     cfg.check = true;
-    mechanisms_47(cfg);
+    mechanisms_47(cfg, era);
     cfg.irq.ipi_latency_ns = 20000.0;
     auto party = [](std::int64_t before) {
         WorkloadConfig w;
@@ -229,8 +241,8 @@ SystemConfig barrier_wake(const std::string& machine) {
     return cfg;
 }
 
-TEST(Era47, RemoteLlcWakeupsArriveByIpiAndTheWakeList) {
-    Guest m(barrier_wake("athlon_x2"));
+TEST_P(Era47Both, RemoteLlcWakeupsArriveByIpiAndTheWakeList) {
+    Guest m(barrier_wake("athlon_x2", GetParam()));
     m.run();
     const int X = m.pid("x"), Y = m.pid("y");
     const long qx = m.find(0, Ev::WakeQueued, 1, X, 0);
@@ -263,8 +275,8 @@ TEST(Era47, RemoteLlcWakeupsArriveByIpiAndTheWakeList) {
 
 // The same on a machine whose CPUs share the last-level cache: the waker locks CPU 0's runqueue
 // and activates both there itself (no wake list).
-TEST(Era47, SameLlcWakeupsEnqueueDirectly) {
-    Guest m(barrier_wake("quad"));
+TEST_P(Era47Both, SameLlcWakeupsEnqueueDirectly) {
+    Guest m(barrier_wake("quad", GetParam()));
     m.run();
     const int X = m.pid("x"), Y = m.pid("y");
     const long wx = m.find(0, Ev::Wakeup, 1, X, 0);
@@ -534,6 +546,47 @@ TEST(Era47, Exec2610WithTheStopperMigrator) {
     EXPECT_EQ(e.dst, 1) << "find_idlest_cpu: the first CPU with zero load";
     EXPECT_EQ(e.t_dequeue, 0u) << "moved while asleep";
     EXPECT_EQ(m.k().task_of(T).cpu, 1);
+}
+
+// §7.9 (4.7): no new-idle balance while avg_idle < sysctl_sched_migration_cost. core2_duo,
+// linux-4.7 with a migration cost of 100 ms: two tasks on CPU 0 (allowed on both CPUs, always
+// hot, cache_nice_tries high enough that no failure count lets them go) keep the root domain
+// overloaded; a task pinned to CPU 1 sleeps twelve times (a 100 us sleep ends at the next tick:
+// timers are jiffy-granular, so each idle period is about 4 ms). avg_idle starts at 2 x 100 ms
+// and each wake-up adds (idle - avg_idle) / 8: 4 + 196 x (7/8)^n ms stays >= 100 ms for the
+// first 6 idle entries (n = 5: 104.5 ms) and falls below from the 7th (91.9 ms). CPU 1 balances
+// newly idle 6 times (moving nothing) and skips every later entry.
+TEST(Era47, NoNewIdleBalanceWhileTheAverageIdleIsBelowTheMigrationCost) {
+    SystemConfig cfg = preset("core2_duo");
+    cfg.check = true;
+    cfg.kernel.set_era("linux-4.7");
+    cfg.kernel.policy.migration_cost_ns = 100000000;
+    cfg.kernel.policy.cpu.cache_nice_tries = 1000;
+    WorkloadConfig w;
+    w.kind = "phases";
+    WorkloadConfig nap;
+    nap.kind = "sleep";
+    nap.cycles = 200000; // 100 us at 2 GHz
+    for (int i = 0; i < 12; ++i) {
+        w.steps.push_back(spin(20000));
+        w.steps.push_back(nap);
+    }
+    cfg.tasks.push_back(task("s", w, {1}));
+    cfg.tasks.push_back(task("a", spin(40 * kMs), {0, 1}));
+    cfg.tasks.push_back(task("b", spin(40 * kMs), {0, 1}));
+    Guest m(cfg);
+    m.run();
+    std::vector<long> newidle; // the idle entries of CPU 1 that balanced
+    for (const auto& e : m.trace()) {
+        if (e.ev == Ev::Balance && e.cpu == 1 && e.pid == static_cast<int>(os::IdleType::NewlyIdle)) {
+            newidle.push_back(long(e.t));
+        }
+    }
+    EXPECT_EQ(newidle.size(), 6u) << "skipped " << m.k().stats().newidle_skipped << " cut " << m.k().stats().newidle_cut;
+    EXPECT_GE(m.k().stats().newidle_skipped, 7u) << "every later idle entry of CPU 1";
+    EXPECT_TRUE(m.k().migrations().empty()) << all_migrations(m.k());
+    EXPECT_TRUE(m.k().all_user_tasks_exited());
+    EXPECT_EQ(m.k().check_invariants(true), "");
 }
 
 } // namespace
