@@ -435,7 +435,11 @@ int Kernel::try_to_wake_up_47(int cpu, Task& p, long state, bool sync) {
                                                                : MigReason::Wakeup;
             const char* detail = "select_idle_sibling";
             // counterfactual: the held task resumes where it was held, unplaced
-            const int target = &p == m_cf_waking ? from : select_task_rq(cpu, p, SdFlag::Wake, sync, detail);
+            int target = &p == m_cf_waking ? from : select_task_rq(cpu, p, SdFlag::Wake, sync, detail);
+            if (target != from && cf_due()) { // counterfactual: it wakes where it slept instead
+                cf_hold(cpu, p, from, target, why, detail, "wakeup", decided);
+                target = from;
+            }
             if (target != from) { // WF_MIGRATED
                 record_migration(cpu, p, from, target, why, detail, "wakeup", -1, decided);
                 set_task_cpu_47(cpu, p, target);

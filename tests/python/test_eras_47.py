@@ -97,3 +97,51 @@ def test_parts_of_a_4_7_function_alone_are_rejected(field, value, message, no_ch
     with pytest.raises(ValueError, match=r"^kernel\.policy\.%s: %s is not implemented yet" % (
             field, message)):
         cfg.validate()
+
+
+def era47():
+    cfg = smpsim.presets.quad()
+    cfg.check = True
+    cfg.kernel.era = "linux-4.7"
+    return cfg
+
+
+def test_linux_4_7_era_moves_a_running_task_through_the_stopper():
+    """The same F1 on the linux-4.7 era (CFS, 4.7 balancer): one stop work, three IPIs."""
+    cfg = era47()
+    cfg.add_task("a", ws(20), cpus=[0])
+    cfg.at("0.2ms", A.SetAffinity("a", cpus=[3], cpu=2))
+    res = run(cfg)
+    (m,) = res.migrations
+    assert (m["src"], m["dst"], m["reason"], m["mechanism"]) == (0, 3, "affinity", "stopper")
+    assert m["ipis"] == res.stats["system.os.ipis_sent"] == 3
+    assert res.tasks["a"]["cpu"] == 3
+
+
+def test_linux_4_7_era_spreads_new_tasks_and_is_deterministic():
+    """Six tasks start on CPU 0; the 4.7 balancer spreads them (every move is a balancer's),
+    with at most 32 tasks examined per pass, and the same seed gives the same records."""
+    def once():
+        cfg = era47()
+        for i in range(6):
+            cfg.add_task(f"t{i}", ws(60))
+        return run(cfg)
+    a, b = once(), once()
+    assert a.migrations == b.migrations and a.stats == b.stats
+    assert len({t["cpu"] for t in a.tasks.values()}) > 1
+    assert a.migrations and all(m["mechanism"] == "balancer" for m in a.migrations)
+    assert 0 < a.stats["system.os.max_tasks_examined"] <= 32
+
+
+def test_linux_4_7_affinity_of_a_sleeping_task_pairs_with_its_wakeup_placement():
+    """4.7 moves a sleeping task whose CPU left its mask at its next wake-up; the paired run
+    holds that wake-up placement (the task wakes where it slept) and pairs with the real run."""
+    cfg = era47()
+    w = wl.Phases([wl.WorkingSet(size=64 * KIB, passes=4), wl.Sleep("1ms"),
+                   wl.WorkingSet(size=64 * KIB, passes=8)])
+    cfg.add_task("a", w, cpus=[0])
+    cfg.at("0.5ms", A.SetAffinity("a", cpus=[2], cpu=1))
+    res = smpsim.run(cfg, counterfactual=True, timeout=300)
+    (m,) = [m for m in res.migrations if m["reason"] == "affinity"]
+    assert (m["mechanism"], m["reason_detail"], m["dst"]) == ("wakeup", "select_task_rq", 2)
+    assert m["counterfactual_cycles"] is not None
