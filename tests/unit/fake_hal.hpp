@@ -18,10 +18,12 @@ struct FakeHal : Hal {
     std::vector<std::pair<int, int>> ipis;
     std::vector<std::pair<int, int>> switches;
     std::size_t accesses = 0;
+    std::vector<std::pair<KAccess, Addr>> access_log; // every access, in order
 
     Cycle now(int) override { return clock; }
-    Source access(int, KAccess, Addr) override {
+    Source access(int, KAccess k, Addr a) override {
         ++accesses;
+        access_log.emplace_back(k, a);
         return Source::Local;
     }
     void compute(int, Cycle) override {}

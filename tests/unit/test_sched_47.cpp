@@ -3,6 +3,7 @@
 // accumulation, and the queued spinlock's FIFO hand-over order, each against values worked out
 // by hand from kernel/sched/fair.c and kernel/locking/qspinlock.c.
 #include "os/kernel.hpp"
+#include "fake_hal.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,41 +15,8 @@
 namespace smp::os {
 namespace {
 
-// Records what the kernel asks of the hardware; time moves only when the test says so.
-struct FakeHal47 : Hal {
-    Cycle clock = 0;
-    std::vector<std::pair<KAccess, Addr>> accesses;
-    std::vector<std::pair<int, int>> ipis;
-
-    Cycle now(int) override { return clock; }
-    Source access(int, KAccess k, Addr a) override {
-        accesses.emplace_back(k, a);
-        return Source::Local;
-    }
-    void compute(int, Cycle) override {}
-    void send_ipi(int from, int to, Irq) override { ipis.emplace_back(from, to); }
-    void irq_disable(int) override {}
-    void irq_enable(int) override {}
-    void halt(int, const std::function<bool()>& until) override {
-        if (!until()) throw std::logic_error("fake HAL: halt would block");
-    }
-    void spin(int, const std::function<bool()>& until) override {
-        if (!until()) throw std::logic_error("fake HAL: a lock is held");
-    }
-    void kick() override {}
-    void timer(int, bool) override {}
-    Cycle user_compute(int, Cycle, bool) override { return 0; }
-    void user_access(int, const Op&) override {}
-    void cache_flush(int, const Op&) override {}
-    void create_thread(int, std::function<void()>) override {}
-    void start_thread(int, int) override {}
-    void switch_to(int, int, int) override {}
-    void exit_to(int, int, int) override {}
-    void fail(const std::string& why) override { throw std::logic_error(why); }
-};
-
 struct Sched47 : ::testing::Test {
-    FakeHal47 hal;
+    FakeHal hal;
     std::unique_ptr<Kernel> k;
 
     // The 2.6.10 preset with the 4.7 placement; `llc` CPUs share a last-level cache (0: all).
@@ -468,11 +436,11 @@ TEST(QSpin47, PendingHandoverThenPending) {
 TEST_F(Sched47, UncontendedQueuedLockIsOneAtomic) {
     make(4, 1, 0, "queued");
     k->boot();
-    hal.accesses.clear();
+    hal.access_log.clear();
     k->schedule(1); // idle CPU: lock and unlock its runqueue
     const Addr lock = k->layout().rq(1, RqLine::L0);
     int atomics = 0, mcs = 0;
-    for (const auto& [kind, addr] : hal.accesses) {
+    for (const auto& [kind, addr] : hal.access_log) {
         atomics += kind == KAccess::Atomic && addr == lock;
         mcs += k->layout().describe(addr).rfind("mcs[", 0) == 0;
     }
