@@ -136,6 +136,15 @@ public:
     unsigned nr_cpus() const { return m_ncpus; }
     bool all_user_tasks_exited() const { return m_user_alive == 0; }
     unsigned long jiffies(int cpu) { return static_cast<unsigned long>(m_hal.now(cpu) / m_tick_cycles); }
+    unsigned long msecs_to_jiffies(unsigned long ms) const {
+        return (ms * static_cast<unsigned long>(m_cfg.hz) + 999) / 1000;
+    }
+    // reason_detail of a CFS balancer move (2.6.24 and 4.7): lb_softirq, lb_newidle, active_balance.
+    static const char* cfs_balance_detail(MigReason why) {
+        return why == MigReason::PeriodicBalance  ? "lb_softirq"
+               : why == MigReason::NewidleBalance ? "lb_newidle"
+                                                  : "active_balance";
+    }
     Cycle tick_cycles() const { return m_tick_cycles; }
     // Conservation and affinity invariants; empty when they hold, else the first violation.
     // quiescent: the run ended with every user task exited (all requests must be complete).

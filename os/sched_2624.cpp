@@ -127,8 +127,7 @@ void Kernel::rebalance_domains(int cpu, IdleType idle) {
         R(cpu, sd->addr);
         unsigned long interval = sd->balance_interval;
         if (idle != IdleType::Idle) interval *= static_cast<unsigned long>(sd->params.busy_factor);
-        interval =
-            (interval * static_cast<unsigned long>(m_cfg.hz) + 999) / 1000; // msecs_to_jiffies
+        interval = msecs_to_jiffies(interval);
         if (!interval) interval = 1;
         if (m_policy.interval_cap_div > 0) {
             const auto cap = static_cast<unsigned long>(m_cfg.hz * nr / m_policy.interval_cap_div);
@@ -453,7 +452,7 @@ void Kernel::idle_balance_2624(int this_cpu) {
         R(this_cpu, sd->addr);
         if (sd->params.balance_newidle) pulled_task = load_balance_newidle_2624(this_cpu, *sd);
         const unsigned long interval =
-            (sd->balance_interval * static_cast<unsigned long>(m_cfg.hz) + 999) / 1000;
+            msecs_to_jiffies(sd->balance_interval);
         if (time_after(next_balance, sd->last_balance + interval))
             next_balance = sd->last_balance + interval;
         if (pulled_task) break;
@@ -553,9 +552,7 @@ bool Kernel::can_migrate_task_2624(int exec, Task& p, Runqueue& rq, int this_cpu
 // pull_task: deactivate, set_task_cpu, activate on this runqueue, check_preempt_curr.
 void Kernel::pull_task_2624(int exec, Runqueue& src, Task& p, Runqueue& dst, MigReason why,
                             bool hot) {
-    const char* detail = why == MigReason::PeriodicBalance  ? "lb_softirq"
-                         : why == MigReason::NewidleBalance ? "lb_newidle"
-                                                            : "active_balance";
+    const char* detail = cfs_balance_detail(why);
     const long e = record_migration(
         exec, p, src.cpu, dst.cpu, why, detail,
         why == MigReason::ActiveBalance ? "migration_thread" : "balancer", hot ? 1 : 0, now(exec));

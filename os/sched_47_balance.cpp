@@ -2,9 +2,10 @@
 // with CACHE_HOT_BUDDY, should_we_balance, find_busiest_group with group types and capacities,
 // calculate_imbalance / fix_small_imbalance, find_busiest_queue, detach_tasks from the head of
 // rq->cfs_tasks with loop_max and the breather, attach_tasks, LBF_DST_PINNED / SOME_PINNED /
-// ALL_PINNED, active balancing through stop_one_cpu_nowait, and idle_balance behind the avg_idle
-// gate. Without CONFIG_NO_HZ_COMMON (every CPU ticks) and without group scheduling; PELT tracks
-// load only, so a group's utilisation is read as its running-task count (see group_has_capacity).
+// ALL_PINNED and active balancing through stop_one_cpu_nowait (rebalance_domains and
+// idle_balance are in sched_47_idle.cpp). Without CONFIG_NO_HZ_COMMON (every CPU ticks) and
+// without group scheduling; PELT tracks load only, so a group's utilisation is read as its
+// running-task count (see group_has_capacity).
 #include "os/kernel.hpp"
 
 #include <algorithm>
@@ -13,9 +14,6 @@
 namespace smp::os {
 
 namespace {
-bool time_after(unsigned long a, unsigned long b) {
-    return static_cast<long>(b - a) < 0;
-}
 constexpr unsigned long CAPACITY = 1024; // SCHED_CAPACITY_SCALE
 constexpr int NR_MIGRATE_BREAK = 32;     // sched_nr_migrate_break (F :6192)
 
@@ -80,10 +78,7 @@ bool Kernel::can_migrate_task_47(int exec, Task& p, LbEnv& env) {
 
 // detach_task: on_rq = MIGRATING, deactivate, set_task_cpu (migrate_task_rq_fair included).
 void Kernel::detach_task_47(int exec, Task& p, LbEnv& env, MigReason why) {
-    const char* detail = why == MigReason::PeriodicBalance  ? "lb_softirq"
-                         : why == MigReason::NewidleBalance ? "lb_newidle"
-                                                            : "active_balance";
-    const long e = record_migration(exec, p, env.src_cpu, env.dst_cpu, why, detail,
+    const long e = record_migration(exec, p, env.src_cpu, env.dst_cpu, why, cfs_balance_detail(why),
                                     why == MigReason::ActiveBalance ? "stopper" : "balancer",
                                     task_hot_47(p, *env.src_rq, *env.dst_rq) ? 1 : 0, now(exec));
     text(exec, Text::Migrate, m_cfg.costs.move_task);
@@ -525,142 +520,6 @@ void Kernel::active_balance_kick_47(int cpu, Runqueue& busiest) {
     work.task = -1;
     work.path = -1;
     stop_one_cpu_nowait(cpu, busiest.cpu, work);
-}
-
-// rebalance_domains (F :7995-8096): max_newidle_lb_cost decays by 253/256 a second; each due
-// level, serialised ones under 'balancing'; intervals capped at HZ * online CPUs / 10.
-void Kernel::rebalance_domains_47(int cpu, IdleType idle) {
-    Runqueue& rq = cpu_rq(cpu);
-    R(cpu, m_layout.jiffies());
-    const unsigned long j = jiffies(cpu);
-    int continue_balancing = 1;
-    unsigned long next_balance = j + 60 * static_cast<unsigned long>(m_cfg.hz);
-    bool update_next_balance = false, need_decay = false;
-    std::uint64_t max_cost = 0;
-    const long nr = m_policy.nr_cpus > 0 ? long(m_policy.nr_cpus) : long(m_online.weight());
-    for (SchedDomain* sd : domains_of(cpu)) {
-        R(cpu, sd->addr);
-        if (time_after(j, sd->next_decay_max_lb_cost)) {
-            sd->max_newidle_lb_cost = sd->max_newidle_lb_cost * 253 / 256;
-            sd->next_decay_max_lb_cost = j + static_cast<unsigned long>(m_cfg.hz);
-            W(cpu, sd->addr);
-            need_decay = true;
-        }
-        max_cost += sd->max_newidle_lb_cost;
-        if (!sd->params.load_balance) continue;
-        if (!continue_balancing) {
-            if (need_decay) continue;
-            break;
-        }
-        auto interval_of = [&](bool busy) {
-            unsigned long interval = sd->balance_interval;
-            if (busy) interval *= static_cast<unsigned long>(sd->params.busy_factor);
-            interval = (interval * static_cast<unsigned long>(m_cfg.hz) + 999) / 1000;
-            const unsigned long cap = std::max<unsigned long>(
-                m_policy.interval_cap_div > 0 ? static_cast<unsigned long>(m_cfg.hz * nr / m_policy.interval_cap_div)
-                                              : ULONG_MAX,
-                1);
-            return std::clamp<unsigned long>(interval, 1, cap);
-        };
-        unsigned long interval = interval_of(idle != IdleType::Idle);
-        bool serialized = false;
-        if (sd->params.serialize) {
-            if (!spin_trylock(cpu, m_balancing)) goto out;
-            serialized = true;
-        }
-        if (!time_after(sd->last_balance + interval, jiffies(cpu))) { // time_after_eq(jiffies, ..)
-            if (load_balance_47(cpu, *sd, idle, continue_balancing)) {
-                idle = idle_cpu_47(cpu, cpu) ? IdleType::Idle : IdleType::NotIdle;
-            }
-            sd->last_balance = jiffies(cpu);
-            W(cpu, sd->addr);
-            interval = interval_of(idle != IdleType::Idle);
-        }
-        if (serialized) spin_unlock(cpu, m_balancing);
-    out:
-        if (time_after(next_balance, sd->last_balance + interval)) {
-            next_balance = sd->last_balance + interval;
-            update_next_balance = true;
-        }
-    }
-    if (need_decay) rq.max_idle_balance_cost = std::max<std::uint64_t>(migration_cost_ns(), max_cost);
-    if (update_next_balance) {
-        W(cpu, m_layout.rq(cpu, RqLine::Curr));
-        rq.next_balance = next_balance;
-    }
-}
-
-std::uint64_t Kernel::migration_cost_ns() const {
-    return m_policy.migration_cost_ns > 0 ? static_cast<std::uint64_t>(m_policy.migration_cost_ns) : 0;
-}
-
-// idle_balance (F :7678-7770), from schedule() with this runqueue locked and nothing to run:
-// skipped while avg_idle < sysctl_sched_migration_cost or no runqueue is overloaded; else the
-// lock is dropped and each level balanced newly idle, bottom-up, while the expected idle time
-// covers the cost so far plus the level's max_newidle_lb_cost, until a task is pulled.
-int Kernel::idle_balance_47(int this_cpu) {
-    Runqueue& this_rq = cpu_rq(this_cpu);
-    const unsigned long j = jiffies(this_cpu);
-    unsigned long next_balance = j + static_cast<unsigned long>(m_cfg.hz);
-    int pulled_task = 0;
-    std::uint64_t curr_cost = 0;
-    auto update_next = [&](const SchedDomain& sd) {
-        unsigned long interval = sd.balance_interval * static_cast<unsigned long>(sd.params.busy_factor);
-        interval = std::max<unsigned long>((interval * static_cast<unsigned long>(m_cfg.hz) + 999) / 1000, 1);
-        if (time_after(next_balance, sd.last_balance + interval)) next_balance = sd.last_balance + interval;
-    };
-    R(this_cpu, m_layout.rq(this_cpu, RqLine::Curr));
-    R(this_cpu, m_layout.root_domain());
-    if (this_rq.avg_idle < migration_cost_ns() || !m_rd_overload) {
-        ++m_stats.newidle_skipped;
-        const auto doms = domains_of(this_cpu);
-        if (!doms.empty()) update_next(*doms.front());
-    } else {
-        spin_unlock(this_cpu, this_rq.lock);
-        for (SchedDomain* sd : domains_of(this_cpu)) {
-            R(this_cpu, sd->addr);
-            if (!sd->params.load_balance) continue;
-            if (this_rq.avg_idle < curr_cost + sd->max_newidle_lb_cost) {
-                ++m_stats.newidle_cut;
-                update_next(*sd);
-                break;
-            }
-            if (sd->params.balance_newidle) {
-                const std::uint64_t t0 = sched_clock(this_cpu);
-                int continue_balancing = 1;
-                pulled_task = load_balance_47(this_cpu, *sd, IdleType::NewlyIdle, continue_balancing);
-                const std::uint64_t cost = sched_clock(this_cpu) - t0;
-                if (cost > sd->max_newidle_lb_cost) {
-                    sd->max_newidle_lb_cost = cost;
-                    W(this_cpu, sd->addr);
-                }
-                curr_cost += cost;
-            }
-            update_next(*sd);
-            if (pulled_task || this_rq.nr_running > 0) break;
-        }
-        spin_lock(this_cpu, this_rq.lock);
-        if (curr_cost > this_rq.max_idle_balance_cost) this_rq.max_idle_balance_cost = curr_cost;
-        if (this_rq.cfs.nr_running && !pulled_task) pulled_task = 1; // a task arrived meanwhile
-    }
-    if (time_after(this_rq.next_balance, next_balance)) {
-        W(this_cpu, m_layout.rq(this_cpu, RqLine::Curr));
-        this_rq.next_balance = next_balance;
-    }
-    if (this_rq.nr_running != this_rq.cfs.nr_running) pulled_task = -1; // a higher class is queued
-    return pulled_task;
-}
-
-// ttwu_do_wakeup's average idle time (C :1740-1752): update_avg over the idle period that this
-// wake-up ends, capped at twice the most a new-idle balance cost.
-void Kernel::update_avg_idle(int cpu, Runqueue& rq) {
-    if (!rq.idle_stamp || m_kind.imbalance_algo != ImbalanceAlgo::Cfs47) return;
-    const std::uint64_t delta = cycles_to_ns(now(cpu) > rq.idle_stamp ? now(cpu) - rq.idle_stamp : 0);
-    const std::uint64_t max = 2 * rq.max_idle_balance_cost;
-    const auto diff = static_cast<std::int64_t>(delta - rq.avg_idle);
-    rq.avg_idle = static_cast<std::uint64_t>(static_cast<std::int64_t>(rq.avg_idle) + (diff >> 3));
-    if (rq.avg_idle > max) rq.avg_idle = max;
-    W(cpu, m_layout.rq(rq.cpu, RqLine::Curr));
 }
 
 } // namespace smp::os

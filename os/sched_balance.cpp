@@ -44,7 +44,7 @@ void Kernel::rebalance_tick(int cpu, IdleType idle) {
         R(cpu, sd->addr);
         unsigned long interval = sd->balance_interval;
         if (idle != IdleType::Idle) interval *= static_cast<unsigned long>(sd->params.busy_factor);
-        interval = (interval * static_cast<unsigned long>(m_cfg.hz) + 999) / 1000; // msecs_to_jiffies
+        interval = msecs_to_jiffies(interval);
         if (!interval) interval = 1;
         if (j - sd->last_balance >= interval) {
             if (load_balance(cpu, *sd, idle)) idle = IdleType::NotIdle;
