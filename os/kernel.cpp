@@ -45,7 +45,8 @@ Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
     m_tasklist_lock.addr = m_layout.tasklist_lock();
     m_cfs = sched_init_granularity(m_cfg.policy, m_ncpus);
     for (auto& rq : m_rqs) { // 4.7 sched_init
-        rq->avg_idle = 2 * migration_cost_ns();
+        // 2 * sysctl_sched_migration_cost in unsigned int arithmetic (wraps for -1).
+        rq->avg_idle = static_cast<std::uint32_t>(2 * migration_cost_ns());
         rq->max_idle_balance_cost = migration_cost_ns();
     }
     m_balancing.addr = m_layout.balancing_lock();

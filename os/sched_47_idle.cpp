@@ -78,8 +78,10 @@ void Kernel::rebalance_domains_47(int cpu, IdleType idle) {
     }
 }
 
+// sysctl_sched_migration_cost is an unsigned int: -1 reads as 4294967295 ns (4.29 s) wherever it
+// is compared as a time, so with it idle_balance practically never runs (task_hot tests -1 itself).
 std::uint64_t Kernel::migration_cost_ns() const {
-    return m_policy.migration_cost_ns > 0 ? static_cast<std::uint64_t>(m_policy.migration_cost_ns) : 0;
+    return static_cast<std::uint32_t>(m_policy.migration_cost_ns);
 }
 
 // idle_balance (F :7678-7770), from schedule() with this runqueue locked and nothing to run:

@@ -91,7 +91,7 @@ void SchedPolicy::validate(const std::string& path) const {
     require_range<std::int64_t>(join(path, "nr_migrate"), nr_migrate, 0, 1000000, "0 = unlimited");
     require_one_of(join(path, "hot_test"), hot_test, k_hot_test);
     require_range<std::int64_t>(join(path, "migration_cost_ns"), migration_cost_ns, -1,
-                                1000000000000, "-1 = always hot, 0 = never");
+                                4294967295, "an unsigned int; -1 = always hot, 0 = never");
     require_range<std::int64_t>(join(path, "cache_decay_ticks"), cache_decay_ticks, -1, 1000000,
                                 "-1 = from the L2 size");
     require_one_of(join(path, "hot_bypass"), hot_bypass, k_hot_bypass);

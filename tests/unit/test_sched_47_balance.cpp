@@ -240,6 +240,22 @@ TEST_F(Sched47Balance, NewIdleBalanceOnlyWhenTheAverageIdleCoversTheMigrationCos
     EXPECT_EQ(rq1.lock.owner, 1) << "the runqueue lock is taken again";
 }
 
+// sysctl_sched_migration_cost is an unsigned int: -1 is 4294967295 ns where it is compared as a
+// time. sched_init's 2 * -1 wraps to 4294967294 (< the threshold), so idle_balance never runs.
+TEST_F(Sched47Balance, MigrationCostMinusOneMeansNoNewIdleBalance) {
+    make(1, 2, [](SchedPolicy& p) { p.migration_cost_ns = -1; });
+    add("a", {0, 1});
+    add("b", {0, 1});
+    k->boot();
+    Runqueue& rq = k->rq(1);
+    EXPECT_EQ(rq.avg_idle, 4294967294u);
+    EXPECT_EQ(rq.max_idle_balance_cost, 4294967295u);
+    rq.lock.owner = 1;
+    EXPECT_EQ(k->idle_balance_47(1), 0);
+    EXPECT_EQ(k->stats().newidle_skipped, 1u);
+    EXPECT_TRUE(balances(1).empty());
+}
+
 // ttwu_do_wakeup: avg_idle += (idle period - avg_idle) >> 3, capped at 2 * max_idle_balance_cost.
 TEST_F(Sched47Balance, AverageIdleIsAnEighthWeightedMeanCappedAtTwiceTheBalanceCost) {
     make(1, 2);
