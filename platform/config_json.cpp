@@ -188,6 +188,7 @@ const auto kCostVisit = [](auto& c, auto&& v) { os::visit_costs(c, v); };
 const auto kActionVisit = [](auto& a, auto&& v) { os::visit_action(a, v); };
 const auto kMeasureVisit = [](auto& m, auto&& v) { visit_measure(m, v); };
 const auto kTlbVisit = [](auto& t, auto&& v) { visit_tlb(t, v); };
+const auto kPrefetchVisit = [](auto& p, auto&& v) { visit_prefetch(p, v); };
 
 void read_policy(const json& j, const std::string& path, os::SchedPolicy& p) {
     auto dom = [](os::DomainParams& d) {
@@ -285,7 +286,8 @@ json cache_to_json(const CacheConfig& c) {
             {"ways", c.ways},           {"line", c.line},
             {"latency", c.latency},     {"mshrs", c.mshrs},
             {"replacement", c.replacement}, {"inclusive", c.inclusive},
-            {"shared_by", c.shared_by}};
+            {"shared_by", c.shared_by},
+            {"prefetch", fields_to_json(c.prefetch, kPrefetchVisit)}};
 }
 
 CacheConfig cache_from_json(const json& j, const std::string& path, const CacheConfig& base) {
@@ -300,6 +302,9 @@ CacheConfig cache_from_json(const json& j, const std::string& path, const CacheC
         .get("replacement", c.replacement)
         .get("inclusive", c.inclusive)
         .get("shared_by", c.shared_by)
+        .apply("prefetch", [&](const json& v, const std::string& p) {
+            fields_from_json(v, p, c.prefetch, kPrefetchVisit);
+        })
         .finish();
     return c;
 }

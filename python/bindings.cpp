@@ -174,6 +174,16 @@ PYBIND11_MODULE(_smpsim, m) {
 
     py::register_exception<SimulationError>(m, "SimulationError", PyExc_RuntimeError);
 
+    py::class_<PrefetchConfig> prefetch(
+        m, "PrefetchConfig",
+        "A cache level's hardware prefetcher (docs/prefetch.md): kind none | next_line | stride, "
+        "degree (lines per trigger), distance (lines or strides ahead), table (stride: 4 KiB "
+        "regions tracked) and confidence (stride: repeats of a stride before prefetching).");
+    bind_fields(prefetch, [](auto& x, auto&& v) { visit_prefetch(x, v); });
+    prefetch.def("validate", &PrefetchConfig::validate, py::arg("path") = "");
+    add_common(prefetch);
+    add_field_pickle(prefetch);
+
     py::class_<CacheConfig> cache(m, "CacheConfig", "One cache level (sizes in bytes, latency in core cycles).");
     cache.def_readwrite("enabled", &CacheConfig::enabled, "False drops this level")
         .def_property(
@@ -188,6 +198,8 @@ PYBIND11_MODULE(_smpsim, m) {
         .def_readwrite("inclusive", &CacheConfig::inclusive)
         .def_readwrite("shared_by", &CacheConfig::shared_by,
                        "hardware threads per instance; 0 = one per socket (llc)")
+        .def_readwrite("prefetch", &CacheConfig::prefetch,
+                       "this level's prefetcher (PrefetchConfig)")
         .def_property_readonly("sets", &CacheConfig::sets)
         .def("validate", &CacheConfig::validate, py::arg("path") = "",
              "Raises ValueError naming the first invalid field.");

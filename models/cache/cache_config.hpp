@@ -1,6 +1,7 @@
 // Configuration of one cache level; plain data with defaults, checked by validate().
 #pragma once
 
+#include "models/cache/prefetch_config.hpp"
 #include "models/common/config_error.hpp"
 
 #include <cstdint>
@@ -18,6 +19,7 @@ struct CacheConfig {
     std::string replacement = "lru";   // lru | plru (tree pseudo-LRU) | random
     bool inclusive = true;             // evicting a line back-invalidates the caches above
     std::int64_t shared_by = 1;        // hardware threads per instance; 0 = one per socket
+    PrefetchConfig prefetch;           // this level's hardware prefetcher (none by default)
 
     std::int64_t lines() const { return size / line; }
     std::int64_t sets() const { return lines() / ways; }
@@ -55,6 +57,7 @@ struct CacheConfig {
                               "tree-PLRU needs a power-of-two number of ways, got " + to_text(ways));
         }
         require_range<std::int64_t>(join(path, "shared_by"), shared_by, 0, 4096);
+        prefetch.validate(join(path, "prefetch"));
     }
 
 private:

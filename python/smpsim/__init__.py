@@ -19,8 +19,9 @@ __version__ = "0.1.0"
 
 from . import _smpsim
 from ._smpsim import (ActionConfig, BusConfig, CacheConfig, CoreConfig, DomainParams, IrqConfig,
-                      KernelConfig, KernelCosts, LinkConfig, MemoryConfig, SchedPolicy,
-                      SystemConfig, TaskConfig, TlbConfig, TopologyConfig, WorkloadConfig)
+                      KernelConfig, KernelCosts, LinkConfig, MemoryConfig, PrefetchConfig,
+                      SchedPolicy, SystemConfig, TaskConfig, TlbConfig, TopologyConfig,
+                      WorkloadConfig)
 from .errors import SimulationError
 from . import actions, analysis, presets, units, workloads
 from .result import Result
@@ -30,4 +31,4 @@ __all__ = ["__version__", "analysis", "presets", "workloads", "actions", "units"
            "SimulationError", "ActionConfig", "DomainParams", "KernelCosts", "SchedPolicy",
            "SystemConfig", "CacheConfig", "TopologyConfig", "BusConfig", "LinkConfig",
            "MemoryConfig", "IrqConfig", "CoreConfig", "KernelConfig", "WorkloadConfig",
-           "TaskConfig", "TlbConfig"]
+           "TaskConfig", "TlbConfig", "PrefetchConfig"]
