@@ -1,0 +1,239 @@
+// Unit tests of the prefetchers (models/cache/prefetcher.hpp) and their configuration.
+// Expected lines are worked out by hand in the comments.
+#include "models/cache/cache_config.hpp"
+#include "models/cache/prefetcher.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace smp {
+namespace {
+
+constexpr unsigned kLineBits = 6;    // 64-byte lines: 64 lines a 4 KiB page
+constexpr Addr kPage = Addr(7) << 6; // first line of some page (page 7)
+
+PrefetchConfig next_line(std::int64_t degree, std::int64_t distance) {
+    PrefetchConfig c;
+    c.kind = "next_line";
+    c.degree = degree;
+    c.distance = distance;
+    return c;
+}
+
+PrefetchConfig stride(std::int64_t degree, std::int64_t distance, std::int64_t confidence = 2,
+                      std::int64_t table = 16) {
+    PrefetchConfig c;
+    c.kind = "stride";
+    c.degree = degree;
+    c.distance = distance;
+    c.confidence = confidence;
+    c.table = table;
+    return c;
+}
+
+std::vector<Addr> ask(Prefetcher& p, Addr line, DemandOutcome o = DemandOutcome::Miss) {
+    std::vector<Addr> out;
+    p.on_access(line, o, out);
+    return out;
+}
+
+using Lines = std::vector<Addr>;
+
+// --- next line ---------------------------------------------------------------------------------
+
+TEST(PrefetchNextLine, DegreeAndDistanceGiveConsecutiveLinesAhead) {
+    // degree 3, distance 2: line + 2, line + 3, line + 4.
+    Prefetcher p(next_line(3, 2), kLineBits);
+    EXPECT_EQ(ask(p, kPage + 10), (Lines{kPage + 12, kPage + 13, kPage + 14}));
+    Prefetcher q(next_line(1, 1), kLineBits);
+    EXPECT_EQ(ask(q, kPage + 10), (Lines{kPage + 11}));
+}
+
+TEST(PrefetchNextLine, TaggedTriggersOnAMissAndAPrefetchedLinesFirstUseOnly) {
+    Prefetcher p(next_line(2, 1), kLineBits);
+    EXPECT_EQ(ask(p, kPage + 5, DemandOutcome::Miss), (Lines{kPage + 6, kPage + 7}));
+    EXPECT_EQ(ask(p, kPage + 6, DemandOutcome::PrefetchedHit), (Lines{kPage + 7, kPage + 8}));
+    EXPECT_TRUE(ask(p, kPage + 6, DemandOutcome::Hit).empty());
+}
+
+TEST(PrefetchNextLine, NeverCrossesTheFourKiBPage) {
+    Prefetcher p(next_line(4, 1), kLineBits);
+    // Offsets 62 and 63 are left in the page after line 61; none after the page's last line.
+    EXPECT_EQ(ask(p, kPage + 61), (Lines{kPage + 62, kPage + 63}));
+    EXPECT_TRUE(ask(p, kPage + 63).empty());
+    Prefetcher far(next_line(1, 8), kLineBits);
+    EXPECT_TRUE(ask(far, kPage + 56).empty()); // 56 + 8 = 64: the next page
+    EXPECT_EQ(ask(far, kPage + 55), (Lines{kPage + 63}));
+    // 128-byte lines: 32 lines a page.
+    Prefetcher wide(next_line(4, 1), 7);
+    EXPECT_EQ(ask(wide, (Addr(3) << 5) + 29), (Lines{(Addr(3) << 5) + 30, (Addr(3) << 5) + 31}));
+}
+
+TEST(PrefetchNextLine, NoneAsksForNothing) {
+    Prefetcher p(PrefetchConfig{}, kLineBits);
+    EXPECT_EQ(p.kind(), PrefetchKind::None);
+    EXPECT_TRUE(ask(p, kPage).empty());
+}
+
+// --- stride ------------------------------------------------------------------------------------
+
+TEST(PrefetchStride, PrefetchesOnceTheStrideRepeatedConfidenceTimes) {
+    // confidence 2: offsets 0 (new region), 2 (stride 2 seen), 4 (1 repeat), 6 (2 repeats): the
+    // fourth access is the first to prefetch, 6 + 2 = 8; then every access asks for the next.
+    Prefetcher p(stride(1, 1, 2), kLineBits);
+    EXPECT_EQ(p.confidence_of(kPage), -1);
+    EXPECT_TRUE(ask(p, kPage + 0).empty());
+    EXPECT_EQ(p.confidence_of(kPage), 0);
+    EXPECT_TRUE(ask(p, kPage + 2).empty());
+    EXPECT_EQ(p.confidence_of(kPage), 0);
+    EXPECT_TRUE(ask(p, kPage + 4, DemandOutcome::Hit).empty());
+    EXPECT_EQ(p.confidence_of(kPage), 1);
+    EXPECT_EQ(ask(p, kPage + 6), (Lines{kPage + 8}));
+    EXPECT_EQ(ask(p, kPage + 8, DemandOutcome::PrefetchedHit), (Lines{kPage + 10}));
+    EXPECT_EQ(p.confidence_of(kPage), 2); // saturates at the threshold
+    // Another word of the same line: nothing learnt, nothing asked.
+    EXPECT_TRUE(ask(p, kPage + 8, DemandOutcome::Hit).empty());
+    EXPECT_EQ(ask(p, kPage + 10), (Lines{kPage + 12}));
+}
+
+TEST(PrefetchStride, DegreeAndDistanceCountInStrides) {
+    // Stride 3 trusted at offset 9 (0, 3, 6, 9); distance 2, degree 3: 9 + 6, 9 + 9, 9 + 12.
+    Prefetcher p(stride(3, 2, 2), kLineBits);
+    for (Addr o : {0, 3, 6})
+        EXPECT_TRUE(ask(p, kPage + o).empty());
+    EXPECT_EQ(ask(p, kPage + 9), (Lines{kPage + 15, kPage + 18, kPage + 21}));
+}
+
+TEST(PrefetchStride, NegativeStridesAndThePageBoundary) {
+    Prefetcher down(stride(3, 1, 2), kLineBits);
+    for (Addr o : {60, 57, 54})
+        EXPECT_TRUE(ask(down, kPage + o).empty());
+    EXPECT_EQ(ask(down, kPage + 51), (Lines{kPage + 48, kPage + 45, kPage + 42}));
+    // Near the bottom of the page: 6 - 3 = 3, 0, then -3 is in the page below.
+    for (Addr o = 48; o > 6; o -= 3)
+        ask(down, kPage + o);
+    EXPECT_EQ(ask(down, kPage + 6), (Lines{kPage + 3, kPage + 0}));
+    EXPECT_EQ(ask(down, kPage + 3), (Lines{kPage + 0})); // 0 - 3 is in the page below
+    EXPECT_TRUE(ask(down, kPage + 0).empty());
+}
+
+TEST(PrefetchStride, AStreamEndingAtThePageTopAsksForNothingBeyondIt) {
+    Prefetcher up(stride(2, 1, 1), kLineBits);
+    for (Addr o : {50, 54})
+        EXPECT_TRUE(ask(up, kPage + o).empty());
+    EXPECT_EQ(ask(up, kPage + 58), (Lines{kPage + 62})); // 66 is in the next page
+    EXPECT_TRUE(ask(up, kPage + 62).empty());
+}
+
+TEST(PrefetchStride, OneBreakOfThePatternLosesAllConfidence) {
+    Prefetcher p(stride(1, 1, 2), kLineBits);
+    for (Addr o : {0, 4, 8})
+        ask(p, kPage + o);
+    EXPECT_EQ(ask(p, kPage + 12), (Lines{kPage + 16}));
+    EXPECT_TRUE(ask(p, kPage + 13).empty()); // stride 1 now, no repeat yet
+    EXPECT_EQ(p.confidence_of(kPage), 0);
+    EXPECT_TRUE(ask(p, kPage + 17).empty()); // stride 4 again: a new stride, 0 repeats
+    EXPECT_TRUE(ask(p, kPage + 21).empty()); // 1 repeat
+    EXPECT_EQ(ask(p, kPage + 25), (Lines{kPage + 29}));
+}
+
+// A deterministic pseudo-random stream of offsets in one page.
+std::vector<Addr> random_offsets(std::size_t n, std::uint64_t seed) {
+    std::vector<Addr> out;
+    std::uint64_t x = seed;
+    for (std::size_t i = 0; i < n; ++i) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        out.push_back((x >> 33) % 64);
+    }
+    return out;
+}
+
+TEST(PrefetchStride, ARandomStreamIssuesNothingOnceTrainedNegatively) {
+    // Train a confident stream first, then feed random offsets in the same page.
+    Prefetcher p(stride(2, 1, 2), kLineBits);
+    for (Addr o : {0, 1, 2})
+        ask(p, kPage + o);
+    EXPECT_EQ(ask(p, kPage + 3), (Lines{kPage + 4, kPage + 5}));
+    const std::vector<Addr> rnd = random_offsets(2000, 42);
+    // The prefetcher may only speak where the stream itself shows a stride seen three times in
+    // a row (two repeats), counting the step from offset 3. Count those places independently.
+    std::size_t expected = 0;
+    {
+        Addr last = 3;
+        std::int64_t d1 = 1, d2 = 1; // the two previous nonzero steps (the trained stride)
+        bool first = true;
+        for (Addr o : rnd) {
+            const std::int64_t d = std::int64_t(o) - std::int64_t(last);
+            if (d == 0) continue;
+            last = o;
+            if (!first && d == d1 && d1 == d2) ++expected;
+            if (first && d == 1) ADD_FAILURE() << "the stream continues the trained stride";
+            first = false;
+            d2 = d1;
+            d1 = d;
+        }
+    }
+    std::size_t asked = 0;
+    for (Addr o : rnd)
+        asked += ask(p, kPage + o, DemandOutcome::Miss).empty() ? 0 : 1;
+    EXPECT_EQ(asked, expected);
+    EXPECT_EQ(expected, 0u) << "this seed's stream never repeats a step twice in a row";
+}
+
+TEST(PrefetchStride, RegionsAreTrackedApartUpToTheTableSize) {
+    const Addr a = kPage, b = kPage + 64; // two pages
+    // Interleaved streams in two pages, table of 2: both are detected.
+    Prefetcher two(stride(1, 1, 1, 2), kLineBits);
+    std::size_t asked = 0;
+    for (Addr o = 0; o < 10; ++o) {
+        asked += ask(two, a + o).size();
+        asked += ask(two, b + 2 * o).size();
+    }
+    // Each stream prefetches from its third access on (confidence 1): 8 + 8.
+    EXPECT_EQ(asked, 16u);
+    // A table of 1: every access of one stream evicts the other's region; nothing is learnt.
+    Prefetcher one(stride(1, 1, 1, 1), kLineBits);
+    asked = 0;
+    for (Addr o = 0; o < 10; ++o) {
+        asked += ask(one, a + o).size();
+        asked += ask(one, b + 2 * o).size();
+    }
+    EXPECT_EQ(asked, 0u);
+}
+
+// --- configuration -----------------------------------------------------------------------------
+
+std::string error_of(const CacheConfig& c, const std::string& path) {
+    try {
+        c.validate(path);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(PrefetchConfig, ValidationNamesTheDottedField) {
+    CacheConfig c;
+    EXPECT_EQ(error_of(c, "l2"), "");
+    c.prefetch.kind = "stream";
+    EXPECT_EQ(error_of(c, "l2"),
+              "l2.prefetch.kind: must be one of none, next_line, stride, got 'stream'");
+    c.prefetch.kind = "next_line";
+    c.prefetch.degree = 0;
+    EXPECT_EQ(error_of(c, "l2"),
+              "l2.prefetch.degree: must be in [1, 64] (lines per trigger), got 0");
+    c.prefetch.degree = 2;
+    c.prefetch.distance = 65;
+    EXPECT_EQ(error_of(c, "llc").rfind("llc.prefetch.distance: must be in [1, 64]", 0), 0u);
+    c.prefetch.distance = 1;
+    c.prefetch.table = 0;
+    EXPECT_EQ(error_of(c, "l1d").rfind("l1d.prefetch.table: must be in [1, 1024]", 0), 0u);
+    c.prefetch.table = 4;
+    c.prefetch.confidence = 17;
+    EXPECT_EQ(error_of(c, "l2").rfind("l2.prefetch.confidence: must be in [1, 16]", 0), 0u);
+}
+
+} // namespace
+} // namespace smp
