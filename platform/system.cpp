@@ -38,6 +38,7 @@ Cache* System::make_cache(const std::string& level, const CacheConfig& cc, Cache
     ci.cache = std::make_unique<Cache>(module.c_str(), cc, lvl, m_clock, seed);
     ci.socket = socket;
     ci.cache->stats.register_stats(m_stats, ci.stats_name);
+    if (cc.prefetch.enabled()) ci.cache->stats.register_prefetch_stats(m_stats, ci.stats_name);
     Cache* raw = ci.cache.get();
     m_caches.push_back(std::move(ci));
     return raw;

@@ -37,17 +37,27 @@ Cache::Cache(sc_core::sc_module_name name, const CacheConfig& cfg, CacheLevel le
              parse_replacement(cfg.replacement), seed),
       m_line_bits(log2_floor(static_cast<std::uint64_t>(cfg.line))),
       m_hit_time(clock.cycles(static_cast<Cycle>(cfg.latency))),
-      m_mshr_free(static_cast<std::size_t>(cfg.mshrs), 0) {
+      m_mshr_free(static_cast<std::size_t>(cfg.mshrs), 0), m_pf_on(cfg.prefetch.enabled()),
+      m_pf(cfg.prefetch, m_line_bits),
+      m_marks(m_pf_on ? static_cast<std::size_t>(cfg.lines()) : 0) {
     cpu_side.register_b_transport(this, &Cache::b_transport);
     snoop_in.register_b_transport(this, &Cache::snoop);
     m_own.set_extension(&m_own_ext);
     m_own.set_data_ptr(m_dummy);
+    m_pf_payload.set_extension(&m_pf_ext);
+    m_pf_payload.set_data_ptr(m_dummy);
 }
 
 mesi::State Cache::state_of(Addr line) const {
     const int way = m_tags.find(line);
     return way < 0 ? mesi::State::I
                    : m_tags.at(m_tags.set_of(line), static_cast<std::uint32_t>(way)).state;
+}
+
+bool Cache::prefetched(Addr line) const {
+    const int way = m_tags.find(line);
+    return m_pf_on && way >= 0 &&
+           m_marks.marked(m_tags.set_of(line) * m_tags.ways() + static_cast<std::uint32_t>(way));
 }
 
 void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
@@ -68,6 +78,9 @@ void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
     const std::uint64_t set = m_tags.set_of(line);
     int way = m_tags.find(line);
     const mesi::Event ev = ext->cmd == CohCmd::GetS ? mesi::Event::Load : mesi::Event::Store;
+    // With a prefetcher: the cycle of this lookup, and whether it is a prefetched line's first use.
+    const Cycle looked = m_pf_on ? m_clock.now_cycles() + m_clock.to_cycles(delay) : 0;
+    const bool first_use = m_pf_on && way >= 0 && use_prefetched(set, way, *ext, delay);
     if (way >= 0) {
         LineInfo& l = m_tags.at(set, static_cast<std::uint32_t>(way));
         const mesi::Transition t = mesi::transition(l.state, ev);
@@ -80,6 +93,10 @@ void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
             m_tags.touch(set, static_cast<std::uint32_t>(way));
             ext->exclusive = exclusive;
             ext->served_by = m_served;
+            if (m_pf_on) {
+                prefetch_after(line, first_use ? DemandOutcome::PrefetchedHit : DemandOutcome::Hit,
+                               *ext, looked);
+            }
             return;
         }
     }
@@ -126,6 +143,10 @@ void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
     const bool peer_copy =
         m_coherent_uppers && snoop_peers_above(id, p, *ext, static_cast<int>(w), delay);
     ext->exclusive = mesi::is_exclusive(l.state) && !peer_copy;
+    if (m_pf_on) {
+        prefetch_after(line, first_use ? DemandOutcome::PrefetchedHit : DemandOutcome::Miss, *ext,
+                       issue);
+    }
 }
 
 bool Cache::snoop_peers_above(int requester, tlm_generic_payload& p, MemExt& ext, int way,
@@ -156,6 +177,7 @@ void Cache::flush(int requester, tlm_generic_payload& p, MemExt& ext, sc_time& d
         LineInfo& l = m_tags.at(m_tags.set_of(line), static_cast<std::uint32_t>(way));
         dirty |= l.state == mesi::State::M;
         l.state = mesi::State::I;
+        drop_prefetched(m_tags.set_of(line), static_cast<std::uint32_t>(way));
     }
     if (dirty) {
         ++stats.writebacks;
@@ -192,6 +214,7 @@ std::uint32_t Cache::allocate(std::uint64_t set, sc_time& delay) {
 void Cache::evict(std::uint64_t set, std::uint32_t way, sc_time& delay) {
     LineInfo& v = m_tags.at(set, way);
     ++stats.evictions;
+    drop_prefetched(set, way);
     mesi::State s = v.state;
     if (m_cfg.inclusive && snoop_out.size() > 0) {
         m_own_ext.snoop = SnoopCmd::Invalidate;
@@ -260,7 +283,10 @@ void Cache::snoop(tlm_generic_payload& p, sc_time& delay) {
             ++stats.supplied;
         }
         l.state = t.next;
-        if (t.next == mesi::State::I) ++stats.invalidations;
+        if (t.next == mesi::State::I) {
+            ++stats.invalidations;
+            drop_prefetched(set, static_cast<std::uint32_t>(way));
+        }
         ++stats.snoop_hits;
     }
     ext->snoop_hit = hit;

@@ -4,6 +4,8 @@
 #include "models/cache/cache_config.hpp"
 #include "models/cache/cache_stats.hpp"
 #include "models/cache/mesi.hpp"
+#include "models/cache/prefetch_marks.hpp"
+#include "models/cache/prefetcher.hpp"
 #include "models/cache/tag_array.hpp"
 #include "models/common/clocked.hpp"
 #include "models/common/mem_payload.hpp"
@@ -36,7 +38,10 @@ public:
 
     Cache(sc_core::sc_module_name name, const CacheConfig& cfg, CacheLevel level,
           const Clocked& clock, std::uint64_t seed);
-    ~Cache() override { m_own.clear_extension(&m_own_ext); }
+    ~Cache() override {
+        m_own.clear_extension(&m_own_ext);
+        m_pf_payload.clear_extension(&m_pf_ext);
+    }
 
     // Set when several cores' caches sit above this one (a cluster-shared cache): each request
     // then snoops the other upper caches, so this level keeps them coherent, as a bus would.
@@ -49,6 +54,10 @@ public:
     unsigned line_bits() const { return m_line_bits; }
     // State of a line (by line address) in this cache, I if absent.
     mesi::State state_of(Addr line) const;
+    // Whether `line` is here because a prefetch brought it and no request has used it yet.
+    bool prefetched(Addr line) const;
+    // Lines a prefetch brought in that are still here unused (see CacheStats::prefetch_issued).
+    std::uint64_t prefetched_resident() const { return m_marks.resident(); }
 
     CacheStats stats;
 
@@ -71,6 +80,22 @@ private:
     void snoop_above(tlm::tlm_generic_payload& p, MemExt& ext, sc_core::sc_time& delay);
     Cycle mshr_admit(sc_core::sc_time& delay);
 
+    // Prefetching (cache_prefetch.cpp; docs/prefetch.md).
+    // A request found the line at (set, way): if a prefetch brought it and no request used it
+    // yet, the prefetch was useful; late data holds the request back. Returns whether it was.
+    bool use_prefetched(std::uint64_t set, int way, MemExt& ext, sc_core::sc_time& delay);
+    // After a demand access from above (not a prefetch from an upper level): trains the
+    // prefetcher and issues its candidates at cycle `issue`.
+    void prefetch_after(Addr line, DemandOutcome outcome, const MemExt& demand, Cycle issue);
+    // One posted prefetch of `line` (a GetS of kind Prefetch) unless present or no MSHR is free.
+    void prefetch_line(Addr line, const MemExt& demand, Cycle issue);
+    // A non-inclusive level: does a cache above hold `line`? (a Probe snoop, no state change)
+    bool held_above(Addr line);
+    // (set, way) leaves this cache: a prefetched line that was never used was useless.
+    void drop_prefetched(std::uint64_t set, std::uint32_t way) {
+        if (m_pf_on && m_marks.take(set * m_tags.ways() + way).on) ++stats.prefetch_useless;
+    }
+
     CacheConfig m_cfg;
     CacheLevel m_level;
     ServedBy m_served;
@@ -80,11 +105,18 @@ private:
     sc_core::sc_time m_hit_time;
     std::vector<Cycle> m_mshr_free; // cycle at which each MSHR becomes free
     bool m_coherent_uppers = false;
+    bool m_pf_on; // this level has a prefetcher (else none of it runs)
+    Prefetcher m_pf;
+    PrefetchMarks m_marks;        // per slot; empty without a prefetcher
+    std::vector<Addr> m_pf_lines; // candidates of one demand access
 
     // Payload for requests this cache originates (writebacks, back-invalidations).
     tlm::tlm_generic_payload m_own;
     MemExt m_own_ext;
     unsigned char m_dummy[8] = {};
+    // Payload of this cache's prefetches: they are posted (never wait), so one is enough.
+    tlm::tlm_generic_payload m_pf_payload;
+    MemExt m_pf_ext;
 };
 
 } // namespace smp

@@ -21,6 +21,15 @@ struct CacheStats {
     Counter supplied = 0;      // lines supplied to another cache (cache-to-cache)
     Counter mshr_stall_cycles = 0;
     Counter flushes = 0;       // Flush requests from above (clflush, wbinvd)
+    // This level's prefetcher (docs/prefetch.md); registered only when it has one, so that the
+    // statistics of a machine without prefetchers are unchanged.
+    // issued == useful + useless + Cache::prefetched_resident() at any time.
+    Counter prefetch_issued = 0;      // prefetch requests sent below
+    Counter prefetch_useful = 0;      // prefetched lines a request used before they left
+    Counter prefetch_late = 0;        // ... of which the request came before the data and waited
+    Counter prefetch_late_cycles = 0; // the cycles those requests waited
+    Counter prefetch_useless = 0;     // prefetched lines evicted or invalidated unused
+    Counter prefetch_dropped = 0;     // candidates not issued: no miss-status register free
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
         r.add(p + ".accesses", &accesses,
@@ -49,6 +58,20 @@ struct CacheStats {
               "cycles requests waited for a free miss-status register");
         r.add(p + ".flushes", &flushes,
               "flush requests from above (clflush, wbinvd); the line leaves this cache");
+    }
+
+    void register_prefetch_stats(StatsRegistry& r, const std::string& p) const {
+        r.add(p + ".prefetch_issued", &prefetch_issued, "prefetch requests sent below");
+        r.add(p + ".prefetch_useful", &prefetch_useful,
+              "prefetched lines a request used before they left");
+        r.add(p + ".prefetch_late", &prefetch_late,
+              "useful prefetches whose data arrived after the request that used them");
+        r.add(p + ".prefetch_late_cycles", &prefetch_late_cycles,
+              "cycles requests waited for the data of late prefetches");
+        r.add(p + ".prefetch_useless", &prefetch_useless,
+              "prefetched lines evicted or invalidated before any use");
+        r.add(p + ".prefetch_dropped", &prefetch_dropped,
+              "prefetch candidates not issued for want of a free miss-status register");
     }
 };
 

@@ -29,6 +29,7 @@ struct AccessRecord {
     Cycle latency = 0;
     Cycle stall = 0;        // latency beyond the L1 hit latency
     Cycle now = 0;          // the core's local cycle after the access
+    PrefetchUse prefetch;   // served by a prefetched line at its first use (MemExt::prefetch)
 };
 
 // One translation of a task's access with the TLB on: its page, whether the TLB held it, and

@@ -17,6 +17,9 @@
 //   Flush (clflush: every cache on the way and every other cache drops the line; a dirty copy is
 //   written back to memory first, as a PutM ahead of the Flush).
 //   Snoops flow upwards on separate `snoop_in` sockets with MemExt::snoop set.
+// * Prefetches (kind Prefetch, a GetS from a cache's prefetcher) are posted as well: they travel
+//   at the requester's local time without synchronising, so they never delay the demand access
+//   that triggered them; the bus snoops for them atomically at once (docs/prefetch.md).
 // * Responses: `exclusive` says whether the requester may hold the line in E; `served_by` is set by
 //   the level that supplied the data.
 #pragma once
@@ -27,7 +30,9 @@
 
 namespace smp {
 
-enum class AccessKind : std::uint8_t { IFetch, Load, Store, Atomic, Writeback };
+// Prefetch: a cache's own read of a line no request asked for yet (a GetS; the bus handles it
+// posted, see below).
+enum class AccessKind : std::uint8_t { IFetch, Load, Store, Atomic, Writeback, Prefetch };
 enum class CohCmd : std::uint8_t { GetS, GetM, Upgrade, PutM, Flush };
 enum class SnoopCmd : std::uint8_t { Read, ReadExcl, Invalidate, Probe };
 
@@ -48,6 +53,14 @@ inline const char* served_by_name(ServedBy s) {
     return "?";
 }
 
+// The first use of a line a prefetcher brought in, as the level that holds it answers.
+struct PrefetchUse {
+    bool hit = false; // the request was served by a prefetched line no request had used yet
+    Cycle saved = 0;  // cycles the prefetch saved it: the prefetch's trip below, less the time
+                      // the request waited for the prefetch's data (a late prefetch)
+    ServedBy from = ServedBy::Memory; // where the prefetch found the line
+};
+
 // What TLM lacks: who asks, what for, and the coherence answer.
 struct MemExt : tlm::tlm_extension<MemExt> {
     // request
@@ -59,6 +72,7 @@ struct MemExt : tlm::tlm_extension<MemExt> {
     // response
     bool exclusive = false;
     ServedBy served_by = ServedBy::L1;
+    PrefetchUse prefetch; // set by the level whose prefetched line served the request
     // snoops
     SnoopCmd snoop = SnoopCmd::Read;
     bool snoop_hit = false;    // some cache above held the line

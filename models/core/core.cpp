@@ -180,6 +180,7 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
                                           : AccessKind::IFetch;
     m_ext.cmd = (kind == OpKind::Load || kind == OpKind::IFetch) ? CohCmd::GetS : CohCmd::GetM;
     m_ext.served_by = ServedBy::L1;
+    m_ext.prefetch = {};
     set_line_request(m_payload, paddr, 1u << m_line_bits, m_ext.cmd != CohCmd::GetS);
 
     const Cycle before = local_cycle();
@@ -205,7 +206,7 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     least = std::min(least, own);
     if (m_observer) {
         const AccessRecord rec{paddr >> m_line_bits, m_ext.kind, what, m_ext.served_by, own,
-                               stall, before + latency};
+                               stall, before + latency, m_ext.prefetch};
         if (!m_observer->observe(rec)) m_observer = nullptr;
     }
     return m_ext.served_by;

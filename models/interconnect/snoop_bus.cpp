@@ -50,12 +50,15 @@ void SnoopBus::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
         mem_side->b_transport(p, posted);
         return;
     }
-    // Synchronise: from here on the transaction runs at its true global time, atomically.
-    if (delay != sc_core::SC_ZERO_TIME) {
+    // Synchronise: from here on the transaction runs at its true global time, atomically. A
+    // prefetch is posted instead (mem_payload.hpp): it runs atomically at once, timed from the
+    // requester's local time, and never holds the requester's thread.
+    const bool posted = ext->kind == AccessKind::Prefetch;
+    if (!posted && delay != sc_core::SC_ZERO_TIME) {
         sc_core::wait(delay);
         delay = sc_core::SC_ZERO_TIME;
     }
-    const Cycle now = m_clock.now_cycles();
+    const Cycle now = m_clock.now_cycles() + (posted ? m_clock.to_cycles(delay) : 0);
     const Cycle start = std::max(now, m_busy_until);
     m_busy_until = start + m_occupancy_cycles;
     stats.busy_cycles += m_occupancy_cycles;

@@ -1,6 +1,8 @@
-// Unit tests of the prefetchers (models/cache/prefetcher.hpp) and their configuration.
-// Expected lines are worked out by hand in the comments.
+// Unit tests of the prefetchers (models/cache/prefetcher.hpp), their bookkeeping
+// (prefetch_marks.hpp) and their configuration. Expected lines are worked out by hand in the
+// comments.
 #include "models/cache/cache_config.hpp"
+#include "models/cache/prefetch_marks.hpp"
 #include "models/cache/prefetcher.hpp"
 
 #include <gtest/gtest.h>
@@ -201,6 +203,25 @@ TEST(PrefetchStride, RegionsAreTrackedApartUpToTheTableSize) {
         asked += ask(one, b + 2 * o).size();
     }
     EXPECT_EQ(asked, 0u);
+}
+
+// --- marks -------------------------------------------------------------------------------------
+
+TEST(PrefetchMarks, MarkTakeAndResidentCount) {
+    PrefetchMarks m(8);
+    EXPECT_EQ(m.resident(), 0u);
+    m.mark(3, 100, 40, ServedBy::Memory);
+    m.mark(5, 120, 40, ServedBy::Llc);
+    m.mark(5, 130, 50, ServedBy::Llc); // re-marked: still one line
+    EXPECT_EQ(m.resident(), 2u);
+    EXPECT_TRUE(m.marked(3));
+    const PrefetchMarks::Mark t = m.take(5);
+    EXPECT_TRUE(t.on);
+    EXPECT_EQ(t.ready, 130u);
+    EXPECT_EQ(t.trip, 50u);
+    EXPECT_EQ(t.from, ServedBy::Llc);
+    EXPECT_FALSE(m.take(5).on);
+    EXPECT_EQ(m.resident(), 1u);
 }
 
 // --- configuration -----------------------------------------------------------------------------
