@@ -57,13 +57,17 @@ nlohmann::json cold_json(const MigrationCost& c) {
             {"misses", k.misses_by_kind[i]},
             {"stall_cycles", k.stall_by_kind[i]},
             {"shift_stall_cycles", k.shift_by_kind[i]},
-            {"migration_stall_cycles", std::int64_t(k.stall_by_kind[i]) + k.shift_by_kind[i]}};
+            {"prefetch_hidden", k.prefetch_hidden_by_kind[i]},
+            {"prefetch_hidden_stall_cycles", k.prefetch_hidden_stall_by_kind[i]},
+            {"migration_stall_cycles", std::int64_t(k.stall_by_kind[i]) + k.shift_by_kind[i] +
+                                           std::int64_t(k.prefetch_hidden_stall_by_kind[i])}};
     }
     return {{"footprint_lines", k.footprint_lines},
             {"cold_misses", k.misses},
             {"cold_stall_cycles", k.stall_cycles},
             {"shift_stall_cycles", k.shift_stall},
-            {"migration_stall_cycles", std::int64_t(k.stall_cycles) + k.shift_stall},
+            {"migration_stall_cycles",
+             std::int64_t(k.stall_cycles) + k.shift_stall + std::int64_t(k.prefetch_hidden_stall)},
             {"cold_misses_by_level", by_level},
             {"cold_stall_by_level", stall_by_level},
             {"cold_served", served},
@@ -71,6 +75,11 @@ nlohmann::json cold_json(const MigrationCost& c) {
             {"tlb_footprint", k.tlb_footprint},
             {"tlb_cold_misses", k.tlb_cold_misses},
             {"tlb_cold_walk_cycles", k.tlb_cold_walk_cycles},
+            {"prefetch_hidden", k.prefetch_hidden},
+            {"prefetch_hidden_cycles", k.prefetch_hidden_cycles},
+            {"prefetch_hidden_stall_cycles", k.prefetch_hidden_stall},
+            {"prefetch_eased", k.prefetch_eased},
+            {"prefetch_eased_cycles", k.prefetch_eased_cycles},
             {"ghost", {{"lines_touched", k.lines_touched}, {"lines_lost", k.lines_lost},
                        {"tlb_entries_lost", k.tlb_entries_lost},
                        {"accesses", k.accesses}, {"shifted", k.shifted},
@@ -103,7 +112,7 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
     os << "task,src,dst,reason,reason_detail,mechanism,kernel_hot,t_decision,t_dequeue,t_enqueue,"
           "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,footprint_lines,cold_misses,cold_stall_cycles,shift_stall_cycles,cold_misses_l1i,"
           "cold_misses_l1d,cold_misses_l2,ghost_end,stay_accesses,stay_user_stall_cycles,"
-          "tlb_cold_misses,tlb_cold_walk_cycles\n";
+          "tlb_cold_misses,tlb_cold_walk_cycles,prefetch_hidden,prefetch_hidden_cycles\n";
     for (std::size_t i = 0; i < ms.size(); ++i) {
         const os::MigrationEvent& m = ms[i];
         const MigrationCost& c = costs[i];
@@ -121,9 +130,10 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
         }
         os << ',' << c.stay_accesses << ',' << c.stay_user_stall << ',';
         if (c.ghost) {
-            os << c.cold.tlb_cold_misses << ',' << c.cold.tlb_cold_walk_cycles;
+            os << c.cold.tlb_cold_misses << ',' << c.cold.tlb_cold_walk_cycles << ','
+               << c.cold.prefetch_hidden << ',' << c.cold.prefetch_hidden_cycles;
         } else {
-            os << ',';
+            os << ",,,";
         }
         os << '\n';
     }

@@ -124,6 +124,13 @@ bool GhostCache::observe(const AccessRecord& a) {
         ++m_cost.misses_by_served[static_cast<int>(a.served)];
         ++m_cost.misses_by_kind[static_cast<int>(a.what)];
         m_cost.stall_by_kind[static_cast<int>(a.what)] += stall;
+        if (a.prefetch.hit) {
+            ++m_cost.prefetch_eased;
+            m_cost.prefetch_eased_cycles += a.prefetch.saved;
+        }
+    } else if (was_live && g >= 0 && a.prefetch.hit &&
+               static_cast<int>(a.prefetch.from) > static_cast<int>(served_at(g))) {
+        hidden(a, g, fetch);
     } else if (m_farther) {
         shift(a, g, fetch);
     }
@@ -134,7 +141,20 @@ bool GhostCache::observe(const AccessRecord& a) {
     return true;
 }
 
+void GhostCache::hidden(const AccessRecord& a, int g, bool fetch) {
+    const Cycle hit = m_lv[g].latency + (g == kL2 ? m_lv[fetch ? kL1I : kL1D].latency : 0);
+    const Cycle stall = a.latency > hit ? a.latency - hit : 0;
+    ++m_cost.prefetch_hidden;
+    m_cost.prefetch_hidden_cycles += a.prefetch.saved;
+    m_cost.prefetch_hidden_stall += stall;
+    ++m_cost.prefetch_hidden_by_kind[static_cast<int>(a.what)];
+    m_cost.prefetch_hidden_stall_by_kind[static_cast<int>(a.what)] += stall;
+}
+
 void GhostCache::shift(const AccessRecord& a, int g, bool fetch) {
+    // A prefetched line's first use: the source's prefetcher (every core has the same), which
+    // the ghost does not model, would have served it alike.
+    if (a.prefetch.hit) return;
     Cycle expected = 0;
     if (g >= 0) {
         if (a.served == served_at(g)) return; // same level: same latency

@@ -7,7 +7,9 @@
 // (models/cache/cache.cpp), touching no real state and costing no time. A live line's first
 // access after the migration that hits in the ghost but misses in the real hierarchy at that level
 // is a migration-induced miss. A live line stops being live when it is touched or when the ghost
-// evicts it (then the miss would have happened anyway). Plain C++, no SystemC.
+// evicts it (then the miss would have happened anyway). Such a first access that hits for real
+// only because a prefetcher brought the line in is reported as hidden by the prefetcher
+// (ColdCost::prefetch_hidden). The ghost itself models no prefetcher. Plain C++, no SystemC.
 #pragma once
 
 #include "models/cache/tag_array.hpp"
@@ -91,6 +93,8 @@ private:
     Level m_lv[kNumGhostLevels];
     // The shift of one access that was not a cold miss; g: the ghost level it hit (-1: none).
     void shift(const AccessRecord& a, int g, bool fetch);
+    // A live line's first access that a prefetched line served at ghost level g or nearer.
+    void hidden(const AccessRecord& a, int g, bool fetch);
     // Nothing left to lose: no live lines (no live user line, when there were some) and no live
     // TLB entry.
     bool exhausted() const {

@@ -70,6 +70,22 @@ struct ColdCost {
     std::uint64_t tlb_cold_misses = 0;
     std::uint64_t tlb_cold_walk_cycles = 0;
     std::uint64_t tlb_entries_lost = 0;  // entries the copy evicted before the task used them
+    // Prefetchers (docs/prefetch.md). A live line's first access that the ghost hit at level g
+    // and that a prefetched line (MemExt::prefetch) served at g or nearer, the prefetch having
+    // found the line farther than g, would have been a cold miss without the prefetcher: it is
+    // hidden, not counted in `misses`. hidden_cycles sums what
+    // the prefetches saved those accesses (each prefetch's trip below, less any wait for it);
+    // hidden_stall what they still stalled beyond the ghost level's hit latency (late data), a
+    // migration cost that migration_stall_cycles includes. A cold miss served by a prefetched
+    // line farther than g (the ghost hit the L1, the prefetched line was in the L2) is eased:
+    // counted in `misses`, and eased_cycles sums what its prefetch saved it.
+    std::uint64_t prefetch_hidden = 0;
+    std::uint64_t prefetch_hidden_cycles = 0;
+    std::uint64_t prefetch_hidden_stall = 0;
+    std::uint64_t prefetch_hidden_by_kind[kNumLineKinds] = {};
+    std::uint64_t prefetch_hidden_stall_by_kind[kNumLineKinds] = {};
+    std::uint64_t prefetch_eased = 0;
+    std::uint64_t prefetch_eased_cycles = 0;
     Cycle start = 0;                    // cycle the ghost was made (the migration)
     Cycle end = 0;                      // cycle it stopped following the task
     GhostEnd ended = GhostEnd::Open;

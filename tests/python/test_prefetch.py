@@ -1,6 +1,8 @@
-"""Prefetcher configuration (cfg.<level>.prefetch): validation messages naming the dotted
-field, JSON and pickle round trips (docs/prefetch.md)."""
+"""Prefetcher configuration (cfg.<level>.prefetch) and what a run reports about it: validation
+messages naming the dotted field, JSON and pickle round trips, unchanged outputs without a
+prefetcher, and the ghost's hidden share after a migration (docs/prefetch.md)."""
 
+import csv
 import json
 import pickle
 
@@ -98,3 +100,57 @@ def test_json_round_trip_and_pickle():
 def test_json_errors_name_the_prefetch_path(text, pattern):
     with pytest.raises(ValueError, match=pattern):
         SystemConfig.from_json(text)
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+def _moved(prefetch, tmp_path=None):
+    """quad, a 64 KiB sequential working set on CPU 0 moved to CPU 1 mid-run."""
+    cfg = smpsim.presets.quad()
+    cfg.check = True
+    cfg.l2.prefetch.kind = prefetch
+    cfg.l2.prefetch.degree = 2
+    cfg.add_task("a", wl.WorkingSet(size=64 * KIB, passes=20), cpus=[0])
+    cfg.at(400_000, smpsim.actions.SetAffinity("a", cpus=[1]))
+    res = smpsim.run(cfg, out=str(tmp_path) if tmp_path else None, timeout=300)
+    assert len(res.migrations) == 1
+    return res, res.migrations[0]
+
+
+@pytest.fixture(scope="module")
+def moved_without():
+    return _moved("none")
+
+
+def test_without_a_prefetcher_nothing_changes(moved_without):
+    res, m = moved_without
+    assert not any("prefetch" in k for k in res.stats), "no prefetch statistics"
+    assert m["prefetch_hidden"] == m["prefetch_hidden_cycles"] == 0
+    assert m["prefetch_hidden_stall_cycles"] == m["prefetch_eased"] == 0
+    assert m["migration_stall_cycles"] == m["cold_stall_cycles"] + m["shift_stall_cycles"]
+    assert m["cold_by_kind"]["user"]["misses"] == 64 * KIB // LINE
+
+
+def test_next_line_l2_hides_the_reload_and_the_records_say_how_much(moved_without, tmp_path):
+    _, off = moved_without
+    res, m = _moved("next_line", tmp_path)
+    user = m["cold_by_kind"]["user"]
+    # Each of the 1024 lines is reloaded once: cold, or hidden by a prefetched line.
+    assert user["misses"] + user["prefetch_hidden"] == off["cold_by_kind"]["user"]["misses"]
+    assert user["prefetch_hidden"] >= 64 * KIB // LINE - 64 * KIB // 4096 - 1
+    assert m["prefetch_hidden"] >= user["prefetch_hidden"] > 0
+    assert m["prefetch_hidden_cycles"] > 0
+    assert m["migration_stall_cycles"] == (m["cold_stall_cycles"] + m["shift_stall_cycles"] +
+                                           m["prefetch_hidden_stall_cycles"])
+    assert user["migration_stall_cycles"] == (user["stall_cycles"] + user["shift_stall_cycles"] +
+                                              user["prefetch_hidden_stall_cycles"])
+    s = res.stats
+    for cpu in range(4):
+        p = f"system.cpu{cpu}.l2.prefetch_"
+        assert s[p + "useful"] + s[p + "useless"] <= s[p + "issued"]
+        assert s[p + "late"] <= s[p + "useful"]
+    assert s["system.cpu1.l2.prefetch_useful"] >= m["prefetch_hidden"]
+    assert "system.cpu0.l1d.prefetch_issued" not in s, "only the levels with a prefetcher"
+    (row,) = list(csv.DictReader(open(tmp_path / "migrations.csv")))
+    assert int(row["prefetch_hidden"]) == m["prefetch_hidden"]
+    assert int(row["prefetch_hidden_cycles"]) == m["prefetch_hidden_cycles"]

@@ -204,15 +204,16 @@ def test_cyclic_sweep_beyond_reach_has_no_tlb_cold_miss():
     assert m["tlb_cold_misses"] + m["ghost"]["tlb_entries_lost"] == 64
 
 
-def test_migrations_csv_ends_with_the_tlb_columns(tmp_path):
+def test_migrations_csv_has_the_tlb_columns_before_the_prefetch_ones(tmp_path):
     cfg = smpsim.presets.quad()
     cfg.add_task("a", wl.WorkingSet(size=64 * KIB, passes=20), cpus=[0])
     cfg.at(400_000, smpsim.actions.SetAffinity("a", cpus=[2]))
     res = smpsim.run(cfg, out=str(tmp_path), timeout=120)
     (m,) = res.migrations
     header, row = (tmp_path / "migrations.csv").read_text().splitlines()
-    assert header.endswith(",stay_user_stall_cycles,tlb_cold_misses,tlb_cold_walk_cycles")
-    assert row.endswith(f",{m['tlb_cold_misses']},{m['tlb_cold_walk_cycles']}")
+    assert header.endswith(",stay_user_stall_cycles,tlb_cold_misses,tlb_cold_walk_cycles,"
+                           "prefetch_hidden,prefetch_hidden_cycles")
+    assert row.endswith(f",{m['tlb_cold_misses']},{m['tlb_cold_walk_cycles']},0,0")
     assert m["tlb_cold_misses"] == 16
 
 

@@ -1,13 +1,15 @@
 // Unit tests of the prefetchers (models/cache/prefetcher.hpp), their bookkeeping
-// (prefetch_marks.hpp) and their configuration. Expected lines are worked out by hand in the
-// comments.
+// (prefetch_marks.hpp), their configuration, and the ghost's account of what they hid
+// (models/ghost/ghost_cache.hpp). Expected lines are worked out by hand in the comments.
 #include "models/cache/cache_config.hpp"
 #include "models/cache/prefetch_marks.hpp"
 #include "models/cache/prefetcher.hpp"
+#include "models/ghost/ghost_cache.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace smp {
@@ -254,6 +256,123 @@ TEST(PrefetchConfig, ValidationNamesTheDottedField) {
     c.prefetch.table = 4;
     c.prefetch.confidence = 17;
     EXPECT_EQ(error_of(c, "l2").rfind("l2.prefetch.confidence: must be in [1, 16]", 0), 0u);
+}
+
+// --- the ghost's account -----------------------------------------------------------------------
+
+constexpr TaskId kTask = 7;
+constexpr Cycle kL1dLat = 4, kL2Lat = 10; // the ghost's levels below
+
+// Source: L1D 4 sets x 2 ways, L2 8 sets x 4 ways; lines 0..3 in both, lines 8, 9 in the L2 only.
+struct Src {
+    TagArray l1d{4, 2, Replacement::Lru, 1};
+    TagArray l2{8, 4, Replacement::Lru, 1};
+    static void put(TagArray& t, Addr line) {
+        const std::uint64_t set = t.set_of(line);
+        const std::uint32_t w = t.victim(set);
+        LineInfo& l = t.at(set, w);
+        l.line = line;
+        l.state = mesi::State::E;
+        l.filler_task = kTask;
+        t.touch(set, w);
+    }
+    Src() {
+        for (Addr l : {8, 9})
+            put(l2, l);
+        for (Addr l : {0, 1, 2, 3}) {
+            put(l2, l);
+            put(l1d, l);
+        }
+    }
+};
+
+GhostCache make(const Src& s, GhostCache::Farther farther = {}) {
+    GhostCache::Source lv[kNumGhostLevels];
+    lv[int(GhostLevel::L1D)] = {&s.l1d, kL1dLat, true};
+    lv[int(GhostLevel::L2)] = {&s.l2, kL2Lat, true};
+    return GhostCache(
+        lv, [](const LineInfo& l) { return l.filler_task == kTask; }, 100, 0, {},
+        std::move(farther));
+}
+
+AccessRecord rec(Addr line, ServedBy served, Cycle latency, PrefetchUse pf = {}) {
+    AccessRecord a;
+    a.line = line;
+    a.served = served;
+    a.latency = latency;
+    a.stall = latency - kL1dLat;
+    a.now = 200;
+    a.prefetch = pf;
+    return a;
+}
+
+TEST(PrefetchGhost, AColdReloadServedByAPrefetchedLineAtTheGhostLevelIsHidden) {
+    Src s;
+    GhostCache g = make(s);
+    // Line 8 is in the ghost L2 only. Real: an L2 hit on a prefetched line that came from
+    // memory, late by 6 cycles (latency 4 + 10 + 6), the prefetch saved 120 cycles.
+    g.observe(rec(8, ServedBy::L2, kL1dLat + kL2Lat + 6, {true, 120, ServedBy::Memory}));
+    const ColdCost& c = g.cost();
+    EXPECT_EQ(c.misses, 0u);
+    EXPECT_EQ(c.prefetch_hidden, 1u);
+    EXPECT_EQ(c.prefetch_hidden_by_kind[int(LineKind::User)], 1u);
+    EXPECT_EQ(c.prefetch_hidden_cycles, 120u);
+    EXPECT_EQ(c.prefetch_hidden_stall, 6u);
+    EXPECT_EQ(c.prefetch_hidden_stall_by_kind[int(LineKind::User)], 6u);
+    // Line 9 the same, on time: its stall beyond the ghost's L2 hit is 0.
+    g.observe(rec(9, ServedBy::L2, kL1dLat + kL2Lat, {true, 90, ServedBy::PeerCache}));
+    EXPECT_EQ(c.prefetch_hidden, 2u);
+    EXPECT_EQ(c.prefetch_hidden_cycles, 210u);
+    EXPECT_EQ(c.prefetch_hidden_stall, 6u);
+    EXPECT_EQ(c.prefetch_eased, 0u);
+    EXPECT_EQ(c.misses + c.prefetch_hidden, c.lines_touched);
+}
+
+TEST(PrefetchGhost, AColdMissEasedByAPrefetchedLineFartherThanTheGhostLevel) {
+    Src s;
+    GhostCache g = make(s);
+    // Line 0 is in the ghost L1D; real: served by a prefetched line in the L2. Still cold (an
+    // L1 miss the source would not have had), but the prefetch saved it 100 cycles.
+    g.observe(rec(0, ServedBy::L2, kL1dLat + kL2Lat, {true, 100, ServedBy::Memory}));
+    const ColdCost& c = g.cost();
+    EXPECT_EQ(c.misses, 1u);
+    EXPECT_EQ(c.misses_by_level[int(GhostLevel::L1D)], 1u);
+    EXPECT_EQ(c.stall_cycles, kL2Lat);
+    EXPECT_EQ(c.prefetch_eased, 1u);
+    EXPECT_EQ(c.prefetch_eased_cycles, 100u);
+    EXPECT_EQ(c.prefetch_hidden, 0u);
+}
+
+TEST(PrefetchGhost, NothingIsHiddenWhereTheLineWasNearAnywayOrNotLive) {
+    Src s;
+    GhostCache g = make(s);
+    // A prefetched L2 line that the prefetch found in... the L2 itself cannot be; an L1
+    // prefetch that found line 8 in the destination's L2: without it the access would have hit
+    // that L2, as the ghost does. Not hidden, not cold.
+    g.observe(rec(8, ServedBy::L1, kL1dLat, {true, kL2Lat, ServedBy::L2}));
+    // A line the task never had (not live), served by a prefetched line: nothing.
+    g.observe(rec(40, ServedBy::L2, kL1dLat + kL2Lat, {true, 100, ServedBy::Memory}));
+    // The second access of line 9 after a prefetched first one: only the first counts.
+    g.observe(rec(9, ServedBy::L2, kL1dLat + kL2Lat, {true, 100, ServedBy::Memory}));
+    g.observe(rec(9, ServedBy::L1, kL1dLat));
+    const ColdCost& c = g.cost();
+    EXPECT_EQ(c.misses, 0u);
+    EXPECT_EQ(c.prefetch_hidden, 1u); // line 9
+    EXPECT_EQ(c.prefetch_eased, 0u);
+}
+
+TEST(PrefetchGhost, APrefetchedLinesFirstUseShiftsNothing) {
+    // Past the ghost, the source would have found line 40 in memory at 200 cycles. Served by a
+    // prefetched L2 line it took 14: no shift, as the source's own prefetcher would have done the
+    // same. Line 41 from the other socket's memory in 230 instead does shift +30.
+    Src s;
+    GhostCache g = make(s, [](Addr) { return GhostCache::Elsewhere{ServedBy::Memory, 200}; });
+    g.observe(rec(40, ServedBy::L2, kL1dLat + kL2Lat, {true, 186, ServedBy::Memory}));
+    EXPECT_EQ(g.cost().shifted, 0u);
+    EXPECT_EQ(g.cost().shift_stall, 0);
+    g.observe(rec(41, ServedBy::RemoteMemory, 230));
+    EXPECT_EQ(g.cost().shifted, 1u);
+    EXPECT_EQ(g.cost().shift_stall, 30);
 }
 
 } // namespace
