@@ -23,6 +23,9 @@ class Result:
                   shift_stall_cycles, migration_stall_cycles}}, tlb_footprint,
                   tlb_cold_misses, tlb_cold_walk_cycles (destination TLB misses on pages the
                   source TLB held, and their walks' cycles),
+                  prefetch_hidden, prefetch_hidden_cycles, prefetch_hidden_stall_cycles,
+                  prefetch_eased, prefetch_eased_cycles (what prefetchers hid of the cold
+                  reload, docs/prefetch.md; cold_by_kind entries have prefetch_hidden too),
                   ghost {lines_touched, lines_lost, tlb_entries_lost, accesses, start, end,
                   ended} (None without
                   cfg.measure.ghost), stay_accesses and stay_user_stall_cycles (the task's user
