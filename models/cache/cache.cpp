@@ -127,6 +127,8 @@ void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
     way = m_tags.find(line);
     const bool fresh = way < 0;
     const std::uint32_t w = fresh ? allocate(set, delay) : static_cast<std::uint32_t>(way);
+    // A sibling's prefetch of this line meanwhile brought nothing this request did not fetch.
+    if (!fresh) drop_prefetched(set, w);
     LineInfo& l = m_tags.at(set, w);
     mesi::State s = fresh ? mesi::State::I : l.state;
     s = mesi::transition(s, ext->exclusive ? mesi::Event::FillExclusive : mesi::Event::FillShared)

@@ -154,3 +154,33 @@ def test_next_line_l2_hides_the_reload_and_the_records_say_how_much(moved_withou
     (row,) = list(csv.DictReader(open(tmp_path / "migrations.csv")))
     assert int(row["prefetch_hidden"]) == m["prefetch_hidden"]
     assert int(row["prefetch_hidden_cycles"]) == m["prefetch_hidden_cycles"]
+
+
+@pytest.mark.parametrize("kind", ["next_line", "stride"])
+@pytest.mark.parametrize("preset", smpsim.presets.names())
+def test_every_preset_stays_coherent_with_prefetchers_at_every_level(preset, kind):
+    """Shared, non-inclusive and SMT-shared levels alike: with cfg.check every bus transaction
+    checks single-writer/multiple-reader and inclusion, prefetches included; readers and
+    writers of shared data and a migration in the middle."""
+    cfg = smpsim.presets.get(preset)
+    cfg.check = True
+    for level in (cfg.l1i, cfg.l1d, cfg.l2, cfg.llc):
+        level.prefetch.kind = kind
+        level.prefetch.degree = 2
+        level.prefetch.confidence = 1
+    cpus = cfg.topology.sockets * cfg.topology.cores_per_socket * cfg.topology.threads_per_core
+    n = min(cpus, 4)
+    for i in range(n):  # pairs of tasks share a region: one sequential, one random
+        cfg.add_task(f"t{i}", wl.WorkingSet(size=96 * KIB, passes=3, write_ratio=0.3,
+                                             pattern="random" if i % 2 else "sequential",
+                                             base=0x100000 * (1 + i // 2)), cpus=[i])
+    cfg.at(100_000, smpsim.actions.SetAffinity("t0", cpus=[n - 1]))
+    res = smpsim.run(cfg, timeout=300)
+    assert len(res.migrations) == 1
+    s = res.stats
+    prefixes = {k[:-len("prefetch_issued")] for k in s if k.endswith("prefetch_issued")}
+    assert prefixes, "some level has prefetch statistics"
+    for p in prefixes:
+        assert s[p + "prefetch_useful"] + s[p + "prefetch_useless"] <= s[p + "prefetch_issued"]
+        assert s[p + "prefetch_late"] <= s[p + "prefetch_useful"]
+    assert sum(s[p + "prefetch_useful"] for p in prefixes) > 0
