@@ -27,8 +27,11 @@ struct AccessRecord {
     LineKind what = LineKind::User;
     ServedBy served = ServedBy::L1;
     Cycle latency = 0;
-    Cycle stall = 0;        // latency beyond the L1 hit latency
+    Cycle stall = 0;        // latency beyond the L1 hit latency (0 when overlapped)
     Cycle now = 0;          // the core's local cycle after the access
+    std::uint64_t seq = 0;  // the access's number on its core (observe_wait names it)
+    bool overlapped = false; // a miss left in flight (mlp > 1, store buffer): stall 0; the core's
+                             // waits for it come later through observe_wait
 };
 
 // One translation of a task's access with the TLB on: its page, whether the TLB held it, and
@@ -47,6 +50,12 @@ public:
     // Returns false when the observer wants no more accesses (nor translations).
     virtual bool observe(const AccessRecord& a) = 0;
     virtual bool observe_translation(const TranslationRecord&) { return true; }
+    // The core waited `cycles` for the overlapped access `seq` (a full MSHR file or store buffer,
+    // a dependent load, or a drain before the kernel, an interrupt or a fence).
+    virtual void observe_wait(std::uint64_t seq, Cycle cycles) {
+        (void)seq;
+        (void)cycles;
+    }
 };
 
 } // namespace smp

@@ -10,6 +10,9 @@ constexpr int kL1I = static_cast<int>(GhostLevel::L1I);
 constexpr int kL1D = static_cast<int>(GhostLevel::L1D);
 constexpr int kL2 = static_cast<int>(GhostLevel::L2);
 
+// More than the misses a core can have in flight (mlp <= 64, store buffer <= 256).
+constexpr std::size_t kPendingRing = 512;
+
 ServedBy served_at(int level) {
     return level == kL2 ? ServedBy::L2 : ServedBy::L1;
 }
@@ -104,6 +107,11 @@ std::optional<GhostLevel> GhostCache::holds(Addr line, bool fetch) const {
 
 bool GhostCache::observe(const AccessRecord& a) {
     if (!open()) return false;
+    if (m_draining) { // only the waits for the misses in flight are still wanted
+        if (a.now < m_pending_until) return true;
+        end(GhostEnd::NoLiveLines, a.now);
+        return false;
+    }
     if (past_window(a.now)) return false;
     ++m_cost.accesses;
     if (a.what == LineKind::User) {
@@ -116,7 +124,14 @@ bool GhostCache::observe(const AccessRecord& a) {
     const int g = access(a.line, fetch, write, was_live);
     if (was_live && g >= 0 && static_cast<int>(a.served) > static_cast<int>(served_at(g))) {
         const Cycle hit = m_lv[g].latency + (g == kL2 ? m_lv[fetch ? kL1I : kL1D].latency : 0);
-        const Cycle stall = a.latency > hit ? a.latency - hit : 0;
+        Cycle stall = a.latency > hit ? a.latency - hit : 0;
+        if (a.overlapped) { // its cost is what the core will wait for it
+            if (m_pending.empty()) m_pending.resize(kPendingRing);
+            m_pending[m_pending_next] = Pending{a.seq, std::int8_t(g), a.what};
+            m_pending_next = (m_pending_next + 1) % kPendingRing;
+            m_pending_until = std::max(m_pending_until, a.now + a.latency);
+            stall = 0;
+        }
         ++m_cost.misses;
         m_cost.stall_cycles += stall;
         ++m_cost.misses_by_level[g];
@@ -128,10 +143,26 @@ bool GhostCache::observe(const AccessRecord& a) {
         shift(a, g, fetch);
     }
     if (exhausted()) {
+        if (a.now < m_pending_until) {
+            m_draining = true;
+            return true;
+        }
         end(GhostEnd::NoLiveLines, a.now);
         return false;
     }
     return true;
+}
+
+void GhostCache::observe_wait(std::uint64_t seq, Cycle cycles) {
+    if (!open()) return;
+    m_cost.window_user_stall += cycles; // overlapped accesses are the task's user accesses
+    for (const Pending& p : m_pending) {
+        if (p.seq != seq || p.level < 0) continue;
+        m_cost.stall_cycles += cycles;
+        m_cost.stall_by_level[p.level] += cycles;
+        m_cost.stall_by_kind[static_cast<int>(p.what)] += cycles;
+        return;
+    }
 }
 
 void GhostCache::shift(const AccessRecord& a, int g, bool fetch) {

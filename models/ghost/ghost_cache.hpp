@@ -51,6 +51,8 @@ public:
 
     bool observe(const AccessRecord& a) override;
     bool observe_translation(const TranslationRecord& t) override;
+    // An overlapped cold miss costs what the core waited for it (mlp > 1, store buffer).
+    void observe_wait(std::uint64_t seq, Cycle cycles) override;
     // Stops following the task (no-op if it has stopped already).
     void end(GhostEnd why, Cycle now);
 
@@ -100,6 +102,16 @@ private:
     // Ends the ghost when `now` is past its window; returns whether it did.
     bool past_window(Cycle now);
     std::optional<GhostTlb> m_tlb;
+    // Overlapped cold misses whose waits are still to come: access number, ghost level, kind.
+    struct Pending {
+        std::uint64_t seq = 0;
+        std::int8_t level = -1;
+        LineKind what = LineKind::User;
+    };
+    std::vector<Pending> m_pending; // a ring of kPendingRing
+    std::size_t m_pending_next = 0;
+    Cycle m_pending_until = 0;      // the last of their completions
+    bool m_draining = false;        // exhausted, but overlapped cold misses are still in flight
 
     Cycle m_window;
     UserLine m_user;

@@ -22,6 +22,11 @@ public:
         }
         return !done();
     }
+    // A wait for an overlapped user access counts where the task's accesses have got to.
+    void observe_wait(std::uint64_t, Cycle cycles) override {
+        if (m_accesses <= m_window) m_window_stall += cycles;
+        if (m_accesses <= m_stay) m_stay_stall += cycles;
+    }
     bool done() const { return m_accesses >= m_window && m_accesses >= m_stay; }
     std::uint64_t accesses() const { return m_accesses; }
     std::uint64_t window_stall() const { return m_window_stall; }
