@@ -32,6 +32,17 @@ struct AccessRecord {
     std::uint64_t seq = 0;  // the access's number on its core (observe_wait names it)
     bool overlapped = false; // a miss left in flight (mlp > 1, store buffer): stall 0; the core's
                              // waits for it come later through observe_wait
+    Cycle issued = 0;       // the core's local cycle when the access was issued
+};
+
+// The core waited from `from` to `to` for the overlapped access `seq` (its data, its retirement
+// from the store buffer), or, with `any`, for whichever of its MSHRs freed first (all were busy;
+// `seq` is the one that did).
+struct WaitRecord {
+    std::uint64_t seq = 0;
+    Cycle from = 0;
+    Cycle to = 0;
+    bool any = false;
 };
 
 // One translation of a task's access with the TLB on: its page, whether the TLB held it, and
@@ -50,12 +61,9 @@ public:
     // Returns false when the observer wants no more accesses (nor translations).
     virtual bool observe(const AccessRecord& a) = 0;
     virtual bool observe_translation(const TranslationRecord&) { return true; }
-    // The core waited `cycles` for the overlapped access `seq` (a full MSHR file or store buffer,
-    // a dependent load, or a drain before the kernel, an interrupt or a fence).
-    virtual void observe_wait(std::uint64_t seq, Cycle cycles) {
-        (void)seq;
-        (void)cycles;
-    }
+    // A wait for overlapped accesses (a full MSHR file or store buffer, a dependent load, or a
+    // drain before the kernel, an interrupt or a fence).
+    virtual void observe_wait(const WaitRecord& w) { (void)w; }
 };
 
 } // namespace smp

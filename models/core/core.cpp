@@ -174,13 +174,14 @@ void Core::translate(Addr vaddr) {
     }
 }
 
-void Core::wait_for(Cycle until, std::uint64_t seq, Counter& why) {
-    const Cycle d = until - local_cycle();
+void Core::wait_for(Cycle until, std::uint64_t seq, Counter& why, bool any) {
+    const Cycle from = local_cycle();
+    const Cycle d = until - from;
     m_qk.inc(m_clock.cycles(d));
     stats.stall_cycles += d;
     m_counters->stall_cycles += d;
     why += d;
-    if (m_observer) m_observer->observe_wait(seq, d);
+    if (m_observer) m_observer->observe_wait(WaitRecord{seq, from, until, any});
     if (m_qk.need_sync()) m_qk.sync();
 }
 
@@ -206,7 +207,7 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     }
     if (mode == Overlap::Load) { // before issue: a free MSHR or store buffer entry
         const MissWindow::Wait w = m_window.load_slot(local_cycle());
-        if (w.until) wait_for(w.until, w.seq, stats.mshr_full_cycles);
+        if (w.until) wait_for(w.until, w.seq, stats.mshr_full_cycles, true);
     } else if (mode == Overlap::Store) {
         const MissWindow::Wait w = m_window.store_slot(local_cycle());
         if (w.until) wait_for(w.until, w.seq, stats.store_buffer_full_cycles);
@@ -274,7 +275,7 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     least = std::min(least, own);
     if (m_observer) {
         const AccessRecord rec{paddr >> m_line_bits, m_ext.kind, what, m_ext.served_by, own,
-                               stall, local_cycle(), seq, overlapped};
+                               stall, local_cycle(), seq, overlapped, before};
         if (!m_observer->observe(rec)) m_observer = nullptr;
     }
     return m_ext.served_by;

@@ -110,7 +110,7 @@ private:
     ServedBy line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters, LineKind what,
                          Overlap mode = Overlap::Block);
     // Advances local time to `until`, charging the wait to the task and to the access `seq`.
-    void wait_for(Cycle until, std::uint64_t seq, Counter& why);
+    void wait_for(Cycle until, std::uint64_t seq, Counter& why, bool any = false);
     [[gnu::noinline]] void drain();
     // Translates vaddr's page of the current address space, walking its page table on a miss.
     void translate(Addr vaddr);

@@ -58,7 +58,8 @@ public:
     }
     // A store whose own access completes at `done`; it retires after every older store.
     void add_store(Addr line, Cycle done, std::uint64_t seq, Cycle now) {
-        while (m_store_count > 0 && m_stores[m_store_head].ready <= now) pop_store();
+        while (m_store_count > 0 && m_stores[m_store_head].ready <= now)
+            pop_store();
         if (m_store_count == m_stores.size()) pop_store(); // store_slot() waited for it
         const Cycle ready = done > m_store_last ? done : m_store_last;
         m_stores[(m_store_head + m_store_count) % m_stores.size()] = Load{line, ready, seq};
@@ -74,15 +75,18 @@ public:
         auto consider = [&](const Load& l) {
             if (l.ready > now && (w.until == 0 || l.ready < w.until)) w = Wait{l.ready, l.seq};
         };
-        for (const Load& l : m_loads) consider(l);
-        for (std::size_t i = 0; i < m_store_count; ++i) consider(m_stores[(m_store_head + i) % m_stores.size()]);
+        for (const Load& l : m_loads)
+            consider(l);
+        for (std::size_t i = 0; i < m_store_count; ++i)
+            consider(m_stores[(m_store_head + i) % m_stores.size()]);
         return w;
     }
     // Whether anything is in flight after `now` (the cheap test before a drain).
     bool busy(Cycle now) const { return m_until > now; }
     // Forgets everything that has completed by `now` (after a drain).
     void settle(Cycle now) {
-        while (m_store_count > 0 && m_stores[m_store_head].ready <= now) pop_store();
+        while (m_store_count > 0 && m_stores[m_store_head].ready <= now)
+            pop_store();
     }
 
 private:
@@ -106,8 +110,8 @@ private:
     std::vector<Load> m_stores; // the store buffer, a ring (empty: stores block)
     std::size_t m_store_head = 0;
     std::size_t m_store_count = 0;
-    Cycle m_store_last = 0;     // when the youngest store retires
-    Cycle m_until = 0;          // the last completion of anything in flight
+    Cycle m_store_last = 0; // when the youngest store retires
+    Cycle m_until = 0;      // the last completion of anything in flight
 };
 
 } // namespace smp

@@ -10,9 +10,6 @@ constexpr int kL1I = static_cast<int>(GhostLevel::L1I);
 constexpr int kL1D = static_cast<int>(GhostLevel::L1D);
 constexpr int kL2 = static_cast<int>(GhostLevel::L2);
 
-// More than the misses a core can have in flight (mlp <= 64, store buffer <= 256).
-constexpr std::size_t kPendingRing = 512;
-
 ServedBy served_at(int level) {
     return level == kL2 ? ServedBy::L2 : ServedBy::L1;
 }
@@ -108,7 +105,7 @@ std::optional<GhostLevel> GhostCache::holds(Addr line, bool fetch) const {
 bool GhostCache::observe(const AccessRecord& a) {
     if (!open()) return false;
     if (m_draining) { // only the waits for the misses in flight are still wanted
-        if (a.now < m_pending_until) return true;
+        if (a.now < m_flight_until) return true;
         end(GhostEnd::NoLiveLines, a.now);
         return false;
     }
@@ -125,11 +122,8 @@ bool GhostCache::observe(const AccessRecord& a) {
     if (was_live && g >= 0 && static_cast<int>(a.served) > static_cast<int>(served_at(g))) {
         const Cycle hit = m_lv[g].latency + (g == kL2 ? m_lv[fetch ? kL1I : kL1D].latency : 0);
         Cycle stall = a.latency > hit ? a.latency - hit : 0;
-        if (a.overlapped) { // its cost is what the core will wait for it
-            if (m_pending.empty()) m_pending.resize(kPendingRing);
-            m_pending[m_pending_next] = Pending{a.seq, std::int8_t(g), a.what};
-            m_pending_next = (m_pending_next + 1) % kPendingRing;
-            m_pending_until = std::max(m_pending_until, a.now + a.latency);
+        if (a.overlapped) { // its cost is what it will add to the core's waits
+            track(a, a.issued + hit, g);
             stall = 0;
         }
         ++m_cost.misses;
@@ -139,11 +133,12 @@ bool GhostCache::observe(const AccessRecord& a) {
         ++m_cost.misses_by_served[static_cast<int>(a.served)];
         ++m_cost.misses_by_kind[static_cast<int>(a.what)];
         m_cost.stall_by_kind[static_cast<int>(a.what)] += stall;
-    } else if (m_farther) {
-        shift(a, g, fetch);
+    } else {
+        const Cycle expected = m_farther ? shift(a, g, fetch) : a.latency;
+        if (a.overlapped) track(a, a.issued + expected, -1); // its shift is in the core's waits
     }
     if (exhausted()) {
-        if (a.now < m_pending_until) {
+        if (a.now < m_flight_until) {
             m_draining = true;
             return true;
         }
@@ -153,33 +148,62 @@ bool GhostCache::observe(const AccessRecord& a) {
     return true;
 }
 
-void GhostCache::observe_wait(std::uint64_t seq, Cycle cycles) {
+void GhostCache::track(const AccessRecord& a, Cycle would, int level) {
+    const Cycle done = a.issued + a.latency;
+    std::size_t n = 0; // drop what completed before this access was issued
+    for (const InFlight& x : m_flight) {
+        if (x.done > a.issued) m_flight[n++] = x;
+    }
+    m_flight.resize(n);
+    m_flight.push_back(InFlight{a.seq, done, would, std::int8_t(level), a.what});
+    m_flight_until = std::max(m_flight_until, done);
+}
+
+// The wait would have ended at `would` of the access waited for, or, for a free MSHR, at the
+// earliest `would` of those in flight (the wait starts no earlier than it did); the difference
+// is charged to that access: a cold miss's stall, or a shift (either sign).
+void GhostCache::observe_wait(const WaitRecord& w) {
     if (!open()) return;
-    m_cost.window_user_stall += cycles; // overlapped accesses are the task's user accesses
-    for (const Pending& p : m_pending) {
-        if (p.seq != seq || p.level < 0) continue;
-        m_cost.stall_cycles += cycles;
-        m_cost.stall_by_level[p.level] += cycles;
-        m_cost.stall_by_kind[static_cast<int>(p.what)] += cycles;
-        return;
+    m_cost.window_user_stall += w.to - w.from; // overlapped accesses are the task's user accesses
+    const InFlight* by = nullptr;
+    for (const InFlight& x : m_flight) {
+        if (w.any ? (x.done > w.from && (!by || x.would < by->would)) : x.seq == w.seq) by = &x;
+    }
+    if (!by) return;
+    const Cycle end = std::max(w.from, by->would);
+    charge(*by, std::int64_t(w.to) - std::int64_t(end));
+}
+
+void GhostCache::charge(const InFlight& x, std::int64_t cycles) {
+    if (cycles == 0) return;
+    if (x.level >= 0) {
+        const auto c = static_cast<std::uint64_t>(std::max<std::int64_t>(cycles, 0));
+        m_cost.stall_cycles += c;
+        m_cost.stall_by_level[x.level] += c;
+        m_cost.stall_by_kind[static_cast<int>(x.what)] += c;
+    } else {
+        m_cost.shift_stall += cycles;
+        m_cost.shift_by_kind[static_cast<int>(x.what)] += cycles;
     }
 }
 
-void GhostCache::shift(const AccessRecord& a, int g, bool fetch) {
+Cycle GhostCache::shift(const AccessRecord& a, int g, bool fetch) {
     Cycle expected = 0;
     if (g >= 0) {
-        if (a.served == served_at(g)) return; // same level: same latency
+        if (a.served == served_at(g)) return a.latency; // same level: same latency
         expected = m_lv[g].latency + (g == kL2 ? m_lv[fetch ? kL1I : kL1D].latency : 0);
     } else {
         const Elsewhere e = m_farther(a.line);
-        if (e.from == a.served || e.latency == 0) return;
+        if (e.from == a.served || e.latency == 0) return a.latency;
         expected = e.latency;
     }
     const std::int64_t d = std::int64_t(a.latency) - std::int64_t(expected);
-    if (d == 0) return;
+    if (d == 0) return expected;
     ++m_cost.shifted;
+    if (a.overlapped) return expected; // charged through the core's waits
     m_cost.shift_stall += d;
     m_cost.shift_by_kind[static_cast<int>(a.what)] += d;
+    return expected;
 }
 
 // Mirrors Cache::b_transport down the private levels: an L1 hit touches the L1; an L1 miss
