@@ -45,6 +45,8 @@ public:
     // rest of a compute operation that was interrupted.
     virtual Cycle user_compute(int cpu, Cycle n, bool resumed) = 0;
     virtual void user_access(int cpu, const Op& op) = 0;
+    // Waits for the user accesses still in flight on the CPU (rdtscp before reading the clock).
+    virtual void fence(int cpu) { (void)cpu; }
     // wbinvd (op.sys == Wbinvd: the caches of `cpu`) or clflush of [op.addr, op.addr+op.size)
     // in the address space of the task running on `cpu` (from every cache).
     virtual void cache_flush(int cpu, const Op& op) = 0;

@@ -192,8 +192,10 @@ std::int64_t Kernel::user_sys(Task& self, const Op& op) {
     const int cpu = self.cpu;
     switch (op.sys) { // instructions of user mode
     case SysOp::Clock:
+        m_hal.fence(cpu);
         return std::int64_t(now(cpu));
     case SysOp::Mark:
+        m_hal.fence(cpu);
         self.marks.emplace_back(op.label ? *op.label : std::string(), now(cpu));
         return std::int64_t(self.marks.back().second);
     case SysOp::Clflush:

@@ -67,11 +67,13 @@ void BareMetal::cpu_thread(CpuId cpu) {
             if (op.sys == SysOp::Clflush || op.sys == SysOp::Wbinvd) {
                 m_sys.cache_flush(cpu, op);
             } else {
+                core.fence(); // rdtscp: after the accesses in flight
                 value = std::int64_t(core.local_cycle());
                 if (op.sys == SysOp::Mark) t.marks.emplace_back(*op.label, std::uint64_t(value));
             }
             t.source->result(value);
         }
+        core.fence();
         core.sync();
         t.end = core.local_cycle();
         t.exited = true;

@@ -167,7 +167,11 @@ void read_irq(const json& j, const std::string& path, IrqConfig& q) {
 }
 
 void read_core(const json& j, const std::string& path, CoreConfig& c) {
-    ObjectReader(j, path).get("mlp", c.mlp).get("atomic_cycles", c.atomic_cycles).finish();
+    ObjectReader(j, path)
+        .get("mlp", c.mlp)
+        .get("store_buffer", c.store_buffer)
+        .get("atomic_cycles", c.atomic_cycles)
+        .finish();
 }
 
 template <class T, class Visit> json fields_to_json(const T& x, Visit visit) {
@@ -434,7 +438,10 @@ json config_to_json(const SystemConfig& c) {
                      {"ipi_latency_ns", c.irq.ipi_latency_ns},
                      {"ipi_accept_cycles", c.irq.ipi_accept_cycles},
                      {"tick_hz", c.irq.tick_hz}}},
-            {"core", {{"mlp", c.core.mlp}, {"atomic_cycles", c.core.atomic_cycles}}},
+            {"core",
+             {{"mlp", c.core.mlp},
+              {"store_buffer", c.core.store_buffer},
+              {"atomic_cycles", c.core.atomic_cycles}}},
             {"tlb", fields_to_json(c.tlb, kTlbVisit)},
             {"kernel", kernel_to_json(c.kernel)},
             {"measure", fields_to_json(c.measure, kMeasureVisit)},

@@ -52,6 +52,7 @@ public:
     void timer(int cpu, bool on) override;
     Cycle user_compute(int cpu, Cycle n, bool resumed) override;
     void user_access(int cpu, const Op& op) override { m_sys.core(CpuId(cpu)).execute(op); }
+    void fence(int cpu) override { m_sys.core(CpuId(cpu)).fence(); }
     void cache_flush(int cpu, const Op& op) override { m_sys.cache_flush(CpuId(cpu), op); }
     void create_thread(int pid, std::function<void()> body) override;
     void start_thread(int cpu, int pid) override;

@@ -247,8 +247,11 @@ PYBIND11_MODULE(_smpsim, m) {
     add_common(irq);
     add_field_pickle(irq);
 
-    py::class_<CoreConfig> core(m, "CoreConfig", "A core: miss parallelism and fixed costs.");
+    py::class_<CoreConfig> core(m, "CoreConfig",
+                                "A core: miss parallelism (mlp: outstanding load misses, 1 = "
+                                "blocking), store buffer entries (0 = stores block), fixed costs.");
     core.def_readwrite("mlp", &CoreConfig::mlp)
+        .def_readwrite("store_buffer", &CoreConfig::store_buffer)
         .def_readwrite("atomic_cycles", &CoreConfig::atomic_cycles)
         .def("validate", &CoreConfig::validate, py::arg("path") = "");
     add_common(core);

@@ -23,6 +23,7 @@ struct Op {
     std::uint32_t size = 0; // bytes (accesses; Sys: pipe bytes, clflush range)
     Addr addr = 0;          // virtual address (accesses; Sys: user buffer, clflush start)
     Cycle cycles = 0;       // compute cycles (Sys: sleep duration)
+    bool dep = false;       // a load whose address comes from the previous load (pointer chasing)
     SysOp sys = SysOp::Clock;
     int obj = -1;                            // Sys: pipe or barrier id
     const std::vector<int>* cpus = nullptr;  // Sys SetAffinity: the new mask (owned by the source)

@@ -13,7 +13,8 @@ Core::Core(sc_core::sc_module_name name, CpuId id, const CoreConfig& cfg, const 
       m_irqs(irqs), m_apic(irqs.apic(id)), m_counters(&m_scratch), m_tlb_on(tlb.enabled),
       m_walk_first(unsigned(kPageTableLevels - tlb.walk_levels)),
       m_miss_cycles(static_cast<Cycle>(tlb.miss_cycles)),
-      m_tlb(std::uint32_t(tlb.entries), std::uint32_t(tlb.ways)) {
+      m_tlb(std::uint32_t(tlb.entries), std::uint32_t(tlb.ways)),
+      m_window(unsigned(cfg.mlp), unsigned(cfg.store_buffer)) {
     m_payload.set_extension(&m_ext);
     m_payload.set_data_ptr(m_dummy);
     m_ext.cpu = id;
@@ -22,6 +23,7 @@ Core::Core(sc_core::sc_module_name name, CpuId id, const CoreConfig& cfg, const 
 
 void Core::set_context(TaskId task, AddressSpace* as, TaskCounters* counters,
                        AccessObserver* observer) {
+    fence(); // the outgoing task's misses are its own
     m_task = task;
     m_observer = observer;
     m_as = as;
@@ -40,7 +42,7 @@ void Core::execute(const Op& op) {
     if (op.kind == OpKind::Compute) {
         compute(op.cycles);
     } else {
-        access(op.kind, op.addr, op.size);
+        access(op.kind, op.addr, op.size, op.dep);
     }
 }
 
@@ -50,6 +52,7 @@ void Core::local_irq_enable() {
 
 bool Core::take_interrupts() {
     if (m_irq_off > 0 || m_apic.next_arrival() == kNever) return false; // the common case
+    if (m_apic.next_arrival() <= local_cycle()) fence(); // the handler runs after the misses
     bool took = false;
     PendingIrq irq;
     while (m_apic.take(local_cycle(), irq)) {
@@ -99,10 +102,16 @@ Cycle Core::compute_for(Cycle n, bool stop_on_irq, bool resumed) {
     return 0;
 }
 
-void Core::access(OpKind kind, Addr vaddr, unsigned size) {
+void Core::access(OpKind kind, Addr vaddr, unsigned size, bool dep) {
     take_interrupts();
     ++stats.ops;
     ++m_counters->ops;
+    const Overlap mode = kind == OpKind::Load && m_window.loads_overlap()      ? Overlap::Load
+                         : kind == OpKind::Store && m_window.stores_buffered() ? Overlap::Store
+                                                                               : Overlap::Block;
+    if (dep && mode == Overlap::Load && m_load_ready > local_cycle()) {
+        wait_for(m_load_ready, m_load_seq, stats.dep_cycles);
+    }
     const Addr first = vaddr >> m_line_bits;
     const Addr last = (vaddr + (size ? size - 1 : 0)) >> m_line_bits;
     Addr page = ~Addr(0); // one translation per page the access touches
@@ -112,7 +121,8 @@ void Core::access(OpKind kind, Addr vaddr, unsigned size) {
             page = line >> kPageBits;
             translate(line);
         }
-        line_access(kind, vaddr, m_as ? m_as->translate(line) : line, *m_counters, LineKind::User);
+        line_access(kind, vaddr, m_as ? m_as->translate(line) : line, *m_counters, LineKind::User,
+                    mode);
     }
     if (m_qk.need_sync()) m_qk.sync();
     take_interrupts();
@@ -120,6 +130,7 @@ void Core::access(OpKind kind, Addr vaddr, unsigned size) {
 
 ServedBy Core::access_phys(OpKind kind, Addr paddr) {
     take_interrupts();
+    fence();
     if (kind != OpKind::IFetch && m_qk.get_local_time() != sc_core::SC_ZERO_TIME) m_qk.sync();
     ++stats.kernel_accesses;
     const Cycle before = local_cycle();
@@ -163,14 +174,43 @@ void Core::translate(Addr vaddr) {
     }
 }
 
+void Core::wait_for(Cycle until, std::uint64_t seq, Counter& why, bool any) {
+    const Cycle from = local_cycle();
+    const Cycle d = until - from;
+    m_qk.inc(m_clock.cycles(d));
+    stats.stall_cycles += d;
+    m_counters->stall_cycles += d;
+    why += d;
+    if (m_observer) m_observer->observe_wait(WaitRecord{seq, from, until, any});
+    if (m_qk.need_sync()) m_qk.sync();
+}
+
+void Core::drain() {
+    for (;;) {
+        const MissWindow::Wait w = m_window.next_pending(local_cycle());
+        if (w.until == 0) break;
+        wait_for(w.until, w.seq, stats.drain_cycles);
+    }
+    m_window.settle(local_cycle());
+}
+
 ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters,
-                           LineKind what) {
+                           LineKind what, Overlap mode) {
     ++stats.accesses;
     ++counters.accesses;
+    const std::uint64_t seq = ++m_seq;
     const bool atomic = kind == OpKind::Atomic;
-    if (atomic) { // a locked operation happens at its true global time
+    if (atomic) { // a locked operation happens at its true global time, after the store buffer
+        fence();
         m_qk.sync();
         ++stats.atomics;
+    }
+    if (mode == Overlap::Load) { // before issue: a free MSHR or store buffer entry
+        const MissWindow::Wait w = m_window.load_slot(local_cycle());
+        if (w.until) wait_for(w.until, w.seq, stats.mshr_full_cycles, true);
+    } else if (mode == Overlap::Store) {
+        const MissWindow::Wait w = m_window.store_slot(local_cycle());
+        if (w.until) wait_for(w.until, w.seq, stats.store_buffer_full_cycles);
     }
     m_ext.task = m_task;
     m_ext.vaddr = vaddr;
@@ -188,14 +228,44 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     (kind == OpKind::IFetch ? inst_mem_side : data_mem_side)->b_transport(m_payload, delay);
     m_qk.set(delay);
     if (atomic) m_qk.inc(m_clock.cycles(static_cast<Cycle>(m_cfg.atomic_cycles)));
-    const Cycle latency = local_cycle() - before;
-    const Cycle stall = latency > m_l1_latency ? latency - m_l1_latency : 0;
+    Cycle latency = local_cycle() - before;
+    Cycle stall = latency > m_l1_latency ? latency - m_l1_latency : 0;
+    bool overlapped = false;
+    if (mode != Overlap::Block) {
+        const Addr line = paddr >> m_line_bits;
+        const MissWindow::Load* pending = mode == Overlap::Load ? m_window.in_flight(line, before) : nullptr;
+        const bool merged = pending && before + latency < pending->ready;
+        if (merged) { // the data comes with that miss
+            ++stats.mshr_merges;
+            latency = pending->ready - before;
+            m_load_ready = pending->ready;
+            m_load_seq = pending->seq;
+        } else if (mode == Overlap::Load) {
+            m_load_ready = before + latency;
+            m_load_seq = seq;
+            if (stall > 0) {
+                m_window.add_load(line, before + latency, seq);
+                overlapped = true;
+            }
+        } else { // a store retires into the buffer, hit or miss, in order
+            m_window.add_store(line, before + latency, seq, before);
+            overlapped = stall > 0;
+        }
+        if (overlapped || merged) {
+            // The core goes on after the L1 lookup, or once the lookups on the way have found
+            // the miss if they synchronised it with global time (the bus): time cannot go back.
+            const Cycle go_on = std::max(before + m_l1_latency, m_clock.now_cycles());
+            m_qk.set(m_clock.cycles(go_on - m_clock.now_cycles()));
+            stall = 0;
+            if (overlapped) ++stats.overlapped;
+        }
+    }
     stats.stall_cycles += stall;
     counters.stall_cycles += stall;
     if (m_ext.served_by != ServedBy::L1) ++counters.l1_misses;
     ++counters.served[static_cast<int>(m_ext.served_by)];
     if (m_sample_interval) {
-        const Cycle now = before + latency; // local_cycle() now
+        const Cycle now = local_cycle();
         if (now >= m_sample_end) roll_sample(now);
         ++m_sample.accesses;
         ++m_sample.served[static_cast<int>(m_ext.served_by)];
@@ -206,7 +276,7 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     least = std::min(least, own);
     if (m_observer) {
         const AccessRecord rec{paddr >> m_line_bits, m_ext.kind, what, m_ext.served_by, own,
-                               stall, before + latency, m_ext.prefetch};
+                               stall, local_cycle(), seq, overlapped, before, m_ext.prefetch};
         if (!m_observer->observe(rec)) m_observer = nullptr;
     }
     return m_ext.served_by;
@@ -226,6 +296,7 @@ void Core::clflush(Addr vaddr, std::uint64_t size) {
 
 void Core::flush_phys(Addr paddr) {
     take_interrupts();
+    fence();
     ++stats.flushes;
     m_ext.task = m_task;
     m_ext.vaddr = paddr;
@@ -259,12 +330,14 @@ const std::vector<CoreSample>& Core::samples() {
 }
 
 void Core::send_ipi(CpuId to, IrqVector vector) {
+    fence();
     m_qk.sync();
     m_irqs.send_ipi(m_id, to, vector, m_clock.now_cycles());
     m_qk.inc(m_clock.cycles(m_irqs.send_cost()));
 }
 
 void Core::halt_until(const sc_core::sc_event& wake, const std::function<bool()>& done, bool idle) {
+    fence();
     m_qk.sync();
     const Cycle t0 = m_clock.now_cycles();
     while (!done()) {

@@ -7,6 +7,7 @@
 #include "models/common/op.hpp"
 #include "models/core/core_config.hpp"
 #include "models/core/core_stats.hpp"
+#include "models/core/miss_window.hpp"
 #include "models/irq/irq_controller.hpp"
 #include "models/memory/address_map.hpp"
 #include "models/tlb/tlb.hpp"
@@ -27,6 +28,10 @@ namespace smp {
 // atomics and IPI sends synchronise here. Interrupts are taken at operation boundaries, and a
 // compute(n) is split by an arriving interrupt. Delivery is exact when the quantum does not exceed
 // the IPI latency; otherwise an interrupt may be taken up to one quantum late.
+// With mlp > 1 a user load that misses occupies an MSHR and the core goes on (after the lookups
+// that found the miss); with a store buffer a store retires into it. The core waits when the
+// MSHRs or the buffer are full, when a dependent load needs the previous load's data, and
+// (a drain) before kernel code, an interrupt, an atomic, a flush or a fence.
 class Core : public sc_core::sc_module {
 public:
     tlm_utils::simple_initiator_socket<Core> inst_mem_side; // to the L1I
@@ -55,7 +60,8 @@ public:
     // Computes up to n cycles; with stop_on_irq, returns early (the cycles left) once an
     // interrupt has been taken. `resumed`: the rest of an operation already counted.
     Cycle compute_for(Cycle n, bool stop_on_irq, bool resumed = false);
-    void access(OpKind kind, Addr vaddr, unsigned size);
+    // dep: the address comes from the previous load's data (waits for it with mlp > 1).
+    void access(OpKind kind, Addr vaddr, unsigned size, bool dep = false);
     // One access of kernel code to a physical line, at the core's synchronised time (fetches
     // of read-only text run decoupled). Not counted in the running task's counters.
     ServedBy access_phys(OpKind kind, Addr paddr);
@@ -68,6 +74,10 @@ public:
     // time. With idle = false the time counts as spinning (a busy-wait), not as idle.
     void halt_until(const sc_core::sc_event& wake, const std::function<bool()>& done,
                     bool idle = true);
+    // Waits until every overlapped miss and buffered store has completed (rdtscp / mfence).
+    void fence() {
+        if (m_window.busy(local_cycle())) drain();
+    }
     void local_irq_disable() { ++m_irq_off; }
     void local_irq_enable();
 
@@ -94,7 +104,14 @@ private:
     void roll_sample(Cycle now);
 
     bool take_interrupts();
-    ServedBy line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters, LineKind what);
+    // How a line access may overlap: Block (wait for it), or a user load / store under mlp > 1 /
+    // a store buffer.
+    enum class Overlap : std::uint8_t { Block, Load, Store };
+    ServedBy line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters, LineKind what,
+                         Overlap mode = Overlap::Block);
+    // Advances local time to `until`, charging the wait to the task and to the access `seq`.
+    void wait_for(Cycle until, std::uint64_t seq, Counter& why, bool any = false);
+    [[gnu::noinline]] void drain();
     // Translates vaddr's page of the current address space, walking its page table on a miss.
     void translate(Addr vaddr);
 
@@ -127,6 +144,11 @@ private:
     Cycle m_sample_end = 0;         // end of the open interval
     CoreSample m_sample;            // the open interval
     std::vector<CoreSample> m_samples;
+
+    MissWindow m_window;
+    std::uint64_t m_seq = 0;        // accesses issued (AccessRecord::seq)
+    Cycle m_load_ready = 0;         // when the last load's data arrives (dependent loads wait)
+    std::uint64_t m_load_seq = 0;   // and the access it waits for
 
     tlm::tlm_generic_payload m_payload;
     MemExt m_ext;

@@ -13,7 +13,7 @@ struct CoreStats {
     Counter idle_cycles = 0;   // cycles halted with nothing to run
     Counter ops = 0;           // operations executed (compute blocks and accesses)
     Counter accesses = 0;      // memory accesses (one per line touched)
-    Counter stall_cycles = 0;  // access cycles beyond the L1 hit latency
+    Counter stall_cycles = 0;  // access cycles beyond the L1 hit latency (mlp > 1: cycles waited)
     Counter atomics = 0;
     Counter irqs = 0;          // interrupts taken
     Counter ipis_received = 0;
@@ -22,6 +22,12 @@ struct CoreStats {
     Counter spin_cycles = 0;     // cycles busy-waiting on a lock
     Counter flushes = 0;         // lines flushed (clflush, wbinvd)
     Counter walk_accesses = 0;   // page-table reads of TLB misses (also in accesses)
+    Counter overlapped = 0;      // misses left in flight (mlp > 1) and stores buffered
+    Counter mshr_merges = 0;     // loads of a line whose miss was still in flight
+    Counter mshr_full_cycles = 0; // cycles waiting for a free MSHR
+    Counter dep_cycles = 0;      // cycles a dependent load waited for the previous load
+    Counter store_buffer_full_cycles = 0;
+    Counter drain_cycles = 0;    // cycles waiting for misses in flight (kernel, irq, fence)
 
     void register_stats(StatsRegistry& r, const std::string& p) const {
         r.add(p + ".cycles", &cycles,
@@ -33,7 +39,7 @@ struct CoreStats {
         r.add(p + ".accesses", &accesses,
               "memory accesses, one per cache line touched (user and kernel)");
         r.add(p + ".stall_cycles", &stall_cycles,
-              "access cycles beyond the L1 hit latency");
+              "access cycles beyond the L1 hit latency (overlapped misses: the cycles waited)");
         r.add(p + ".atomics", &atomics,
               "locked read-modify-write accesses");
         r.add(p + ".irqs", &irqs,
@@ -49,6 +55,16 @@ struct CoreStats {
         r.add(p + ".flushes", &flushes, "lines this core flushed (clflush, wbinvd)");
         r.add(p + ".walk_accesses", &walk_accesses,
               "page-table reads of the page walks (included in accesses)");
+        r.add(p + ".overlapped", &overlapped,
+              "misses left in flight (mlp > 1) and stores put into the store buffer");
+        r.add(p + ".mshr_merges", &mshr_merges, "loads of a line whose miss was still in flight");
+        r.add(p + ".mshr_full_cycles", &mshr_full_cycles, "cycles waiting for a free MSHR");
+        r.add(p + ".dep_cycles", &dep_cycles,
+              "cycles dependent loads waited for the previous load's data");
+        r.add(p + ".store_buffer_full_cycles", &store_buffer_full_cycles,
+              "cycles waiting for a store buffer entry");
+        r.add(p + ".drain_cycles", &drain_cycles,
+              "cycles waiting for misses in flight before kernel code, an interrupt or a fence");
     }
 };
 

@@ -104,6 +104,11 @@ std::optional<GhostLevel> GhostCache::holds(Addr line, bool fetch) const {
 
 bool GhostCache::observe(const AccessRecord& a) {
     if (!open()) return false;
+    if (m_draining) { // only the waits for the misses in flight are still wanted
+        if (a.now < m_flight_until) return true;
+        end(GhostEnd::NoLiveLines, a.now);
+        return false;
+    }
     if (past_window(a.now)) return false;
     ++m_cost.accesses;
     if (a.what == LineKind::User) {
@@ -116,7 +121,11 @@ bool GhostCache::observe(const AccessRecord& a) {
     const int g = access(a.line, fetch, write, was_live);
     if (was_live && g >= 0 && static_cast<int>(a.served) > static_cast<int>(served_at(g))) {
         const Cycle hit = m_lv[g].latency + (g == kL2 ? m_lv[fetch ? kL1I : kL1D].latency : 0);
-        const Cycle stall = a.latency > hit ? a.latency - hit : 0;
+        Cycle stall = a.latency > hit ? a.latency - hit : 0;
+        if (a.overlapped) { // its cost is what it will add to the core's waits
+            track(a, a.issued + hit, g);
+            stall = 0;
+        }
         ++m_cost.misses;
         m_cost.stall_cycles += stall;
         ++m_cost.misses_by_level[g];
@@ -131,10 +140,15 @@ bool GhostCache::observe(const AccessRecord& a) {
     } else if (was_live && g >= 0 && a.prefetch.hit &&
                static_cast<int>(a.prefetch.from) > static_cast<int>(served_at(g))) {
         hidden(a, g, fetch);
-    } else if (m_farther) {
-        shift(a, g, fetch);
+    } else {
+        const Cycle expected = m_farther ? shift(a, g, fetch) : a.latency;
+        if (a.overlapped) track(a, a.issued + expected, -1); // its shift is in the core's waits
     }
     if (exhausted()) {
+        if (a.now < m_flight_until) {
+            m_draining = true;
+            return true;
+        }
         end(GhostEnd::NoLiveLines, a.now);
         return false;
     }
@@ -143,7 +157,11 @@ bool GhostCache::observe(const AccessRecord& a) {
 
 void GhostCache::hidden(const AccessRecord& a, int g, bool fetch) {
     const Cycle hit = m_lv[g].latency + (g == kL2 ? m_lv[fetch ? kL1I : kL1D].latency : 0);
-    const Cycle stall = a.latency > hit ? a.latency - hit : 0;
+    Cycle stall = a.latency > hit ? a.latency - hit : 0;
+    if (a.overlapped) { // a late prefetch's wait: what it adds to the core's waits
+        track(a, a.issued + hit, kHiddenLevel);
+        stall = 0;
+    }
     ++m_cost.prefetch_hidden;
     m_cost.prefetch_hidden_cycles += a.prefetch.saved;
     m_cost.prefetch_hidden_stall += stall;
@@ -151,24 +169,69 @@ void GhostCache::hidden(const AccessRecord& a, int g, bool fetch) {
     m_cost.prefetch_hidden_stall_by_kind[static_cast<int>(a.what)] += stall;
 }
 
-void GhostCache::shift(const AccessRecord& a, int g, bool fetch) {
+void GhostCache::track(const AccessRecord& a, Cycle would, int level) {
+    const Cycle done = a.issued + a.latency;
+    std::size_t n = 0; // drop what completed before this access was issued
+    for (const InFlight& x : m_flight) {
+        if (x.done > a.issued) m_flight[n++] = x;
+    }
+    m_flight.resize(n);
+    m_flight.push_back(InFlight{a.seq, done, would, std::int8_t(level), a.what});
+    m_flight_until = std::max(m_flight_until, done);
+}
+
+// The wait would have ended at `would` of the access waited for, or, for a free MSHR, at the
+// earliest `would` of those in flight (the wait starts no earlier than it did); the difference
+// is charged to that access: a cold miss's stall, or a shift (either sign).
+void GhostCache::observe_wait(const WaitRecord& w) {
+    if (!open()) return;
+    m_cost.window_user_stall += w.to - w.from; // overlapped accesses are the task's user accesses
+    const InFlight* by = nullptr;
+    for (const InFlight& x : m_flight) {
+        if (w.any ? (x.done > w.from && (!by || x.would < by->would)) : x.seq == w.seq) by = &x;
+    }
+    if (!by) return;
+    const Cycle end = std::max(w.from, by->would);
+    charge(*by, std::int64_t(w.to) - std::int64_t(end));
+}
+
+void GhostCache::charge(const InFlight& x, std::int64_t cycles) {
+    if (cycles == 0) return;
+    if (x.level == kHiddenLevel) { // what a late prefetch still cost the hidden reload
+        const auto c = static_cast<std::uint64_t>(std::max<std::int64_t>(cycles, 0));
+        m_cost.prefetch_hidden_stall += c;
+        m_cost.prefetch_hidden_stall_by_kind[static_cast<int>(x.what)] += c;
+    } else if (x.level >= 0) {
+        const auto c = static_cast<std::uint64_t>(std::max<std::int64_t>(cycles, 0));
+        m_cost.stall_cycles += c;
+        m_cost.stall_by_level[x.level] += c;
+        m_cost.stall_by_kind[static_cast<int>(x.what)] += c;
+    } else {
+        m_cost.shift_stall += cycles;
+        m_cost.shift_by_kind[static_cast<int>(x.what)] += cycles;
+    }
+}
+
+Cycle GhostCache::shift(const AccessRecord& a, int g, bool fetch) {
     // A prefetched line's first use: the source's prefetcher (every core has the same), which
     // the ghost does not model, would have served it alike.
-    if (a.prefetch.hit) return;
+    if (a.prefetch.hit) return a.latency;
     Cycle expected = 0;
     if (g >= 0) {
-        if (a.served == served_at(g)) return; // same level: same latency
+        if (a.served == served_at(g)) return a.latency; // same level: same latency
         expected = m_lv[g].latency + (g == kL2 ? m_lv[fetch ? kL1I : kL1D].latency : 0);
     } else {
         const Elsewhere e = m_farther(a.line);
-        if (e.from == a.served || e.latency == 0) return;
+        if (e.from == a.served || e.latency == 0) return a.latency;
         expected = e.latency;
     }
     const std::int64_t d = std::int64_t(a.latency) - std::int64_t(expected);
-    if (d == 0) return;
+    if (d == 0) return expected;
     ++m_cost.shifted;
+    if (a.overlapped) return expected; // charged through the core's waits
     m_cost.shift_stall += d;
     m_cost.shift_by_kind[static_cast<int>(a.what)] += d;
+    return expected;
 }
 
 // Mirrors Cache::b_transport down the private levels: an L1 hit touches the L1; an L1 miss

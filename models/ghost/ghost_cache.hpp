@@ -53,6 +53,9 @@ public:
 
     bool observe(const AccessRecord& a) override;
     bool observe_translation(const TranslationRecord& t) override;
+    // With overlapped misses (mlp > 1, a store buffer) a cold miss or a shift costs what it added
+    // to the core's waits: the wait against the wait had the access taken the source's latency.
+    void observe_wait(const WaitRecord& w) override;
     // Stops following the task (no-op if it has stopped already).
     void end(GhostEnd why, Cycle now);
 
@@ -92,7 +95,8 @@ private:
 
     Level m_lv[kNumGhostLevels];
     // The shift of one access that was not a cold miss; g: the ghost level it hit (-1: none).
-    void shift(const AccessRecord& a, int g, bool fetch);
+    // Returns the latency the source would have given (a.latency: the same).
+    Cycle shift(const AccessRecord& a, int g, bool fetch);
     // A live line's first access that a prefetched line served at ghost level g or nearer.
     void hidden(const AccessRecord& a, int g, bool fetch);
     // Nothing left to lose: no live lines (no live user line, when there were some) and no live
@@ -104,6 +108,22 @@ private:
     // Ends the ghost when `now` is past its window; returns whether it did.
     bool past_window(Cycle now);
     std::optional<GhostTlb> m_tlb;
+    // An overlapped access in flight: when its data arrives (`done`), when it would have arrived
+    // with the source's latency (`would`), and what it was (a cold miss at ghost level `level`,
+    // a shift, a prefetch_hidden reload, or neither: would == done).
+    struct InFlight {
+        std::uint64_t seq = 0;
+        Cycle done = 0;
+        Cycle would = 0;
+        std::int8_t level = -1; // cold: the ghost level; kHiddenLevel: prefetch_hidden
+        LineKind what = LineKind::User;
+    };
+    static constexpr int kHiddenLevel = -2; // an overlapped access hidden by a prefetch
+    void track(const AccessRecord& a, Cycle would, int level);
+    void charge(const InFlight& x, std::int64_t cycles);
+    std::vector<InFlight> m_flight;
+    Cycle m_flight_until = 0; // the last of their completions
+    bool m_draining = false;  // exhausted, but overlapped accesses are still in flight
 
     Cycle m_window;
     UserLine m_user;

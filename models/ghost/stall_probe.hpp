@@ -22,6 +22,11 @@ public:
         }
         return !done();
     }
+    // A wait for an overlapped user access counts where the task's accesses have got to.
+    void observe_wait(const WaitRecord& w) override {
+        if (m_accesses <= m_window) m_window_stall += w.to - w.from;
+        if (m_accesses <= m_stay) m_stay_stall += w.to - w.from;
+    }
     bool done() const { return m_accesses >= m_window && m_accesses >= m_stay; }
     std::uint64_t accesses() const { return m_accesses; }
     std::uint64_t window_stall() const { return m_window_stall; }

@@ -79,6 +79,8 @@ def _mutate(cfg, dotted, value):
     ("topology.cores_per_socket", 0, r"^topology\.cores_per_socket: must be in \[1, 1024\].*got 0"),
     ("l2.latency", -1, r"^l2\.latency: must be in \[0, 100000\].*got -1"),
     ("memory.latency_ns", -5.0, r"^memory\.latency_ns: must be in \[0, 1e\+06\].*got -5"),
+    ("core.mlp", 0, r"^core\.mlp: must be in \[1, 64\].*1 = blocking.*got 0"),
+    ("core.store_buffer", 257, r"^core\.store_buffer: must be in \[0, 256\].*got 257"),
 ])
 def test_invalid_field_raises_value_error_in_parent(field, value, pattern, no_child, tmp_path):
     cfg = _quad_with_task()
