@@ -104,10 +104,11 @@ def test_json_errors_name_the_prefetch_path(text, pattern):
 
 # --- runs -------------------------------------------------------------------------------------
 
-def _moved(prefetch, tmp_path=None):
+def _moved(prefetch, tmp_path=None, mlp=1):
     """quad, a 64 KiB sequential working set on CPU 0 moved to CPU 1 mid-run."""
     cfg = smpsim.presets.quad()
     cfg.check = True
+    cfg.core.mlp = mlp
     cfg.l2.prefetch.kind = prefetch
     cfg.l2.prefetch.degree = 2
     cfg.add_task("a", wl.WorkingSet(size=64 * KIB, passes=20), cpus=[0])
@@ -154,6 +155,18 @@ def test_next_line_l2_hides_the_reload_and_the_records_say_how_much(moved_withou
     (row,) = list(csv.DictReader(open(tmp_path / "migrations.csv")))
     assert int(row["prefetch_hidden"]) == m["prefetch_hidden"]
     assert int(row["prefetch_hidden_cycles"]) == m["prefetch_hidden_cycles"]
+
+
+def test_with_overlapped_misses_each_line_is_still_cold_or_hidden(moved_without):
+    """mlp 4: the core overlaps the reload's misses, and the ghost charges its waits; the line
+    count is the same: 1024 reloads, each cold or hidden."""
+    _, off = moved_without
+    _, m = _moved("next_line", mlp=4)
+    user = m["cold_by_kind"]["user"]
+    assert user["misses"] + user["prefetch_hidden"] == off["cold_by_kind"]["user"]["misses"]
+    assert user["prefetch_hidden"] >= 64 * KIB // LINE - 64 * KIB // 4096 - 1
+    assert m["migration_stall_cycles"] == (m["cold_stall_cycles"] + m["shift_stall_cycles"] +
+                                           m["prefetch_hidden_stall_cycles"])
 
 
 @pytest.mark.parametrize("kind", ["next_line", "stride"])

@@ -375,5 +375,30 @@ TEST(PrefetchGhost, APrefetchedLinesFirstUseShiftsNothing) {
     EXPECT_EQ(g.cost().shift_stall, 30);
 }
 
+TEST(PrefetchGhost, AnOverlappedLatePrefetchIsChargedTheCoresWaitForIt) {
+    // mlp > 1: line 8's load found a late prefetched line in the L2 at cycle 300; its data came
+    // 20 cycles later (the ghost's L2 hit: 14) and the core went on. It is hidden at once; what
+    // it still cost comes with the core's wait for it, 310..320: the source's data would have
+    // been there at 314, so 6 cycles are the late prefetch's, none the cold stall's.
+    Src s;
+    GhostCache g = make(s);
+    AccessRecord a = rec(8, ServedBy::L2, kL1dLat + kL2Lat + 6, {true, 120, ServedBy::Memory});
+    a.overlapped = true;
+    a.stall = 0;
+    a.seq = 5;
+    a.issued = 300;
+    a.now = 304;
+    g.observe(a);
+    const ColdCost& c = g.cost();
+    EXPECT_EQ(c.prefetch_hidden, 1u);
+    EXPECT_EQ(c.prefetch_hidden_stall, 0u);
+    g.observe_wait(WaitRecord{5, 310, 320, false});
+    EXPECT_EQ(c.prefetch_hidden_stall, 6u);
+    EXPECT_EQ(c.prefetch_hidden_stall_by_kind[int(LineKind::User)], 6u);
+    EXPECT_EQ(c.stall_cycles, 0u);
+    EXPECT_EQ(c.shift_stall, 0);
+    EXPECT_EQ(c.misses, 0u);
+}
+
 } // namespace
 } // namespace smp
