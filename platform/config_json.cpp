@@ -190,7 +190,9 @@ void read_memory(const json& j, const std::string& path, MemoryConfig& m) {
         .get("mapping", m.mapping)
         .get("numa", m.numa)
         .apply("dram",
-               [&](const json& v, const std::string& p) { fields_from_json(v, p, m.dram, kDramVisit); })
+               [&](const json& v, const std::string& p) {
+                   fields_from_json(v, p, m.dram, kDramVisit);
+               })
         .finish();
 }
 

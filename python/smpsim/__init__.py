@@ -29,5 +29,5 @@ from .runner import run
 __all__ = ["__version__", "analysis", "presets", "workloads", "actions", "units", "run", "Result",
            "SimulationError", "ActionConfig", "DomainParams", "KernelCosts", "SchedPolicy",
            "SystemConfig", "CacheConfig", "TopologyConfig", "BusConfig", "LinkConfig",
-           "MemoryConfig", "DramConfig", "IrqConfig", "CoreConfig", "KernelConfig", "WorkloadConfig",
-           "TaskConfig", "TlbConfig"]
+           "MemoryConfig", "DramConfig", "IrqConfig", "CoreConfig", "KernelConfig",
+           "WorkloadConfig", "TaskConfig", "TlbConfig"]

@@ -298,7 +298,8 @@ def _everything_changed():
 # Every DramConfig field moved off its default.
 _DRAM_CHANGED = dict(channels=4, ranks=2, banks=16, row_bytes=4096, trcd_ns=15.0, tcl_ns=14.5,
                      trp_ns=16.25, tras_ns=36.0, tcwl_ns=11.0, twr_ns=16.0, channel_gbps=17.0,
-                     controller_ns=12.5, page_policy="closed", mapping="row:column:rank:bank:channel")
+                     controller_ns=12.5, page_policy="closed",
+                     mapping="row:column:rank:bank:channel")
 
 _DOMAIN_FLAGS = ["load_balance", "balance_newidle", "balance_exec", "wake_idle", "wake_affine",
                  "wake_balance", "share_cpupower", "balance_fork", "serialize"]
