@@ -18,8 +18,8 @@ An invalid configuration raises ValueError naming the dotted field and its allow
 __version__ = "0.1.0"
 
 from . import _smpsim
-from ._smpsim import (ActionConfig, BusConfig, CacheConfig, CoreConfig, DomainParams, IrqConfig,
-                      KernelConfig, KernelCosts, LinkConfig, MemoryConfig, SchedPolicy,
+from ._smpsim import (ActionConfig, BusConfig, CacheConfig, CoreConfig, DomainParams, DramConfig,
+                      IrqConfig, KernelConfig, KernelCosts, LinkConfig, MemoryConfig, SchedPolicy,
                       SystemConfig, TaskConfig, TlbConfig, TopologyConfig, WorkloadConfig)
 from .errors import SimulationError
 from . import actions, analysis, presets, units, workloads
@@ -29,5 +29,5 @@ from .runner import run
 __all__ = ["__version__", "analysis", "presets", "workloads", "actions", "units", "run", "Result",
            "SimulationError", "ActionConfig", "DomainParams", "KernelCosts", "SchedPolicy",
            "SystemConfig", "CacheConfig", "TopologyConfig", "BusConfig", "LinkConfig",
-           "MemoryConfig", "IrqConfig", "CoreConfig", "KernelConfig", "WorkloadConfig",
-           "TaskConfig", "TlbConfig"]
+           "MemoryConfig", "DramConfig", "IrqConfig", "CoreConfig", "KernelConfig",
+           "WorkloadConfig", "TaskConfig", "TlbConfig"]
