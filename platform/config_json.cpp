@@ -148,14 +148,6 @@ void read_link(const json& j, const std::string& path, LinkConfig& l) {
     ObjectReader(j, path).get("latency_ns", l.latency_ns).finish();
 }
 
-void read_memory(const json& j, const std::string& path, MemoryConfig& m) {
-    ObjectReader(j, path)
-        .get("latency_ns", m.latency_ns)
-        .get("bandwidth_gbps", m.bandwidth_gbps)
-        .get("mapping", m.mapping)
-        .get("numa", m.numa)
-        .finish();
-}
 
 void read_irq(const json& j, const std::string& path, IrqConfig& q) {
     ObjectReader(j, path)
@@ -193,6 +185,21 @@ const auto kActionVisit = [](auto& a, auto&& v) { os::visit_action(a, v); };
 const auto kMeasureVisit = [](auto& m, auto&& v) { visit_measure(m, v); };
 const auto kTlbVisit = [](auto& t, auto&& v) { visit_tlb(t, v); };
 const auto kPrefetchVisit = [](auto& p, auto&& v) { visit_prefetch(p, v); };
+const auto kDramVisit = [](auto& d, auto&& v) { visit_dram(d, v); };
+
+void read_memory(const json& j, const std::string& path, MemoryConfig& m) {
+    ObjectReader(j, path)
+        .get("model", m.model)
+        .get("latency_ns", m.latency_ns)
+        .get("bandwidth_gbps", m.bandwidth_gbps)
+        .get("mapping", m.mapping)
+        .get("numa", m.numa)
+        .apply("dram",
+               [&](const json& v, const std::string& p) {
+                   fields_from_json(v, p, m.dram, kDramVisit);
+               })
+        .finish();
+}
 
 void read_policy(const json& j, const std::string& path, os::SchedPolicy& p) {
     auto dom = [](os::DomainParams& d) {
@@ -430,10 +437,12 @@ json config_to_json(const SystemConfig& c) {
                      {"c2c_ns", c.bus.c2c_ns},
                      {"occupancy_ns", c.bus.occupancy_ns}}},
             {"link", {{"latency_ns", c.link.latency_ns}}},
-            {"memory", {{"latency_ns", c.memory.latency_ns},
+            {"memory", {{"model", c.memory.model},
+                        {"latency_ns", c.memory.latency_ns},
                         {"bandwidth_gbps", c.memory.bandwidth_gbps},
                         {"mapping", c.memory.mapping},
-                        {"numa", c.memory.numa}}},
+                        {"numa", c.memory.numa},
+                        {"dram", fields_to_json(c.memory.dram, kDramVisit)}}},
             {"irq", {{"ipi_send_cycles", c.irq.ipi_send_cycles},
                      {"ipi_latency_ns", c.irq.ipi_latency_ns},
                      {"ipi_accept_cycles", c.irq.ipi_accept_cycles},

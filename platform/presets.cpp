@@ -48,6 +48,8 @@ SystemConfig quad() {
     c.bus = {5.0, 15.0, 2.0};            // on-die ring/bus; c2c ~ 60 cycles total [ASSUMED]
     c.memory.latency_ns = 60.0;          // integrated controller, unloaded [INTEL-OPT]
     c.memory.bandwidth_gbps = 12.8;      // one DDR3-1600 channel [ASSUMED]
+    // c.memory.model = "dram";          // banks and row buffers instead: DramConfig's defaults
+    //                                   // are this DDR3-1600 channel (docs/memory.md)
     c.tlb = tlb(64, 4);                  // Nehalem L1 DTLB [TLB]
     return c;
 }

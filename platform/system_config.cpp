@@ -70,6 +70,11 @@ void SystemConfig::validate() const {
     bus.validate("bus");
     link.validate("link");
     memory.validate("memory");
+    if (memory.model == "dram" && memory.dram.row_bytes < l1d.line) {
+        throw ConfigError("memory.dram.row_bytes", "must hold a line (l1d.line, " +
+                                                       to_text(l1d.line) + " bytes), got " +
+                                                       to_text(memory.dram.row_bytes));
+    }
     irq.validate("irq");
     core.validate("core");
     tlb.validate("tlb");

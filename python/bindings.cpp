@@ -229,11 +229,26 @@ PYBIND11_MODULE(_smpsim, m) {
     add_common(link);
     add_field_pickle(link);
 
+    py::class_<DramConfig> dram(
+        m, "DramConfig",
+        "DRAM behind each memory controller (memory.model = 'dram'): channels, ranks, banks, "
+        "row_bytes, the timings trcd_ns, tcl_ns, trp_ns, tras_ns, tcwl_ns, twr_ns, channel_gbps "
+        "(a line's burst on a channel's data bus), controller_ns, page_policy (open | closed) and "
+        "mapping (fields of a line address, most significant first, e.g. "
+        "'row:rank:bank:channel:column'). See docs/memory.md.");
+    bind_fields(dram, [](auto& x, auto&& v) { visit_dram(x, v); });
+    dram.def("validate", &DramConfig::validate, py::arg("path") = "");
+    add_common(dram);
+    add_field_pickle(dram);
+
     py::class_<MemoryConfig> mem(m, "MemoryConfig", "Memory controllers and page placement.");
-    mem.def_readwrite("latency_ns", &MemoryConfig::latency_ns)
+    mem.def_readwrite("model", &MemoryConfig::model,
+                      "fixed (latency_ns, bandwidth_gbps) | dram (banks and row buffers: dram)")
+        .def_readwrite("latency_ns", &MemoryConfig::latency_ns)
         .def_readwrite("bandwidth_gbps", &MemoryConfig::bandwidth_gbps)
         .def_readwrite("mapping", &MemoryConfig::mapping, "contiguous | random")
         .def_readwrite("numa", &MemoryConfig::numa, "first_touch | interleave")
+        .def_readwrite("dram", &MemoryConfig::dram, "the DRAM of memory.model = 'dram'")
         .def("validate", &MemoryConfig::validate, py::arg("path") = "");
     add_common(mem);
     add_field_pickle(mem);

@@ -18,10 +18,10 @@ An invalid configuration raises ValueError naming the dotted field and its allow
 __version__ = "0.1.0"
 
 from . import _smpsim
-from ._smpsim import (ActionConfig, BusConfig, CacheConfig, CoreConfig, DomainParams, IrqConfig,
-                      KernelConfig, KernelCosts, LinkConfig, MemoryConfig, PrefetchConfig,
-                      SchedPolicy, SystemConfig, TaskConfig, TlbConfig, TopologyConfig,
-                      WorkloadConfig)
+from ._smpsim import (ActionConfig, BusConfig, CacheConfig, CoreConfig, DomainParams, DramConfig,
+                      IrqConfig, KernelConfig, KernelCosts, LinkConfig, MemoryConfig,
+                      PrefetchConfig, SchedPolicy, SystemConfig, TaskConfig, TlbConfig,
+                      TopologyConfig, WorkloadConfig)
 from .errors import SimulationError
 from . import actions, analysis, presets, units, workloads
 from .result import Result
@@ -30,5 +30,5 @@ from .runner import run
 __all__ = ["__version__", "analysis", "presets", "workloads", "actions", "units", "run", "Result",
            "SimulationError", "ActionConfig", "DomainParams", "KernelCosts", "SchedPolicy",
            "SystemConfig", "CacheConfig", "TopologyConfig", "BusConfig", "LinkConfig",
-           "MemoryConfig", "IrqConfig", "CoreConfig", "KernelConfig", "WorkloadConfig",
-           "TaskConfig", "TlbConfig", "PrefetchConfig"]
+           "MemoryConfig", "DramConfig", "IrqConfig", "CoreConfig", "KernelConfig",
+           "WorkloadConfig", "TaskConfig", "TlbConfig", "PrefetchConfig"]

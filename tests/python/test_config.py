@@ -81,6 +81,16 @@ def _mutate(cfg, dotted, value):
     ("memory.latency_ns", -5.0, r"^memory\.latency_ns: must be in \[0, 1e\+06\].*got -5"),
     ("core.mlp", 0, r"^core\.mlp: must be in \[1, 64\].*1 = blocking.*got 0"),
     ("core.store_buffer", 257, r"^core\.store_buffer: must be in \[0, 256\].*got 257"),
+    ("memory.model", "ddr4", r"^memory\.model: must be 'fixed' or 'dram', got 'ddr4'"),
+    ("memory.dram.banks", 6, r"^memory\.dram\.banks: must be a power of two, got 6"),
+    ("memory.dram.channels", 0, r"^memory\.dram\.channels: must be in \[1, 64\].*got 0"),
+    ("memory.dram.row_bytes", 32, r"^memory\.dram\.row_bytes: must be in \[64, 1048576\].*got 32"),
+    ("memory.dram.trcd_ns", -1.0, r"^memory\.dram\.trcd_ns: must be in \[0, 10000\].*got -1"),
+    ("memory.dram.channel_gbps", 0.0, r"^memory\.dram\.channel_gbps: must be in \[0\.001,.*got 0"),
+    ("memory.dram.page_policy", "lazy", r"^memory\.dram\.page_policy: must be 'open' or 'closed'"),
+    ("memory.dram.mapping", "row:bank:colum",
+     r"^memory\.dram\.mapping: unknown field 'colum' in 'row:bank:colum'"),
+    ("memory.dram.mapping", "bank:row:column", r"^memory\.dram\.mapping: must start with 'row'"),
 ])
 def test_invalid_field_raises_value_error_in_parent(field, value, pattern, no_child, tmp_path):
     cfg = _quad_with_task()
@@ -91,6 +101,27 @@ def test_invalid_field_raises_value_error_in_parent(field, value, pattern, no_ch
     assert not out.exists(), "nothing may be started or written for an invalid config"
     with pytest.raises(ValueError, match=pattern):
         cfg.validate()
+
+
+def test_dram_fields_are_checked_together(no_child):
+    cfg = _quad_with_task()
+    cfg.memory.model = "dram"
+    cfg.memory.dram.channels = 2  # the default mapping has a channel field: fine
+    cfg.validate()
+    cfg.memory.dram.mapping = "row:rank:bank:column"
+    with pytest.raises(ValueError, match=r"^memory\.dram\.mapping: must contain 'channel' when "
+                                         r"channels is 2"):
+        smpsim.run(cfg)
+    cfg.memory.dram.channels = 1
+    cfg.validate()  # one channel: the field may be left out
+    for level in (cfg.l1i, cfg.l1d, cfg.l2, cfg.llc):
+        level.line = 128
+    cfg.memory.dram.row_bytes = 64
+    with pytest.raises(ValueError, match=r"^memory\.dram\.row_bytes: must hold a line "
+                                         r"\(l1d\.line, 128 bytes\), got 64"):
+        smpsim.run(cfg)
+    cfg.memory.model = "fixed"  # the fixed model has no rows
+    cfg.validate()
 
 
 def test_ways_above_lines_names_the_range(no_child):
@@ -215,6 +246,9 @@ def _everything_changed():
     cfg.link.latency_ns = 33.3
     cfg.memory.mapping = "random"
     cfg.memory.numa = "interleave"
+    cfg.memory.model = "dram"
+    for name, value in _DRAM_CHANGED.items():
+        setattr(cfg.memory.dram, name, value)
     cfg.irq.tick_hz = 250
     cfg.core.atomic_cycles = 17
     cfg.kernel.era = "linux-4.7"
@@ -263,6 +297,12 @@ def _everything_changed():
     return cfg
 
 
+# Every DramConfig field moved off its default.
+_DRAM_CHANGED = dict(channels=4, ranks=2, banks=16, row_bytes=4096, trcd_ns=15.0, tcl_ns=14.5,
+                     trp_ns=16.25, tras_ns=36.0, tcwl_ns=11.0, twr_ns=16.0, channel_gbps=17.0,
+                     controller_ns=12.5, page_policy="closed",
+                     mapping="row:column:rank:bank:channel")
+
 _DOMAIN_FLAGS = ["load_balance", "balance_newidle", "balance_exec", "wake_idle", "wake_affine",
                  "wake_balance", "share_cpupower", "balance_fork", "serialize"]
 _DOMAIN_IDX = ["busy_idx", "idle_idx", "newidle_idx", "wake_idx", "forkexec_idx"]
@@ -280,6 +320,12 @@ def test_json_round_trip_is_exact():
     data = json.loads(_everything_changed().to_json())
     assert data["freq_ghz"] == 2.345678901234
     assert data["memory"]["numa"] == "interleave"
+    assert data["memory"]["model"] == "dram"
+    assert data["memory"]["dram"] == _DRAM_CHANGED
+    default = json.loads(SystemConfig().to_json())["memory"]
+    assert default["model"] == "fixed"
+    assert default["dram"] == {name: getattr(smpsim.DramConfig(), name) for name in _DRAM_CHANGED}
+    assert all(default["dram"][k] != v for k, v in _DRAM_CHANGED.items())
     assert data["tasks"][1] == {"name": "b", "cpus": [1], "nice": -3, "threads_of": "",
                                 "start_after": "a", "forked": False,
                                 "workload": data["tasks"][1]["workload"]}
@@ -339,6 +385,9 @@ def test_json_preset_plus_overrides():
     ('{"seed": 18446744073709551615}', r"^seed: integer out of range"),
     ('{"l1d": {"size": "lots"}}', r"^l1d\.size: expected a size"),
     ('{"quad": ', r"^config: invalid JSON"),
+    ('{"memory": {"dram": {"bankz": 8}}}', r"^memory\.dram\.bankz: unknown field"),
+    ('{"memory": {"dram": {"banks": "8"}}}', r"^memory\.dram\.banks: expected an integer"),
+    ('{"memory": {"model": 1}}', r"^memory\.model: expected a string"),
 ])
 def test_json_errors_name_the_path(text, pattern):
     with pytest.raises(ValueError, match=pattern):
@@ -350,6 +399,8 @@ def test_pickle_round_trip():
     cfg = _everything_changed()
     assert pickle.loads(pickle.dumps(cfg)) == cfg
     assert pickle.loads(pickle.dumps(cfg.l2)) == cfg.l2
+    assert pickle.loads(pickle.dumps(cfg.memory)) == cfg.memory
+    assert pickle.loads(pickle.dumps(cfg.memory.dram)).banks == 16
 
 
 # --- command line -----------------------------------------------------------------------------
@@ -376,10 +427,15 @@ def test_cli_set_assignments(tmp_path):
     cli.apply_set(cfg, "topology.sockets=2")
     cli.apply_set(cfg, "check=true")
     cli.apply_set(cfg, "memory.latency_ns=70.5")
+    cli.apply_set(cfg, "memory.model=dram")
+    cli.apply_set(cfg, "memory.dram.banks=16")
+    cli.apply_set(cfg, "memory.dram.trp_ns=12.5")
     cli.apply_set(cfg, "tasks[0].nice=5")
     cli.apply_set(cfg, "tasks[0].cpus=1,2")
     assert cfg.l2.size == 512 * 1024 and cfg.topology.sockets == 2 and cfg.check is True
     assert cfg.memory.latency_ns == 70.5
+    assert cfg.memory.model == "dram" and cfg.memory.dram.banks == 16
+    assert cfg.memory.dram.trp_ns == 12.5
     assert cfg.tasks[0].nice == 5 and cfg.tasks[0].cpus == [1, 2]
     with pytest.raises(ValueError, match="l2.wayz"):
         cli.apply_set(cfg, "l2.wayz=4")
