@@ -79,7 +79,8 @@ Cycle Core::compute_for(Cycle n, bool stop_on_irq, bool resumed) {
         const Cycle ahead = local - m_clock.now_cycles(); // run-ahead of global time
         const Cycle next_irq = m_irq_off ? kNever : m_apic.next_arrival();
         Cycle step = n;
-        if (next_irq != kNever && next_irq > local && next_irq - local < step) step = next_irq - local;
+        if (next_irq != kNever && next_irq > local && next_irq - local < step)
+            step = next_irq - local;
         // Short: run ahead of global time, but never more than one quantum, so that an IPI posted
         // meanwhile (arriving >= one IPI latency >= one quantum later) cannot be overrun.
         if (ahead + step <= quantum) {
@@ -134,8 +135,8 @@ ServedBy Core::access_phys(OpKind kind, Addr paddr) {
     if (kind != OpKind::IFetch && m_qk.get_local_time() != sc_core::SC_ZERO_TIME) m_qk.sync();
     ++stats.kernel_accesses;
     const Cycle before = local_cycle();
-    const ServedBy s = line_access(kind, paddr, paddr & ~((Addr(1) << m_line_bits) - 1), m_kernel_counters,
-                                   LineKind::Kernel);
+    const ServedBy s = line_access(kind, paddr, paddr & ~((Addr(1) << m_line_bits) - 1),
+                                   m_kernel_counters, LineKind::Kernel);
     stats.kernel_cycles += local_cycle() - before;
     if (m_qk.need_sync()) m_qk.sync();
     return s;
@@ -194,6 +195,48 @@ void Core::drain() {
     m_window.settle(local_cycle());
 }
 
+void Core::wait_for_slot(Overlap mode) { // before issue: a free MSHR or store buffer entry
+    if (mode == Overlap::Load) {
+        const MissWindow::Wait w = m_window.load_slot(local_cycle());
+        if (w.until) wait_for(w.until, w.seq, stats.mshr_full_cycles, true);
+    } else {
+        const MissWindow::Wait w = m_window.store_slot(local_cycle());
+        if (w.until) wait_for(w.until, w.seq, stats.store_buffer_full_cycles);
+    }
+}
+
+void Core::overlap(Overlap mode, Addr line, std::uint64_t seq, Cycle before, Cycle& latency,
+                   Cycle& stall, Cycle& after, bool& overlapped) {
+    const MissWindow::Load* pending =
+        mode == Overlap::Load ? m_window.in_flight(line, before) : nullptr;
+    const bool merged = pending && before + latency < pending->ready;
+    if (merged) { // the data comes with that miss
+        ++stats.mshr_merges;
+        latency = pending->ready - before;
+        m_load_ready = pending->ready;
+        m_load_seq = pending->seq;
+    } else if (mode == Overlap::Load) {
+        m_load_ready = before + latency;
+        m_load_seq = seq;
+        if (stall > 0) {
+            m_window.add_load(line, before + latency, seq);
+            overlapped = true;
+        }
+    } else { // a store retires into the buffer, hit or miss, in order
+        m_window.add_store(line, before + latency, seq, before);
+        overlapped = stall > 0;
+    }
+    if (overlapped || merged) {
+        // The core goes on after the L1 lookup, or once the lookups on the way have found
+        // the miss if they synchronised it with global time (the bus): time cannot go back.
+        const Cycle go_on = std::max(before + m_l1_latency, m_clock.now_cycles());
+        m_qk.set(m_clock.cycles(go_on - m_clock.now_cycles()));
+        after = go_on;
+        stall = 0;
+        if (overlapped) ++stats.overlapped;
+    }
+}
+
 ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters,
                            LineKind what, Overlap mode) {
     ++stats.accesses;
@@ -205,13 +248,7 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
         m_qk.sync();
         ++stats.atomics;
     }
-    if (mode == Overlap::Load) { // before issue: a free MSHR or store buffer entry
-        const MissWindow::Wait w = m_window.load_slot(local_cycle());
-        if (w.until) wait_for(w.until, w.seq, stats.mshr_full_cycles, true);
-    } else if (mode == Overlap::Store) {
-        const MissWindow::Wait w = m_window.store_slot(local_cycle());
-        if (w.until) wait_for(w.until, w.seq, stats.store_buffer_full_cycles);
-    }
+    if (mode != Overlap::Block) wait_for_slot(mode);
     m_ext.task = m_task;
     m_ext.vaddr = vaddr;
     m_ext.kind = kind == OpKind::Load     ? AccessKind::Load
@@ -230,43 +267,17 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     if (atomic) m_qk.inc(m_clock.cycles(static_cast<Cycle>(m_cfg.atomic_cycles)));
     Cycle latency = local_cycle() - before;
     Cycle stall = latency > m_l1_latency ? latency - m_l1_latency : 0;
+    Cycle after = before + latency; // local_cycle() from here on
     bool overlapped = false;
     if (mode != Overlap::Block) {
-        const Addr line = paddr >> m_line_bits;
-        const MissWindow::Load* pending = mode == Overlap::Load ? m_window.in_flight(line, before) : nullptr;
-        const bool merged = pending && before + latency < pending->ready;
-        if (merged) { // the data comes with that miss
-            ++stats.mshr_merges;
-            latency = pending->ready - before;
-            m_load_ready = pending->ready;
-            m_load_seq = pending->seq;
-        } else if (mode == Overlap::Load) {
-            m_load_ready = before + latency;
-            m_load_seq = seq;
-            if (stall > 0) {
-                m_window.add_load(line, before + latency, seq);
-                overlapped = true;
-            }
-        } else { // a store retires into the buffer, hit or miss, in order
-            m_window.add_store(line, before + latency, seq, before);
-            overlapped = stall > 0;
-        }
-        if (overlapped || merged) {
-            // The core goes on after the L1 lookup, or once the lookups on the way have found
-            // the miss if they synchronised it with global time (the bus): time cannot go back.
-            const Cycle go_on = std::max(before + m_l1_latency, m_clock.now_cycles());
-            m_qk.set(m_clock.cycles(go_on - m_clock.now_cycles()));
-            stall = 0;
-            if (overlapped) ++stats.overlapped;
-        }
+        overlap(mode, paddr >> m_line_bits, seq, before, latency, stall, after, overlapped);
     }
     stats.stall_cycles += stall;
     counters.stall_cycles += stall;
     if (m_ext.served_by != ServedBy::L1) ++counters.l1_misses;
     ++counters.served[static_cast<int>(m_ext.served_by)];
     if (m_sample_interval) {
-        const Cycle now = local_cycle();
-        if (now >= m_sample_end) roll_sample(now);
+        if (after >= m_sample_end) roll_sample(after);
         ++m_sample.accesses;
         ++m_sample.served[static_cast<int>(m_ext.served_by)];
     }
@@ -275,8 +286,17 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     Cycle& least = m_min_latency[static_cast<int>(m_ext.served_by)];
     least = std::min(least, own);
     if (m_observer) {
-        const AccessRecord rec{paddr >> m_line_bits, m_ext.kind, what, m_ext.served_by, own,
-                               stall, local_cycle(), seq, overlapped, before, m_ext.prefetch};
+        const AccessRecord rec{paddr >> m_line_bits,
+                               m_ext.kind,
+                               what,
+                               m_ext.served_by,
+                               own,
+                               stall,
+                               after,
+                               seq,
+                               overlapped,
+                               before,
+                               m_ext.prefetch};
         if (!m_observer->observe(rec)) m_observer = nullptr;
     }
     return m_ext.served_by;

@@ -15,11 +15,11 @@
 #include "models/tlb/tlb_stats.hpp"
 
 #include <functional>
-#include <vector>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
+#include <vector>
 
 namespace smp {
 
@@ -112,6 +112,11 @@ private:
     // Advances local time to `until`, charging the wait to the task and to the access `seq`.
     void wait_for(Cycle until, std::uint64_t seq, Counter& why, bool any = false);
     [[gnu::noinline]] void drain();
+    // Out of the blocking path: the wait for a free MSHR / store buffer entry, and what an
+    // access in flight does to the core's time (merge, MSHR, store buffer).
+    [[gnu::noinline]] void wait_for_slot(Overlap mode);
+    [[gnu::noinline]] void overlap(Overlap mode, Addr line, std::uint64_t seq, Cycle before,
+                                   Cycle& latency, Cycle& stall, Cycle& after, bool& overlapped);
     // Translates vaddr's page of the current address space, walking its page table on a miss.
     void translate(Addr vaddr);
 
@@ -134,21 +139,21 @@ private:
     TaskCounters m_kernel_counters; // kernel accesses (not the running task's)
     TaskCounters m_walk_counters;   // page-walk accesses (not the task's own lines)
     bool m_tlb_on;
-    unsigned m_walk_first;          // first page-table level a walk reads
+    unsigned m_walk_first; // first page-table level a walk reads
     Cycle m_miss_cycles;
     Tlb m_tlb;
     const AddressSpace* m_tlb_space = nullptr; // the address space last loaded
-    Addr m_tlb_last = ~Addr(0);     // the page last translated: the TLB's most recent entry
+    Addr m_tlb_last = ~Addr(0); // the page last translated: the TLB's most recent entry
     Cycle m_min_latency[kNumServedBy] = {kNever, kNever, kNever, kNever, kNever, kNever, kNever};
     Cycle m_sample_interval = 0;
-    Cycle m_sample_end = 0;         // end of the open interval
-    CoreSample m_sample;            // the open interval
+    Cycle m_sample_end = 0; // end of the open interval
+    CoreSample m_sample;    // the open interval
     std::vector<CoreSample> m_samples;
 
     MissWindow m_window;
-    std::uint64_t m_seq = 0;        // accesses issued (AccessRecord::seq)
-    Cycle m_load_ready = 0;         // when the last load's data arrives (dependent loads wait)
-    std::uint64_t m_load_seq = 0;   // and the access it waits for
+    std::uint64_t m_seq = 0;      // accesses issued (AccessRecord::seq)
+    Cycle m_load_ready = 0;       // when the last load's data arrives (dependent loads wait)
+    std::uint64_t m_load_seq = 0; // and the access it waits for
 
     tlm::tlm_generic_payload m_payload;
     MemExt m_ext;
