@@ -58,7 +58,7 @@ bool WorkingSetSource::next(Op& op) {
     const bool store = m_cfg.write_ratio > 0.0 &&
                        (m_cfg.write_ratio >= 1.0 || m_rng.unit() < m_cfg.write_ratio);
     op.kind = store ? OpKind::Store : OpKind::Load;
-    op.dep = m_cfg.pattern == "pointer_chase"; // each address is the previous load's data
+    op.dep = !m_chain.empty(); // pointer_chase: each address is the previous load's data
     op.addr = static_cast<Addr>(m_cfg.base) + off;
     std::uint64_t remaining = static_cast<std::uint64_t>(m_cfg.size) - off;
     op.size = static_cast<std::uint32_t>(

@@ -82,12 +82,19 @@ TEST(Workload, RandomStaysAlignedInsideAndIsSeeded) {
                             [](const Op& x, const Op& y) { return x.addr == y.addr; }));
 }
 
+TEST(Workload, OnlyPointerChasingLoadsDependOnThePreviousLoad) {
+    for (const char* pattern : {"sequential", "strided", "random"}) {
+        for (const Op& op : drain(ws(64 * 10, pattern, 1))) EXPECT_FALSE(op.dep) << pattern;
+    }
+}
+
 TEST(Workload, PointerChaseIsOneCycleThroughAllLinesRepeatedEachPass) {
     const auto ops = drain(ws(64 * 100, "pointer_chase", 3));
     ASSERT_EQ(ops.size(), 300u);
     std::set<Addr> first;
     for (std::size_t i = 0; i < 100; ++i) {
         EXPECT_EQ(ops[i].addr % 64, 0u);
+        EXPECT_TRUE(ops[i].dep) << "each address is the previous load's data";
         first.insert(ops[i].addr);
         EXPECT_EQ(ops[i + 100].addr, ops[i].addr); // the same chain every pass
     }
