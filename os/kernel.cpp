@@ -10,10 +10,9 @@ namespace smp::os {
 Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
     : m_hal(hal), m_cfg(cfg), m_shape(shape), m_ncpus(shape.cpus()),
       m_tick_cycles(static_cast<Cycle>(std::llround(shape.freq_ghz * 1e9 / double(cfg.hz)))),
-      m_online(CpuMask::all(shape.cpus())), m_control(shape.cpus(), nullptr),
-      m_inbox(shape.cpus()), m_control_work(shape.cpus()), m_timers(shape.cpus()),
-      m_irq_taken(shape.cpus(), 0), m_dead(shape.cpus(), 0), m_open(shape.cpus()),
-      m_switch_start(shape.cpus(), 0) {
+      m_online(CpuMask::all(shape.cpus())), m_control(shape.cpus(), nullptr), m_inbox(shape.cpus()),
+      m_control_work(shape.cpus()), m_timers(shape.cpus()), m_irq_taken(shape.cpus(), 0),
+      m_dead(shape.cpus(), 0), m_open(shape.cpus()), m_switch_start(shape.cpus(), 0) {
     for (unsigned c = 0; c < m_ncpus; ++c) {
         auto rq = std::make_unique<Runqueue>();
         rq->cpu = int(c);
@@ -51,7 +50,8 @@ Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
     }
     m_balancing.addr = m_layout.balancing_lock();
     auto fresh = build_domains(0);
-    for (unsigned c = 0; c < m_ncpus; ++c) m_rqs[c]->domains = fresh[c];
+    for (unsigned c = 0; c < m_ncpus; ++c)
+        m_rqs[c]->domains = fresh[c];
 }
 
 unsigned Kernel::task_timeslice(const Task& p) const {
@@ -70,7 +70,8 @@ int Kernel::add_task(TaskSpec spec) {
     t->kind = TaskKind::User;
     t->static_prio = t->prio = 120 + spec.nice;
     t->cpus_allowed = CpuMask(m_ncpus);
-    for (int c : spec.cpus) t->cpus_allowed.set(c);
+    for (int c : spec.cpus)
+        t->cpus_allowed.set(c);
     t->cpu = t->cpus_allowed.first();
     t->mm = t->active_mm = spec.mm;
     t->program = std::move(spec.program);
@@ -78,7 +79,8 @@ int Kernel::add_task(TaskSpec spec) {
     // Not yet started: forked later, or started when another task exits.
     t->state = (spec.forked || spec.start_after >= 0) ? TASK_STOPPED : TASK_RUNNING;
     if (spec.start_after >= 0) {
-        if (m_start_after.size() <= std::size_t(spec.start_after)) m_start_after.resize(std::size_t(spec.start_after) + 1);
+        if (m_start_after.size() <= std::size_t(spec.start_after))
+            m_start_after.resize(std::size_t(spec.start_after) + 1);
         m_start_after[std::size_t(spec.start_after)].push_back(t->pid);
     }
     ++m_user_alive;
@@ -130,7 +132,8 @@ void Kernel::boot() {
             t.se.on_rq = true;
             ++rq.nr_running;
             rq.load_weight += t.se.weight;
-        } else if (t.kind == TaskKind::User && t.state == TASK_RUNNING) { // initial placement, untimed
+        } else if (t.kind == TaskKind::User &&
+                   t.state == TASK_RUNNING) { // initial placement, untimed
             Runqueue& rq = cpu_rq(t.cpu);
             rq.active->queue[t.prio].push_back(t);
             rq.active->bitmap.set(std::size_t(t.prio));
@@ -153,15 +156,20 @@ void Kernel::boot() {
                     migration_thread(t.cpu);
                 }
                 break;
-            case TaskKind::Control: control_task(t.cpu); break;
-            default: user_main(t); break;
+            case TaskKind::Control:
+                control_task(t.cpu);
+                break;
+            default:
+                user_main(t);
+                break;
             }
         });
     }
     for (unsigned c = 0; c < m_ncpus; ++c) {
         Runqueue& rq = *m_rqs[c];
         // 4.7 add_nr_running: the tasks queued at boot were activated, two on one CPU overload.
-        if (m_kind.imbalance_algo == ImbalanceAlgo::Cfs47 && rq.nr_running >= 2) m_rd_overload = true;
+        if (m_kind.imbalance_algo == ImbalanceAlgo::Cfs47 && rq.nr_running >= 2)
+            m_rd_overload = true;
         rq.idle->need_resched = rq.nr_running > 0;
         rq.idle->on_cpu = true;
         if (m_pelt) rq.idle_stamp = 1; // 4.7: every CPU went idle once while booting
@@ -201,18 +209,21 @@ std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_j
         }
         if (c % t == 0) {
             CpuMask m(m_ncpus);
-            for (int s = c; s < c + t; ++s) m.set(s);
+            for (int s = c; s < c + t; ++s)
+                m.set(s);
             m = online(m);
             if (!m.empty()) phys_list.push_back(make(1, m, phys_power(m.weight())));
         }
         if (c % per_socket == 0 && node) {
             CpuMask m(m_ncpus);
-            for (int s = c; s < c + per_socket; ++s) m.set(s);
+            for (int s = c; s < c + per_socket; ++s)
+                m.set(s);
             m = online(m);
             unsigned long power = 0;
             for (int s = c; s < c + per_socket; s += t) {
                 CpuMask pm(m_ncpus);
-                for (int k = s; k < s + t; ++k) pm.set(k);
+                for (int k = s; k < s + t; ++k)
+                    pm.set(k);
                 pm = online(pm);
                 if (!pm.empty()) power += phys_power(pm.weight());
             }
@@ -225,7 +236,8 @@ std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_j
         for (SchedGroup* g : all) {
             if (span.intersects(g->cpumask)) in.push_back(g);
         }
-        auto local = std::find_if(in.begin(), in.end(), [cpu](SchedGroup* g) { return g->cpumask.test(cpu); });
+        auto local = std::find_if(in.begin(), in.end(),
+                                  [cpu](SchedGroup* g) { return g->cpumask.test(cpu); });
         if (local != in.end()) std::rotate(in.begin(), local, in.end());
         return in;
     };
@@ -240,8 +252,10 @@ std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_j
             sd->params = p;
             sd->span = span;
             sd->groups = ring(groups, span, c);
-            sd->cache_hot_time = static_cast<Cycle>(std::llround(p.cache_hot_time_ns * m_shape.freq_ghz));
-            sd->balance_interval = p.min_interval == 0 ? span.weight() : 1; // 4.7 sd_init: sd_weight
+            sd->cache_hot_time =
+                static_cast<Cycle>(std::llround(p.cache_hot_time_ns * m_shape.freq_ghz));
+            sd->balance_interval =
+                p.min_interval == 0 ? span.weight() : 1; // 4.7 sd_init: sd_weight
             sd->next_decay_max_lb_cost = now_jiffies;
             sd->last_balance = now_jiffies;
             sd->addr = m_layout.domain(c, sd->index);
@@ -253,12 +267,14 @@ std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_j
         const int sock0 = c - c % per_socket;
         if (smt) {
             CpuMask span(m_ncpus);
-            for (int s = core0; s < core0 + t; ++s) span.set(s);
+            for (int s = core0; s < core0 + t; ++s)
+                span.set(s);
             add(Level::Smt, m_cfg.policy.smt, online(span), smt_list);
         }
         CpuMask cpu_span(m_ncpus);
         if (node) {
-            for (int s = sock0; s < sock0 + per_socket; ++s) cpu_span.set(s);
+            for (int s = sock0; s < sock0 + per_socket; ++s)
+                cpu_span.set(s);
         } else {
             cpu_span = CpuMask::all(m_ncpus);
         }
@@ -268,8 +284,8 @@ std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_j
     return fresh;
 }
 
-long Kernel::record_migration(int cpu, Task& p, int src, int dst, MigReason why,
-                              const char* detail, const char* mechanism, int hot, Cycle decision) {
+long Kernel::record_migration(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
+                              const char* mechanism, int hot, Cycle decision) {
     MigrationEvent e;
     e.task = p.pid;
     e.task_name = p.comm;
@@ -354,7 +370,8 @@ void Kernel::path_end(int cpu) {
 }
 
 void Kernel::finalize_paths() {
-    for (MigrationEvent& e : m_migrations) e.path_cycles_by_cpu.assign(m_ncpus, 0);
+    for (MigrationEvent& e : m_migrations)
+        e.path_cycles_by_cpu.assign(m_ncpus, 0);
     for (const MigPath& mp : m_paths) {
         const auto n = static_cast<Cycle>(mp.events.size());
         if (n == 0) continue;
@@ -387,24 +404,29 @@ std::string Kernel::check_invariants(bool quiescent) const {
         }
         if (running > 1) return fail(t, "current on " + std::to_string(running) + " CPUs");
         if (running && running_on != t.cpu) {
-            return fail(t, "runs on cpu " + std::to_string(running_on) + " but task_cpu is " + std::to_string(t.cpu));
+            return fail(t, "runs on cpu " + std::to_string(running_on) + " but task_cpu is " +
+                               std::to_string(t.cpu));
         }
         if (t.se.on_rq && !t.array) { // CFS: in its CPU's tree, or that cfs_rq's current entity
             const Runqueue& rq = *m_rqs[std::size_t(t.cpu)];
             const auto& tree = rq.cfs.tasks_timeline;
-            const bool in_tree =
-                std::find_if(tree.begin(), tree.end(), [&t](const Task& x) { return &x == &t; }) != tree.end();
+            const bool in_tree = std::find_if(tree.begin(), tree.end(), [&t](const Task& x) {
+                                     return &x == &t;
+                                 }) != tree.end();
             if (!in_tree && rq.cfs.curr != &t) {
-                return fail(t, "on_rq but neither in the tree nor current of cpu " + std::to_string(t.cpu));
+                return fail(t, "on_rq but neither in the tree nor current of cpu " +
+                                   std::to_string(t.cpu));
             }
         }
         if (t.array) {
             const Runqueue& rq = *m_rqs[std::size_t(t.cpu)];
             if (t.array != &rq.arrays[0] && t.array != &rq.arrays[1]) {
-                return fail(t, "queued on a runqueue other than its cpu's (" + std::to_string(t.cpu) + ")");
+                return fail(t, "queued on a runqueue other than its cpu's (" +
+                                   std::to_string(t.cpu) + ")");
             }
             const RunList& q = t.array->queue[t.prio];
-            if (std::find_if(q.begin(), q.end(), [&t](const Task& x) { return &x == &t; }) == q.end()) {
+            if (std::find_if(q.begin(), q.end(), [&t](const Task& x) { return &x == &t; }) ==
+                q.end()) {
                 return fail(t, "array set but not on the queue of its priority");
             }
         }
@@ -417,16 +439,20 @@ std::string Kernel::check_invariants(bool quiescent) const {
         }
     }
     for (const auto& rq : m_rqs) {
-        const unsigned long queued = rq->arrays[0].nr_active + rq->arrays[1].nr_active + rq->cfs.nr_running;
+        const unsigned long queued =
+            rq->arrays[0].nr_active + rq->arrays[1].nr_active + rq->cfs.nr_running;
         const auto& cfs = rq->cfs;
-        const unsigned long in_cfs = cfs.tasks_timeline.size() + (cfs.curr && cfs.curr->se.on_rq ? 1 : 0);
+        const unsigned long in_cfs =
+            cfs.tasks_timeline.size() + (cfs.curr && cfs.curr->se.on_rq ? 1 : 0);
         if (in_cfs != cfs.nr_running) {
-            return "cpu " + std::to_string(rq->cpu) + ": cfs nr_running " + std::to_string(cfs.nr_running) +
-                   " but " + std::to_string(in_cfs) + " fair entities queued";
+            return "cpu " + std::to_string(rq->cpu) + ": cfs nr_running " +
+                   std::to_string(cfs.nr_running) + " but " + std::to_string(in_cfs) +
+                   " fair entities queued";
         }
         if (queued != rq->nr_running) {
-            return "cpu " + std::to_string(rq->cpu) + ": nr_running " + std::to_string(rq->nr_running) +
-                   " but " + std::to_string(queued) + " tasks queued";
+            return "cpu " + std::to_string(rq->cpu) + ": nr_running " +
+                   std::to_string(rq->nr_running) + " but " + std::to_string(queued) +
+                   " tasks queued";
         }
     }
     if (quiescent && m_stats.migration_requests != m_stats.migration_requests_completed) {

@@ -49,17 +49,17 @@ struct MachineShape {
 struct TaskSpec {
     std::string name;
     std::unique_ptr<OpSource> program;
-    std::vector<int> cpus;     // cpus_allowed
+    std::vector<int> cpus; // cpus_allowed
     int nice = 0;
-    int mm = 0;                // address space id
-    bool forked = false;       // created later by a fork action
-    int start_after = -1;      // pid of a task whose exit starts this one
+    int mm = 0;           // address space id
+    bool forked = false;  // created later by a fork action
+    int start_after = -1; // pid of a task whose exit starts this one
 };
 
 struct ActionResult {
-    Cycle executed = 0;        // 0: not (yet) executed
+    Cycle executed = 0; // 0: not (yet) executed
     int cpu = -1;
-    int result = 0;            // 0 or -errno
+    int result = 0; // 0 or -errno
     std::string message;
 };
 
@@ -93,8 +93,7 @@ struct PolicyKinds {
           hot_bypass(p.hot_bypass_kind()), active_balance(p.active_balance_kind()),
           migrator(p.migrator_kind()), wake_policy(p.wake_policy_kind()),
           exec_balance(p.exec_balance_kind()), fork_balance(p.fork_balance_kind()),
-          preempt(p.preempt_kind()), lock(p.lock_kind()),
-          affinity_dest(p.affinity_dest_kind()) {}
+          preempt(p.preempt_kind()), lock(p.lock_kind()), affinity_dest(p.affinity_dest_kind()) {}
 };
 
 constexpr int EINVAL_ = 22, EBUSY_ = 16, ESRCH_ = 3;
@@ -107,14 +106,14 @@ public:
 
     // Set-up, before boot().
     int add_task(TaskSpec spec);
-    int add_pipe();                         // returns the pipe's id
-    int add_barrier(unsigned parties);      // returns the barrier's id
+    int add_pipe();                    // returns the pipe's id
+    int add_barrier(unsigned parties); // returns the barrier's id
     void add_action(const ActionConfig& a);
     void boot();
 
     // Hardware entry points.
-    void interrupt(int cpu, Irq vector);          // on the thread running on cpu, irqs off
-    int action_target(std::size_t index);          // which CPU takes action `index` now
+    void interrupt(int cpu, Irq vector);  // on the thread running on cpu, irqs off
+    int action_target(std::size_t index); // which CPU takes action `index` now
     // Counterfactual run: migration record `index` is replaced by holding the task off-CPU on
     // its source until resume; cf_resume_target() names the CPU that then takes an Action
     // interrupt to wake it (-1: nothing is held).
@@ -135,11 +134,14 @@ public:
     const Pipe& pipe(int id) const { return *m_pipes[std::size_t(id)]; }
     unsigned nr_cpus() const { return m_ncpus; }
     bool all_user_tasks_exited() const { return m_user_alive == 0; }
-    unsigned long jiffies(int cpu) { return static_cast<unsigned long>(m_hal.now(cpu) / m_tick_cycles); }
+    unsigned long jiffies(int cpu) {
+        return static_cast<unsigned long>(m_hal.now(cpu) / m_tick_cycles);
+    }
     unsigned long msecs_to_jiffies(unsigned long ms) const {
         return (ms * static_cast<unsigned long>(m_cfg.hz) + 999) / 1000;
     }
-    // reason_detail of a CFS balancer move (2.6.24 and 4.7): lb_softirq, lb_newidle, active_balance.
+    // reason_detail of a CFS balancer move (2.6.24 and 4.7): lb_softirq, lb_newidle,
+    // active_balance.
     static const char* cfs_balance_detail(MigReason why) {
         return why == MigReason::PeriodicBalance  ? "lb_softirq"
                : why == MigReason::NewidleBalance ? "lb_newidle"
@@ -181,7 +183,8 @@ public:
     // !(jiffies - p->last_run > cache_decay_ticks): the task left a CPU too recently.
     bool task_hot_2421(const Task& p, unsigned long jiffies) const;
     // With this_cpu's runqueue locked; returns the busiest runqueue locked too (or null).
-    Runqueue* find_busiest_queue_2421(int this_cpu, bool idle, long& imbalance, const CpuMask& mask);
+    Runqueue* find_busiest_queue_2421(int this_cpu, bool idle, long& imbalance,
+                                      const CpuMask& mask);
     // The tick's balance pass: this_rq locked around load_balance(cpu_online_map).
     int rebalance_2421(int this_cpu, bool idle);
 
@@ -197,7 +200,9 @@ public:
     bool fair_task(const Task& p) const { return p.kind != TaskKind::Idle && !p.rt(); }
     // Queued on a runqueue of any class (O(1) array, rt array or cfs_rq) or running on a CFS rq
     // (task_on_rq_queued; the 4.7 stop class too).
-    bool task_queued(const Task& p) const { return p.array != nullptr || p.se.on_rq || p.stop_queued; }
+    bool task_queued(const Task& p) const {
+        return p.array != nullptr || p.se.on_rq || p.stop_queued;
+    }
     void update_curr(int cpu, Runqueue& rq);
     void place_entity(int cpu, Runqueue& rq, Task& p, bool initial);
     void enqueue_entity(int cpu, Runqueue& rq, Task& p, bool wakeup);
@@ -210,8 +215,8 @@ public:
     void clear_buddies(int cpu, Runqueue& rq, const Task& p);
     bool buddy_preferred(const Task& se, const Task& left) const;
     void task_new_fair(int cpu, Runqueue& rq, Task& p);
-    Task* first_fair(Runqueue& rq);                // leftmost queued entity (not curr)
-    Task* next_fair(Runqueue& rq, Task& p);        // rb_next
+    Task* first_fair(Runqueue& rq);         // leftmost queued entity (not curr)
+    Task* next_fair(Runqueue& rq, Task& p); // rb_next
     // The class dispatch of a CFS kernel: rt (prio array) before fair before idle.
     void enqueue_task_cfs(int cpu, Runqueue& rq, Task& p, bool wakeup);
     void dequeue_task_cfs(int cpu, Runqueue& rq, Task& p);
@@ -228,7 +233,8 @@ public:
     // reads it (4.7 cfs_rq_runnable_load_avg; on the O(1) runqueue too, which has no weights).
     unsigned long weighted_cpuload(int cpu) const {
         const Runqueue& rq = *m_rqs[std::size_t(cpu)];
-        return m_pelt && m_kind.load_metric != LoadMetric::CpuLoadIdx ? rq.runnable.load_avg : rq.load_weight;
+        return m_pelt && m_kind.load_metric != LoadMetric::CpuLoadIdx ? rq.runnable.load_avg
+                                                                      : rq.load_weight;
     }
     unsigned long source_load_idx(int cpu, int type) const;
     unsigned long target_load_idx(int cpu, int type) const;
@@ -287,12 +293,12 @@ public:
     SchedGroup* find_idlest_group_47(int cpu, const SchedDomain& sd, const Task& p, int this_cpu);
     int find_idlest_group_cpu(int cpu, const SchedGroup& group, const Task& p, int this_cpu);
     bool cpus_share_cache(int a, int b) const;
-    unsigned llc_size() const;                  // CPUs per last-level cache
-    const SchedDomain* sd_llc(int cpu) const;   // the highest domain within cpu's LLC, or null
-    unsigned long capacity_of(int cpu) const;   // 1024, or smt_gain / siblings
-    bool idle_cpu_47(int exec, int cpu);        // curr is idle, nothing queued, no pending wake-ups
+    unsigned llc_size() const;                // CPUs per last-level cache
+    const SchedDomain* sd_llc(int cpu) const; // the highest domain within cpu's LLC, or null
+    unsigned long capacity_of(int cpu) const; // 1024, or smt_gain / siblings
+    bool idle_cpu_47(int exec, int cpu);      // curr is idle, nothing queued, no pending wake-ups
     const CpuStopper& stopper(int cpu) const { return m_stoppers[std::size_t(cpu)]; }
-    void pelt_tick(int cpu);                    // entity_tick's update_load_avg of curr and rq
+    void pelt_tick(int cpu); // entity_tick's update_load_avg of curr and rq
 
 private:
     friend struct KernelAccess;
@@ -312,7 +318,8 @@ private:
     void double_lock_balance(int cpu, Runqueue& this_rq, Runqueue& busiest);
     void enqueue_task(int cpu, Task& p, PrioArray& array);
     void dequeue_task(int cpu, Task& p, PrioArray& array);
-    void activate_task(int cpu, Task& p, Runqueue& rq, bool wakeup = false); // wakeup: CFS place_entity
+    void activate_task(int cpu, Task& p, Runqueue& rq,
+                       bool wakeup = false); // wakeup: CFS place_entity
     void deactivate_task(int cpu, Task& p, Runqueue& rq);
     void set_task_cpu(int cpu, Task& p, int new_cpu);
     void resched_task(int cpu, Task& p);
@@ -324,14 +331,18 @@ private:
         return p.prio < rq.curr->prio;
     }
     bool task_running(const Runqueue& rq, const Task& p) const { return rq.curr == &p; }
-    bool idle_cpu(int cpu) const { return m_rqs[std::size_t(cpu)]->curr == m_rqs[std::size_t(cpu)]->idle; }
+    bool idle_cpu(int cpu) const {
+        return m_rqs[std::size_t(cpu)]->curr == m_rqs[std::size_t(cpu)]->idle;
+    }
     bool cpu_and_siblings_are_idle(int cpu) const;
     Addr array_addr(const Task& p, int prio, const PrioArray& a) const;
 
     // Core scheduler (sched_core.cpp).
     void context_switch(int cpu, Runqueue& rq, Task& prev, Task& next);
     void finish_task_switch(int cpu, Task& prev);
-    int wake_up_process(int cpu, Task& p) { return try_to_wake_up(cpu, p, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE, false); }
+    int wake_up_process(int cpu, Task& p) {
+        return try_to_wake_up(cpu, p, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE, false);
+    }
     void wake_up_new_task(int cpu, Task& p);
     void complete(int cpu, Completion& x);
     void wait_for_completion(int cpu, Task& self, Completion& x);
@@ -357,13 +368,14 @@ private:
                                IdleType idle, int& all_pinned);
     bool task_hot_at(const Task& p, const Runqueue& src, const SchedDomain& sd) const;
     void pull_task_2624(int exec, Runqueue& src, Task& p, Runqueue& dst, MigReason why, bool hot);
-    int move_one_task(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busiest,
-                      SchedDomain& sd, IdleType idle);
+    int move_one_task(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busiest, SchedDomain& sd,
+                      IdleType idle);
     void sched_exec_2624(Task& self);
     int sched_fork_2624(Task& parent, Task& child);
     void migrate_task_cfs(int cpu, Task& p, Runqueue& rq_src, Runqueue& rq_dest, MigReason why,
                           const char* detail, const char* mechanism, Cycle decided);
-    bool can_migrate_task(int exec, Task& p, Runqueue& rq, int this_cpu, SchedDomain& sd, IdleType idle);
+    bool can_migrate_task(int exec, Task& p, Runqueue& rq, int this_cpu, SchedDomain& sd,
+                          IdleType idle);
     void pull_task(int cpu, Runqueue& src, PrioArray& src_array, Task& p, Runqueue& dst,
                    PrioArray& dst_array, MigReason why, bool hot);
     int load_balance_newidle(int this_cpu, SchedDomain& sd);
@@ -410,7 +422,9 @@ private:
     // copy_to_user / copy_from_user between a user buffer and a kernel area, line by line.
     void copy_user(int cpu, Addr user, Addr kernel, unsigned n, bool to_user);
     // Counterfactual run: the record about to be made is the one to hold instead.
-    bool cf_due() const { return m_cf_migration >= 0 && long(m_migrations.size()) == m_cf_migration; }
+    bool cf_due() const {
+        return m_cf_migration >= 0 && long(m_migrations.size()) == m_cf_migration;
+    }
     long move_or_hold(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
                       const char* mechanism, Cycle decided);
     void cf_hold(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
@@ -463,7 +477,8 @@ private:
     // Tracing.
     // Records a trace event when cfg.trace is on (the check is here, not at the call sites).
     void ev(Ev e, int cpu, int pid, long long a = 0, long long b = 0, Addr addr = 0) {
-        if (m_cfg.trace) m_trace.push_back(TraceEvent{cpu >= 0 ? m_hal.now(cpu) : 0, e, cpu, pid, a, b, addr});
+        if (m_cfg.trace)
+            m_trace.push_back(TraceEvent{cpu >= 0 ? m_hal.now(cpu) : 0, e, cpu, pid, a, b, addr});
     }
     Cycle now(int cpu) { return m_hal.now(cpu); }
     Task& current(int cpu) { return *m_rqs[std::size_t(cpu)]->curr; }
@@ -473,10 +488,10 @@ private:
     KernelConfig m_cfg;
     const SchedPolicy& m_policy = m_cfg.policy; // the era's fields (m_cfg.policy)
     PolicyKinds m_kind{m_cfg.policy};
-    CfsTunables m_cfs;                            // CFS sysctls after sched_init_granularity
-    SpinLock m_balancing;                         // 2.6.24 'balancing' (SD_SERIALIZE levels)
-    bool m_rd_overload = false;                   // 4.7 rd->overload: some runqueue has 2+ tasks
-    Task* m_cf_waking = nullptr;                  // counterfactual: the held task being resumed
+    CfsTunables m_cfs;           // CFS sysctls after sched_init_granularity
+    SpinLock m_balancing;        // 2.6.24 'balancing' (SD_SERIALIZE levels)
+    bool m_rd_overload = false;  // 4.7 rd->overload: some runqueue has 2+ tasks
+    Task* m_cf_waking = nullptr; // counterfactual: the held task being resumed
     MachineShape m_shape;
     unsigned m_ncpus;
     Cycle m_tick_cycles;
@@ -486,15 +501,15 @@ private:
     std::vector<std::unique_ptr<Runqueue>> m_rqs; // after m_tasks: destroyed (queues cleared) first
     std::vector<std::unique_ptr<SchedDomain>> m_domains;
     std::vector<std::unique_ptr<SchedGroup>> m_groups;
-    std::vector<Task*> m_control;                 // control task per CPU (or null)
-    std::vector<std::vector<std::size_t>> m_inbox; // actions delivered to each CPU
+    std::vector<Task*> m_control;                        // control task per CPU (or null)
+    std::vector<std::vector<std::size_t>> m_inbox;       // actions delivered to each CPU
     std::vector<std::deque<std::size_t>> m_control_work; // actions waiting for ctl/N
     std::vector<ActionConfig> m_actions;
     std::vector<ActionResult> m_action_results;
-    std::vector<std::vector<int>> m_start_after;   // pid -> tasks started at its exit
-    std::vector<std::vector<int>> m_timers;        // per CPU: pids with a nanosleep timer
-    std::vector<char> m_irq_taken;                 // per CPU: an interrupt was taken (HLT, ret)
-    std::vector<char> m_dead;                      // per CPU: parked in play_dead
+    std::vector<std::vector<int>> m_start_after; // pid -> tasks started at its exit
+    std::vector<std::vector<int>> m_timers;      // per CPU: pids with a nanosleep timer
+    std::vector<char> m_irq_taken;               // per CPU: an interrupt was taken (HLT, ret)
+    std::vector<char> m_dead;                    // per CPU: parked in play_dead
     SpinLock m_tasklist_lock;
     std::vector<TraceEvent> m_trace;
     std::vector<std::unique_ptr<Pipe>> m_pipes;
@@ -504,13 +519,13 @@ private:
     unsigned m_user_alive = 0;
     std::size_t m_actions_issued = 0;
     std::vector<MigPath> m_paths;
-    std::vector<std::vector<OpenPath>> m_open;     // per CPU: nested open paths
-    std::vector<long> m_event_path;                // per migration record: its path (or -1)
-    std::vector<Cycle> m_switch_start;             // per CPU: switch into a migrated task began
-    long m_cf_migration = -1;   // counterfactual: the record to suppress
-    Task* m_cf_held = nullptr;  // the task held off-CPU in its place
-    int m_cf_pending = -1;      // CPU that wakes it at its next Action interrupt
-    bool m_cf_resumed = false;  // the resumption time came (before the hold, if ever)
+    std::vector<std::vector<OpenPath>> m_open; // per CPU: nested open paths
+    std::vector<long> m_event_path;            // per migration record: its path (or -1)
+    std::vector<Cycle> m_switch_start;         // per CPU: switch into a migrated task began
+    long m_cf_migration = -1;                  // counterfactual: the record to suppress
+    Task* m_cf_held = nullptr;                 // the task held off-CPU in its place
+    int m_cf_pending = -1;                     // CPU that wakes it at its next Action interrupt
+    bool m_cf_resumed = false; // the resumption time came (before the hold, if ever)
     std::string blocked_forever();
 
     // Linux 2.4.21, RHEL3 O(1) backport (sched_2421.cpp).
@@ -519,7 +534,8 @@ private:
     void rebalance_tick_2421(int cpu, IdleType idle);
     // Called with this_rq locked (from the tick or from schedule() with an empty runqueue).
     int load_balance_2421(int this_cpu, bool idle, const CpuMask& mask, MigReason why);
-    long double_lock_balance_2421(int cpu, Runqueue& this_rq, Runqueue& busiest, bool idle, long nr_running);
+    long double_lock_balance_2421(int cpu, Runqueue& this_rq, Runqueue& busiest, bool idle,
+                                  long nr_running);
     bool can_migrate_task_2421(int cpu, Task& p, Runqueue& rq, int this_cpu, bool idle);
     void pull_task_2421(int cpu, Runqueue& src, PrioArray& src_array, Task& p, Runqueue& dst,
                         MigReason why);
@@ -531,7 +547,7 @@ private:
     // ---- Linux 4.7 migration and wake-up mechanisms (phase 1: any runqueue type) ----
     // Stop class and cpu stopper (stop_machine.cpp).
     Task& new_stopper_thread(int cpu);
-    void smpboot_stopper(int cpu);             // smpboot_thread_fn of migration/N
+    void smpboot_stopper(int cpu); // smpboot_thread_fn of migration/N
     bool cpu_stop_should_run(int cpu);
     void cpu_stopper_thread(int cpu);
     bool cpu_stop_queue_work(int cpu, int target, CpuStopWork& work);
@@ -544,11 +560,12 @@ private:
     void dequeue_stop(int cpu, Task& p, Runqueue& rq);
     Task* pick_next_task_stop(int cpu, Runqueue& rq);
     void active_balance_kick(int cpu, Runqueue& busiest); // 2.6.10 active balance via the stopper
-    void stop_take_cpu_down(Task& self, int x);            // cpu_down's stop_machine step
+    void stop_take_cpu_down(Task& self, int x);           // cpu_down's stop_machine step
     void stop_set_domain(Task& self, int c, const std::vector<SchedDomain*>& doms);
     // Affinity, move_queued_task, exec and fork placement, voluntary preemption (sched_47.cpp).
     int set_cpus_allowed_ptr(int cpu, Task& p, const CpuMask& mask, MigReason why);
-    int migration_cpu_stop(int cpu, Task& p, int dest, MigReason why, const char* detail, Cycle decided);
+    int migration_cpu_stop(int cpu, Task& p, int dest, MigReason why, const char* detail,
+                           Cycle decided);
     // move_queued_task with rq (p's) locked: returns the destination's runqueue, locked.
     Runqueue& move_queued_task(int cpu, Runqueue& rq, Task& p, int new_cpu, MigReason why,
                                const char* detail, const char* mechanism, Cycle decided);
@@ -556,15 +573,15 @@ private:
                                const char* detail, const char* mechanism, Cycle decided);
     void set_task_cpu_47(int cpu, Task& p, int new_cpu);
     SpinLock& pi_lock(Task& p);
-    Runqueue& task_rq_lock_47(int cpu, Task& p);     // p->pi_lock, then its runqueue
+    Runqueue& task_rq_lock_47(int cpu, Task& p); // p->pi_lock, then its runqueue
     void task_rq_unlock_47(int cpu, Runqueue& rq, Task& p);
-    Runqueue& task_rq_lock_only(int cpu, Task& p);   // __task_rq_lock (pi_lock already held)
-    void rq_lock(int cpu, Runqueue& rq);             // traced runqueue lock of the 4.7 paths
+    Runqueue& task_rq_lock_only(int cpu, Task& p); // __task_rq_lock (pi_lock already held)
+    void rq_lock(int cpu, Runqueue& rq);           // traced runqueue lock of the 4.7 paths
     void rq_unlock(int cpu, Runqueue& rq);
     void sched_exec_47(Task& self);
     void sched_migrate_task_stopper(Task& self, int dest);
     void wake_up_new_task_47(int cpu, Task& p);
-    void might_sleep(Task& self);                    // cond_resched under PREEMPT_VOLUNTARY
+    void might_sleep(Task& self); // cond_resched under PREEMPT_VOLUNTARY
     bool wakeup_falls_back() const { return m_kind.wake_policy == WakePolicy::SelectTaskRqFair; }
     // PELT of the tracked (SCHED_NORMAL user) tasks and their runqueues.
     bool pelt_tracked(const Task& p) const {
@@ -589,7 +606,7 @@ private:
     void queued_spin_lock(int cpu, SpinLock& l);
     bool queued_spin_trylock(int cpu, SpinLock& l);
 
-    std::vector<CpuStopper> m_stoppers;          // per CPU (migrator "stopper")
+    std::vector<CpuStopper> m_stoppers; // per CPU (migrator "stopper")
     // PELT is kept when a 4.7 placement reads it (or the balancer's metric is PELT).
     const bool m_pelt = m_kind.wake_policy == WakePolicy::SelectTaskRqFair ||
                         m_kind.exec_balance == ExecBalance::SelectTaskRq ||

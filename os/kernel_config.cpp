@@ -32,7 +32,8 @@ std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
         return {"trigger", "'" + p.trigger + "' with imbalance_algo '" + p.imbalance_algo + "'"};
     }
     if ((p.load_metric == "nr_minfilter") != o1) {
-        return {"load_metric", "'" + p.load_metric + "' with imbalance_algo '" + p.imbalance_algo + "'"};
+        return {"load_metric",
+                "'" + p.load_metric + "' with imbalance_algo '" + p.imbalance_algo + "'"};
     }
     if (p.hot_test != "sd_cache_hot_time" && p.hot_test != "jiffies_last_run" &&
         p.hot_test != "migration_cost" && p.hot_test != "migration_cost_buddy") {
@@ -66,7 +67,8 @@ std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
     // The O(1) (2.4.21, 2.6.10) and 2.6.24 (CFS) mechanisms run with their own kernel only.
     const std::string with = cfs ? " with sched_class 'cfs'" : " with sched_class 'o1'";
     // Each value belongs to the CFS kernel, to the O(1) kernels, or (the 4.7 placements) to both.
-    auto mismatch = [&](const char* field, const std::string& value, bool cfs_value, bool both = false) {
+    auto mismatch = [&](const char* field, const std::string& value, bool cfs_value,
+                        bool both = false) {
         return !both && cfs_value != cfs
                    ? std::pair<std::string, std::string>{field, "'" + value + "'" + with}
                    : std::pair<std::string, std::string>{};
@@ -95,11 +97,14 @@ std::pair<std::string, std::string> unimplemented(const SchedPolicy& p) {
     if (cfs) {
         const bool b47 = p.imbalance_algo == "cfs_47";
         const std::string algo = " with imbalance_algo '" + p.imbalance_algo + "'";
-        if ((p.load_metric == "pelt") != b47) return {"load_metric", "'" + p.load_metric + "'" + algo};
-        if ((p.pick_order == "cfs_tasks_head") != b47) return {"pick_order", "'" + p.pick_order + "'" + algo};
+        if ((p.load_metric == "pelt") != b47)
+            return {"load_metric", "'" + p.load_metric + "'" + algo};
+        if ((p.pick_order == "cfs_tasks_head") != b47)
+            return {"pick_order", "'" + p.pick_order + "'" + algo};
         if (b47 && p.migrator != "stopper") return {"migrator", "'" + p.migrator + "'" + algo};
     }
-    if (!cfs && p.hot_bypass != "newidle_or_fewfail") return {"hot_bypass", "'" + p.hot_bypass + "'" + with};
+    if (!cfs && p.hot_bypass != "newidle_or_fewfail")
+        return {"hot_bypass", "'" + p.hot_bypass + "'" + with};
     if (!cfs && p.fork_balance == "balance_self") return {"fork_balance", "'balance_self'" + with};
     return {};
 }
@@ -118,7 +123,8 @@ void KernelConfig::validate(const std::string& path) const {
     if (era != "linux-2.4.21" && era != "linux-2.6.10" && era != "linux-2.6.24" &&
         era != "linux-4.7") {
         throw ConfigError(join(path, "era"), "must be one of linux-2.4.21, linux-2.6.10, "
-                                             "linux-2.6.24, linux-4.7, got '" + era + "'");
+                                             "linux-2.6.24, linux-4.7, got '" +
+                                                 era + "'");
     }
     require_range<std::int64_t>(join(path, "hz"), hz, 1, 100000);
     policy.validate(join(path, "policy"));
@@ -134,9 +140,9 @@ void KernelConfig::validate(const std::string& path) const {
 }
 
 const std::vector<std::string>& ActionConfig::kinds() {
-    static const std::vector<std::string> k = {"set_affinity", "exec",       "fork",
-                                               "sleep",        "wake",       "cpu_offline",
-                                               "cpu_online",   "freeze",     "thaw"};
+    static const std::vector<std::string> k = {"set_affinity", "exec",   "fork",
+                                               "sleep",        "wake",   "cpu_offline",
+                                               "cpu_online",   "freeze", "thaw"};
     return k;
 }
 

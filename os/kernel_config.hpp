@@ -14,39 +14,39 @@ namespace smp::os {
 // Straight-line cycles of each kernel primitive, on top of the memory accesses it makes.
 // [ASSUMED] until calibrated; the accesses themselves are timed by the memory system.
 struct KernelCosts {
-    std::int64_t irq_entry = 120;        // interrupt entry to the handler
+    std::int64_t irq_entry = 120; // interrupt entry to the handler
     std::int64_t irq_exit = 60;
-    std::int64_t tick = 250;             // update_process_times + scheduler_tick
-    std::int64_t schedule = 250;         // schedule() without the switch
-    std::int64_t context_switch = 150;   // switch_mm + switch_to
-    std::int64_t enqueue = 30;           // enqueue_task / dequeue_task
-    std::int64_t wakeup = 120;           // try_to_wake_up
-    std::int64_t load_balance = 150;     // one load_balance pass, without the per-CPU scan
-    std::int64_t balance_per_cpu = 20;   // find_busiest_group per CPU scanned
-    std::int64_t move_task = 60;         // pull_task / __migrate_task
-    std::int64_t migration_thread = 80;  // one loop of migration_thread
-    std::int64_t syscall = 120;          // system call entry and exit
+    std::int64_t tick = 250;            // update_process_times + scheduler_tick
+    std::int64_t schedule = 250;        // schedule() without the switch
+    std::int64_t context_switch = 150;  // switch_mm + switch_to
+    std::int64_t enqueue = 30;          // enqueue_task / dequeue_task
+    std::int64_t wakeup = 120;          // try_to_wake_up
+    std::int64_t load_balance = 150;    // one load_balance pass, without the per-CPU scan
+    std::int64_t balance_per_cpu = 20;  // find_busiest_group per CPU scanned
+    std::int64_t move_task = 60;        // pull_task / __migrate_task
+    std::int64_t migration_thread = 80; // one loop of migration_thread
+    std::int64_t syscall = 120;         // system call entry and exit
     std::int64_t set_cpus_allowed = 150;
-    std::int64_t completion = 40;        // complete() / wait_for_completion()
-    std::int64_t exec = 2000;            // do_execve up to sched_exec
-    std::int64_t fork = 5000;            // copy_process
-    std::int64_t idle_entry = 50;        // idle loop iteration before HLT
-    std::int64_t pipe = 200;             // pipe_read / pipe_write without the copies
-    std::int64_t futex = 150;            // futex wait / wake without the hash-bucket accesses
-    std::int64_t softirq = 100;          // do_softirq entry and exit (SCHED_SOFTIRQ)
-    std::int64_t stop_work = 60;         // cpu_stopper_thread: one cpu_stop_work taken and run
-    std::int64_t select_rq = 100;        // select_task_rq / sched_balance_self without the scans
+    std::int64_t completion = 40; // complete() / wait_for_completion()
+    std::int64_t exec = 2000;     // do_execve up to sched_exec
+    std::int64_t fork = 5000;     // copy_process
+    std::int64_t idle_entry = 50; // idle loop iteration before HLT
+    std::int64_t pipe = 200;      // pipe_read / pipe_write without the copies
+    std::int64_t futex = 150;     // futex wait / wake without the hash-bucket accesses
+    std::int64_t softirq = 100;   // do_softirq entry and exit (SCHED_SOFTIRQ)
+    std::int64_t stop_work = 60;  // cpu_stopper_thread: one cpu_stop_work taken and run
+    std::int64_t select_rq = 100; // select_task_rq / sched_balance_self without the scans
 
     void validate(const std::string& path) const;
 };
 
 struct KernelConfig {
-    bool enabled = true;               // false: bare-metal, each task runs alone on its first CPU
+    bool enabled = true; // false: bare-metal, each task runs alone on its first CPU
     std::string era = "linux-2.6.10";
     std::int64_t hz = 1000;
     SchedPolicy policy;
     KernelCosts costs;
-    bool trace = false;                // record the kernel event trace (tests, trace output)
+    bool trace = false; // record the kernel event trace (tests, trace output)
 
     KernelConfig() { set_era(era); }
     // Selects an era and fills hz and every policy field with that era's values.
@@ -56,17 +56,17 @@ struct KernelConfig {
 
 // One timed action of an experiment (smpsim.actions.*), applied in the guest.
 struct ActionConfig {
-    std::int64_t at = 0;               // cycle at which it is issued
-    std::string kind;                  // set_affinity exec fork sleep wake cpu_offline cpu_online
-                                       // freeze thaw
-    std::string task;                  // the task acted on
-    std::vector<std::int64_t> cpus;    // set_affinity: the new mask
-    std::string by;                    // set_affinity: "" = a control task on another CPU (F1),
-                                       // the task's own name = the task itself (F2)
-    std::int64_t cpu = -1;             // offline/online: the CPU; wake: the waker's CPU;
-                                       // control actions: where the control task runs (-1: auto)
-    std::int64_t duration = 0;         // sleep: cycles
-    std::string child;                 // fork: the child task (a task with forked = True)
+    std::int64_t at = 0;            // cycle at which it is issued
+    std::string kind;               // set_affinity exec fork sleep wake cpu_offline cpu_online
+                                    // freeze thaw
+    std::string task;               // the task acted on
+    std::vector<std::int64_t> cpus; // set_affinity: the new mask
+    std::string by;                 // set_affinity: "" = a control task on another CPU (F1),
+                                    // the task's own name = the task itself (F2)
+    std::int64_t cpu = -1;          // offline/online: the CPU; wake: the waker's CPU;
+                                    // control actions: where the control task runs (-1: auto)
+    std::int64_t duration = 0;      // sleep: cycles
+    std::string child;              // fork: the child task (a task with forked = True)
 
     static const std::vector<std::string>& kinds();
     // Issued by a control task (taskset/N) rather than by the task itself or an interrupt.

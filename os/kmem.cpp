@@ -15,7 +15,8 @@ Source Kernel::mem(int cpu, KAccess kind, Addr a) {
 
 void Kernel::text(int cpu, Text t, std::int64_t budget) {
     const unsigned lines = 1 + static_cast<unsigned>(std::min<std::int64_t>(budget / 100, 3));
-    for (unsigned i = 0; i < lines; ++i) m_hal.access(cpu, KAccess::Fetch, m_layout.text(t, i));
+    for (unsigned i = 0; i < lines; ++i)
+        m_hal.access(cpu, KAccess::Fetch, m_layout.text(t, i));
     if (budget > 0) m_hal.compute(cpu, static_cast<Cycle>(budget));
 }
 
@@ -73,7 +74,9 @@ Runqueue& Kernel::task_rq_lock(int cpu, Task& p) {
     }
 }
 
-void Kernel::task_rq_unlock(int cpu, Runqueue& rq) { spin_unlock_irq(cpu, rq.lock); }
+void Kernel::task_rq_unlock(int cpu, Runqueue& rq) {
+    spin_unlock_irq(cpu, rq.lock);
+}
 
 void Kernel::spin_unlock_irq(int cpu, SpinLock& l) {
     spin_unlock(cpu, l);
@@ -173,7 +176,7 @@ void Kernel::activate_task(int cpu, Task& p, Runqueue& rq, bool wakeup) {
     W(cpu, m_layout.task(p.pid, TaskLine::Time));
     W(cpu, rq.lock.addr); // nr_running shares the lock's line
     enqueue_task(cpu, p, *rq.active);
-    ++rq.nr_running;      // no simulated time between the enqueue and the count
+    ++rq.nr_running; // no simulated time between the enqueue and the count
 }
 
 void Kernel::deactivate_task(int cpu, Task& p, Runqueue& rq) {
@@ -244,17 +247,18 @@ bool Kernel::cpu_and_siblings_are_idle(int cpu) const {
 }
 
 const char* ev_name(Ev e) {
-    static const char* names[] = {"syscall", "req_queued", "ipi_sent", "irq",       "switch",
-                                  "dequeue", "enqueue",    "set_cpu",  "wakeup",    "complete",
-                                  "first_run", "line_xfer", "balance", "active_kick", "action",
-                                  "exit",    "cpu_down",   "cpu_up",  "stop_queued", "wake_queued",
-                                  "rq_lock", "rq_unlock"};
+    static const char* names[] = {
+        "syscall",     "req_queued",  "ipi_sent", "irq",      "switch",    "dequeue",
+        "enqueue",     "set_cpu",     "wakeup",   "complete", "first_run", "line_xfer",
+        "balance",     "active_kick", "action",   "exit",     "cpu_down",  "cpu_up",
+        "stop_queued", "wake_queued", "rq_lock",  "rq_unlock"};
     return names[static_cast<int>(e)];
 }
 
 const char* reason_name(MigReason r) {
-    static const char* names[] = {"affinity", "active_balance", "periodic_balance",
-                                  "newidle_balance", "exec", "fork", "wakeup", "hotplug"};
+    static const char* names[] = {"affinity",        "active_balance", "periodic_balance",
+                                  "newidle_balance", "exec",           "fork",
+                                  "wakeup",          "hotplug"};
     return names[static_cast<int>(r)];
 }
 

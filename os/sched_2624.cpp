@@ -451,8 +451,7 @@ void Kernel::idle_balance_2624(int this_cpu) {
         if (!sd->params.load_balance) continue;
         R(this_cpu, sd->addr);
         if (sd->params.balance_newidle) pulled_task = load_balance_newidle_2624(this_cpu, *sd);
-        const unsigned long interval =
-            msecs_to_jiffies(sd->balance_interval);
+        const unsigned long interval = msecs_to_jiffies(sd->balance_interval);
         if (time_after(next_balance, sd->last_balance + interval))
             next_balance = sd->last_balance + interval;
         if (pulled_task) break;

@@ -146,7 +146,8 @@ void Kernel::attach_tasks_47(int exec, LbEnv& env) {
     Runqueue& dst = *env.dst_rq;
     rq_lock(exec, dst);
     update_rq_clock(exec, dst);
-    for (Task* p : env.tasks) attach_task_47(exec, dst, *p);
+    for (Task* p : env.tasks)
+        attach_task_47(exec, dst, *p);
     env.tasks.clear();
     rq_unlock(exec, dst);
 }
@@ -166,8 +167,12 @@ bool Kernel::should_we_balance_47(int exec, const LbEnv& env) {
 namespace {
 // group_has_capacity / group_is_overloaded (F :6929-6966) with utilisation read as one full CPU
 // per running task: a group has spare capacity while it runs fewer tasks than it has CPUs.
-bool group_has_capacity(const SgStats& s) { return s.sum_nr_running < s.group_weight; }
-bool group_is_overloaded(const SgStats& s) { return s.sum_nr_running > s.group_weight; }
+bool group_has_capacity(const SgStats& s) {
+    return s.sum_nr_running < s.group_weight;
+}
+bool group_is_overloaded(const SgStats& s) {
+    return s.sum_nr_running > s.group_weight;
+}
 } // namespace
 
 // find_busiest_group (F :7150-7232) with update_sd_lb_stats / update_sg_lb_stats /
@@ -178,7 +183,8 @@ SchedGroup* Kernel::find_busiest_group_47(int exec, LbEnv& env) {
     const int load_idx = int(env.idle == IdleType::NotIdle     ? prm.busy_idx
                              : env.idle == IdleType::NewlyIdle ? prm.newidle_idx
                                                                : prm.idle_idx);
-    const bool prefer_sibling = sd.index > 0 && cpu_rq(env.dst_cpu).domains[std::size_t(sd.index - 1)]
+    const bool prefer_sibling = sd.index > 0 && cpu_rq(env.dst_cpu)
+                                                    .domains[std::size_t(sd.index - 1)]
                                                     ->params.share_cpupower; // SD_PREFER_SIBLING
     SchedGroup* busiest_group = nullptr;
     SgStats local, busiest;
@@ -194,7 +200,8 @@ SchedGroup* Kernel::find_busiest_group_47(int exec, LbEnv& env) {
             R(exec, m_layout.rq(i, RqLine::Pelt));
             m_hal.compute(exec, static_cast<Cycle>(m_cfg.costs.balance_per_cpu));
             const Runqueue& rq = cpu_rq(i);
-            s.group_load += local_group ? target_load_idx(i, load_idx) : source_load_idx(i, load_idx);
+            s.group_load +=
+                local_group ? target_load_idx(i, load_idx) : source_load_idx(i, load_idx);
             s.sum_nr_running += unsigned(rq.cfs.nr_running);
             if (rq.nr_running > 1) overload = true;
             s.sum_weighted_load += weighted_cpuload(i);
@@ -206,7 +213,9 @@ SchedGroup* Kernel::find_busiest_group_47(int exec, LbEnv& env) {
         s.avg_load = s.group_load * CAPACITY / s.group_capacity;
         if (s.sum_nr_running) s.load_per_task = s.sum_weighted_load / s.sum_nr_running;
         s.group_no_capacity = group_is_overloaded(s);
-        s.group_type = s.group_no_capacity ? GroupOverloaded : g->imbalance ? GroupImbalanced : GroupOther;
+        s.group_type = s.group_no_capacity ? GroupOverloaded
+                       : g->imbalance      ? GroupImbalanced
+                                           : GroupOther;
         total_load += s.group_load;
         total_capacity += s.group_capacity;
         if (local_group) {
@@ -237,16 +246,17 @@ SchedGroup* Kernel::find_busiest_group_47(int exec, LbEnv& env) {
     env.imbalance = 0;
     if (!busiest_group || !have_local || busiest.sum_nr_running == 0) return nullptr;
     const unsigned long sds_avg = CAPACITY * total_load / total_capacity;
-    const bool force = busiest.group_type == GroupImbalanced ||
-                       (env.idle != IdleType::NotIdle && group_has_capacity(local) &&
-                        busiest.group_no_capacity);
+    const bool force =
+        busiest.group_type == GroupImbalanced ||
+        (env.idle != IdleType::NotIdle && group_has_capacity(local) && busiest.group_no_capacity);
     if (!force) {
         if (local.avg_load >= busiest.avg_load) return nullptr;
         if (local.avg_load >= sds_avg) return nullptr;
         if (env.idle == IdleType::Idle) {
             if (busiest.group_type != GroupOverloaded && local.idle_cpus <= busiest.idle_cpus + 1)
                 return nullptr;
-        } else if (100 * busiest.avg_load <= static_cast<unsigned long>(prm.imbalance_pct) * local.avg_load) {
+        } else if (100 * busiest.avg_load <=
+                   static_cast<unsigned long>(prm.imbalance_pct) * local.avg_load) {
             return nullptr;
         }
     }
@@ -266,9 +276,10 @@ SchedGroup* Kernel::find_busiest_group_47(int exec, LbEnv& env) {
             }
         }
         const unsigned long max_pull = std::min(busiest.avg_load - sds_avg, load_above_capacity);
-        env.imbalance = static_cast<long>(std::min(max_pull * busiest.group_capacity,
-                                                   (sds_avg - local.avg_load) * local.group_capacity) /
-                                          CAPACITY);
+        env.imbalance =
+            static_cast<long>(std::min(max_pull * busiest.group_capacity,
+                                       (sds_avg - local.avg_load) * local.group_capacity) /
+                              CAPACITY);
         small = env.imbalance < static_cast<long>(busiest.load_per_task);
     }
     if (small) { // fix_small_imbalance
@@ -289,7 +300,8 @@ SchedGroup* Kernel::find_busiest_group_47(int exec, LbEnv& env) {
         pwr_now /= CAPACITY;
         unsigned long tmp = busiest.load_per_task * CAPACITY / busiest.group_capacity;
         if (busiest.avg_load > tmp)
-            pwr_move += busiest.group_capacity * std::min(busiest.load_per_task, busiest.avg_load - tmp);
+            pwr_move +=
+                busiest.group_capacity * std::min(busiest.load_per_task, busiest.avg_load - tmp);
         if (busiest.avg_load * busiest.group_capacity < busiest.load_per_task * CAPACITY) {
             tmp = busiest.avg_load * busiest.group_capacity / local.group_capacity;
         } else {
@@ -323,7 +335,8 @@ Runqueue* Kernel::find_busiest_queue_47(const LbEnv& env, const SchedGroup& grou
 }
 
 unsigned long Kernel::min_interval_47(const SchedDomain& sd) const {
-    return sd.params.min_interval > 0 ? static_cast<unsigned long>(sd.params.min_interval) : sd.span.weight();
+    return sd.params.min_interval > 0 ? static_cast<unsigned long>(sd.params.min_interval)
+                                      : sd.span.weight();
 }
 unsigned long Kernel::max_interval_47(const SchedDomain& sd) const {
     return sd.params.max_interval > 0 ? static_cast<unsigned long>(sd.params.max_interval)
@@ -340,7 +353,8 @@ int Kernel::load_balance_47(int this_cpu, SchedDomain& sd, IdleType idle, int& c
     } else {
         ++m_stats.load_balance;
     }
-    const MigReason why = idle == IdleType::NewlyIdle ? MigReason::NewidleBalance : MigReason::PeriodicBalance;
+    const MigReason why =
+        idle == IdleType::NewlyIdle ? MigReason::NewidleBalance : MigReason::PeriodicBalance;
     SchedDomain* sd_parent = sd.parent;
     LbEnv env;
     env.sd = &sd;
@@ -368,7 +382,8 @@ int Kernel::load_balance_47(int this_cpu, SchedDomain& sd, IdleType idle, int& c
         ld_moved = 0;
         if (busiest->nr_running > 1) {
             env.all_pinned = true;
-            env.loop_max = int(std::min<long long>(m_policy.nr_migrate, (long long)busiest->nr_running));
+            env.loop_max =
+                int(std::min<long long>(m_policy.nr_migrate, (long long)busiest->nr_running));
             for (;;) { // more_balance
                 m_hal.irq_disable(this_cpu);
                 rq_lock(this_cpu, *busiest);
@@ -460,7 +475,8 @@ out_balanced:
 out_all_pinned:
     sd.nr_balance_failed = 0;
 out_one_pinned:
-    if ((env.all_pinned && sd.balance_interval < 512) || sd.balance_interval < max_interval_47(sd)) {
+    if ((env.all_pinned && sd.balance_interval < 512) ||
+        sd.balance_interval < max_interval_47(sd)) {
         sd.balance_interval *= 2; // MAX_PINNED_INTERVAL = 512
     }
     return 0;

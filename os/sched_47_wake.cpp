@@ -220,7 +220,8 @@ int Kernel::select_idle_sibling(int cpu, const Task& p, int target) {
 
 // find_idlest_group (F :5116-5175): the least loaded allowed group (capacity-scaled), unless the
 // local group is within half the imbalance percentage of it.
-SchedGroup* Kernel::find_idlest_group_47(int cpu, const SchedDomain& sd, const Task& p, int this_cpu) {
+SchedGroup* Kernel::find_idlest_group_47(int cpu, const SchedDomain& sd, const Task& p,
+                                         int this_cpu) {
     SchedGroup* idlest = nullptr;
     unsigned long min_load = ULONG_MAX, this_load = 0;
     const unsigned long imbalance =
@@ -435,7 +436,8 @@ int Kernel::try_to_wake_up_47(int cpu, Task& p, long state, bool sync) {
                                                                : MigReason::Wakeup;
             const char* detail = "select_idle_sibling";
             // counterfactual: the held task resumes where it was held, unplaced
-            int target = &p == m_cf_waking ? from : select_task_rq(cpu, p, SdFlag::Wake, sync, detail);
+            int target =
+                &p == m_cf_waking ? from : select_task_rq(cpu, p, SdFlag::Wake, sync, detail);
             if (target != from && cf_due()) { // counterfactual: it wakes where it slept instead
                 cf_hold(cpu, p, from, target, why, detail, "wakeup", decided);
                 target = from;

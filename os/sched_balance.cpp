@@ -37,7 +37,8 @@ void Kernel::rebalance_tick(int cpu, IdleType idle) {
 
     R(cpu, m_layout.jiffies());
     const long nr = m_cfg.policy.nr_cpus > 0 ? long(m_cfg.policy.nr_cpus) : long(m_ncpus);
-    const unsigned long offset = m_cfg.policy.stagger ? static_cast<unsigned long>(long(m_cfg.hz) * cpu / nr) : 0;
+    const unsigned long offset =
+        m_cfg.policy.stagger ? static_cast<unsigned long>(long(m_cfg.hz) * cpu / nr) : 0;
     const unsigned long j = jiffies(cpu) + offset;
     for (SchedDomain* sd : domains_of(cpu)) {
         if (!sd->params.load_balance) continue;
@@ -82,7 +83,8 @@ SchedGroup* Kernel::find_busiest_group(SchedDomain& sd, int this_cpu, unsigned l
         }
     }
     auto balanced = [&]() -> SchedGroup* {
-        if (busiest && (idle == IdleType::NewlyIdle || (idle == IdleType::Idle && max_load > SCHED_LOAD_SCALE))) {
+        if (busiest && (idle == IdleType::NewlyIdle ||
+                        (idle == IdleType::Idle && max_load > SCHED_LOAD_SCALE))) {
             imbalance = 1;
             return busiest;
         }
@@ -91,7 +93,8 @@ SchedGroup* Kernel::find_busiest_group(SchedDomain& sd, int this_cpu, unsigned l
     };
     if (!busiest || !local || this_load >= max_load) return balanced();
     const unsigned long avg_load = SCHED_LOAD_SCALE * total_load / total_pwr;
-    if (this_load >= avg_load || 100 * max_load <= static_cast<unsigned long>(sd.params.imbalance_pct) * this_load) {
+    if (this_load >= avg_load ||
+        100 * max_load <= static_cast<unsigned long>(sd.params.imbalance_pct) * this_load) {
         return balanced();
     }
     imbalance = std::min(max_load - avg_load, avg_load - this_load);
@@ -107,7 +110,8 @@ SchedGroup* Kernel::find_busiest_group(SchedDomain& sd, int this_cpu, unsigned l
         pwr_now += local->cpu_power * std::min(SCHED_LOAD_SCALE, this_load);
         pwr_now /= SCHED_LOAD_SCALE;
         unsigned long tmp = SCHED_LOAD_SCALE * SCHED_LOAD_SCALE / busiest->cpu_power;
-        if (max_load > tmp) pwr_move += busiest->cpu_power * std::min(SCHED_LOAD_SCALE, max_load - tmp);
+        if (max_load > tmp)
+            pwr_move += busiest->cpu_power * std::min(SCHED_LOAD_SCALE, max_load - tmp);
         tmp = SCHED_LOAD_SCALE * SCHED_LOAD_SCALE / local->cpu_power;
         if (max_load < tmp) tmp = max_load;
         pwr_move += local->cpu_power * std::min(SCHED_LOAD_SCALE, this_load + tmp);
@@ -135,11 +139,13 @@ Runqueue* Kernel::find_busiest_queue(const SchedGroup& group) {
 
 // can_migrate_task, 2.6.9/2.6.10 form: the hot test applies when newly idle or while fewer than
 // cache_nice_tries balances have failed.
-bool Kernel::can_migrate_task(int exec, Task& p, Runqueue& rq, int this_cpu, SchedDomain& sd, IdleType idle) {
+bool Kernel::can_migrate_task(int exec, Task& p, Runqueue& rq, int this_cpu, SchedDomain& sd,
+                              IdleType idle) {
     R(exec, m_layout.task(p.pid, TaskLine::Allowed));
     if (task_running(rq, p)) return false;
     if (!p.cpus_allowed.test(this_cpu)) return false;
-    if (idle == IdleType::NewlyIdle || sd.nr_balance_failed < static_cast<unsigned>(sd.params.cache_nice_tries)) {
+    if (idle == IdleType::NewlyIdle ||
+        sd.nr_balance_failed < static_cast<unsigned>(sd.params.cache_nice_tries)) {
         R(exec, m_layout.task(p.pid, TaskLine::Time));
         if (task_hot(p, rq.timestamp_last_tick, sd)) return false;
     }
@@ -150,11 +156,10 @@ void Kernel::pull_task(int cpu, Runqueue& src, PrioArray& src_array, Task& p, Ru
                        PrioArray& dst_array, MigReason why, bool hot) {
     static const char* details[] = {"", "active_balance", "lb_tick", "lb_newidle"};
     const Cycle decided = now(cpu);
-    const long e = record_migration(cpu, p, src.cpu, dst.cpu, why,
-                                    details[std::min(int(why), 3)],
-                                    why != MigReason::ActiveBalance ? "balancer"
+    const long e = record_migration(cpu, p, src.cpu, dst.cpu, why, details[std::min(int(why), 3)],
+                                    why != MigReason::ActiveBalance        ? "balancer"
                                     : m_kind.migrator == Migrator::Stopper ? "stopper" // 4.7
-                                                                            : "migration_thread",
+                                                                           : "migration_thread",
                                     hot ? 1 : 0, decided);
     text(cpu, Text::Migrate, m_cfg.costs.move_task);
     W(cpu, src.lock.addr);
@@ -171,8 +176,8 @@ void Kernel::pull_task(int cpu, Runqueue& src, PrioArray& src_array, Task& p, Ru
 }
 
 // move_tasks: expired array first, highest priority first, each queue from its tail.
-int Kernel::move_tasks(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busiest, unsigned long max_nr_move,
-                       SchedDomain& sd, IdleType idle, MigReason why) {
+int Kernel::move_tasks(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busiest,
+                       unsigned long max_nr_move, SchedDomain& sd, IdleType idle, MigReason why) {
     int pulled = 0;
     if (max_nr_move == 0 || busiest.nr_running <= 1) return 0;
     const int b = busiest.cpu;
@@ -193,7 +198,8 @@ int Kernel::move_tasks(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busi
             R(exec, m_layout.array_queue(b, array->index, idx));
             // Walk from the tail; collect first, since pulling changes the list.
             std::vector<Task*> order;
-            for (auto it = q.rbegin(); it != q.rend(); ++it) order.push_back(&*it);
+            for (auto it = q.rbegin(); it != q.rend(); ++it)
+                order.push_back(&*it);
             for (Task* t : order) {
                 R(exec, m_layout.task(t->pid, TaskLine::Sched));
                 if (!can_migrate_task(exec, *t, busiest, this_cpu, sd, idle)) continue;
@@ -222,14 +228,16 @@ int Kernel::load_balance(int this_cpu, SchedDomain& sd, IdleType idle) {
     Runqueue* busiest = group ? find_busiest_queue(*group) : nullptr;
     if (!busiest || busiest == &this_rq) {
         spin_unlock(this_cpu, this_rq.lock);
-        if (sd.balance_interval < static_cast<unsigned long>(sd.params.max_interval)) sd.balance_interval *= 2;
+        if (sd.balance_interval < static_cast<unsigned long>(sd.params.max_interval))
+            sd.balance_interval *= 2;
         ev(Ev::Balance, this_cpu, static_cast<int>(idle), sd.index, -1); // balanced
         return 0;
     }
     int nr_moved = 0;
     if (busiest->nr_running > 1) {
         double_lock_balance(this_cpu, this_rq, *busiest);
-        nr_moved = move_tasks(this_cpu, this_cpu, this_rq, *busiest, imbalance, sd, idle, MigReason::PeriodicBalance);
+        nr_moved = move_tasks(this_cpu, this_cpu, this_rq, *busiest, imbalance, sd, idle,
+                              MigReason::PeriodicBalance);
         spin_unlock(this_cpu, busiest->lock);
     }
     spin_unlock(this_cpu, this_rq.lock);
@@ -259,7 +267,8 @@ int Kernel::load_balance(int this_cpu, SchedDomain& sd, IdleType idle) {
             }
             sd.nr_balance_failed = static_cast<unsigned>(sd.params.cache_nice_tries);
         }
-        if (sd.balance_interval < static_cast<unsigned long>(sd.params.max_interval)) ++sd.balance_interval;
+        if (sd.balance_interval < static_cast<unsigned long>(sd.params.max_interval))
+            ++sd.balance_interval;
     } else {
         sd.nr_balance_failed = 0;
         sd.balance_interval = static_cast<unsigned long>(sd.params.min_interval);
@@ -279,8 +288,8 @@ int Kernel::load_balance_newidle(int this_cpu, SchedDomain& sd) {
     Runqueue* busiest = find_busiest_queue(*group);
     if (!busiest || busiest == &this_rq) return 0;
     double_lock_balance(this_cpu, this_rq, *busiest);
-    const int moved = move_tasks(this_cpu, this_cpu, this_rq, *busiest, imbalance, sd, IdleType::NewlyIdle,
-                                 MigReason::NewidleBalance);
+    const int moved = move_tasks(this_cpu, this_cpu, this_rq, *busiest, imbalance, sd,
+                                 IdleType::NewlyIdle, MigReason::NewidleBalance);
     spin_unlock(this_cpu, busiest->lock);
     ev(Ev::Balance, this_cpu, static_cast<int>(IdleType::NewlyIdle), sd.index, moved);
     return moved;
@@ -328,7 +337,8 @@ void Kernel::active_load_balance(int busiest_cpu) {
             if (target < 0) continue;
             Runqueue& target_rq = cpu_rq(target);
             double_lock_balance(busiest_cpu, busiest, target_rq);
-            move_tasks(busiest_cpu, target, target_rq, busiest, 1, *sd, IdleType::Idle, MigReason::ActiveBalance);
+            move_tasks(busiest_cpu, target, target_rq, busiest, 1, *sd, IdleType::Idle,
+                       MigReason::ActiveBalance);
             spin_unlock(busiest_cpu, target_rq.lock);
         }
     }

@@ -24,7 +24,8 @@ void Kernel::schedule(int cpu) {
         }
         if (prev.state != TASK_RUNNING && task_queued(prev)) deactivate_task(cpu, prev, rq);
         Task* next = nullptr;
-        if (!cfs && m_kind.migrator == Migrator::Stopper) next = pick_next_task_stop(cpu, rq); // 4.7
+        if (!cfs && m_kind.migrator == Migrator::Stopper)
+            next = pick_next_task_stop(cpu, rq); // 4.7
         if (rq.nr_running == 0) {
             if (m_pelt) rq.idle_stamp = t; // 4.7 idle_balance: the CPU goes idle now
             if (m_kind.imbalance_algo == ImbalanceAlgo::O1Pct25Half) {
@@ -48,7 +49,9 @@ void Kernel::schedule(int cpu) {
                 R(cpu, m_layout.array_header(cpu, rq.active->index));
             }
             const int idx = rq.active->first_bit();
-            if (idx >= MAX_PRIO) throw std::logic_error("schedule: nr_running > 0 but no queued task on cpu " + std::to_string(cpu));
+            if (idx >= MAX_PRIO)
+                throw std::logic_error("schedule: nr_running > 0 but no queued task on cpu " +
+                                       std::to_string(cpu));
             R(cpu, m_layout.array_queue(cpu, rq.active->index, idx));
             next = &rq.active->queue[idx].front();
             R(cpu, m_layout.task(next->pid, TaskLine::Sched));
@@ -89,7 +92,7 @@ void Kernel::context_switch(int cpu, Runqueue& rq, Task& prev, Task& next) {
     next.on_cpu = true; // prepare_lock_switch (4.7 p->on_cpu)
     R(cpu, m_layout.task(next.pid, TaskLine::Mm));
     if (next.mm < 0) {
-        next.active_mm = prev.active_mm; // lazy TLB: borrow the previous mm
+        next.active_mm = prev.active_mm;    // lazy TLB: borrow the previous mm
     } else if (next.mm != prev.active_mm) { // switch_mm: cpu_vm_mask bits, CR3 load
         if (prev.active_mm >= 0) A(cpu, m_layout.mm(prev.active_mm));
         A(cpu, m_layout.mm(next.mm));
@@ -121,7 +124,7 @@ void Kernel::finish_task_switch(int cpu, Task& prev) {
     }
     cur.switch_path = -1;
     if (m_kind.wake_policy == WakePolicy::SelectTaskRqFair) { // 4.7 finish_lock_switch
-        W(cpu, m_layout.task(prev.pid, TaskLine::Pi));          // smp_store_release(&prev->on_cpu, 0)
+        W(cpu, m_layout.task(prev.pid, TaskLine::Pi));        // smp_store_release(&prev->on_cpu, 0)
     }
     prev.on_cpu = false;
     spin_unlock_irq(cpu, cpu_rq(cpu).lock);
@@ -188,9 +191,11 @@ void Kernel::task_tick_o1(int cpu, Runqueue& rq, Task& p) {
 
 // try_to_wake_up (2.6.10, reference §3.8): wake-affine and passive balancing, wake_idle on SMT.
 int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
-    if (m_kind.wake_policy == WakePolicy::Affine2624) return try_to_wake_up_2624(cpu, p, state, sync);
+    if (m_kind.wake_policy == WakePolicy::Affine2624)
+        return try_to_wake_up_2624(cpu, p, state, sync);
     if (m_kind.wake_policy == WakePolicy::SyncPull) return try_to_wake_up_2421(cpu, p, state, sync);
-    if (m_kind.wake_policy == WakePolicy::SelectTaskRqFair) return try_to_wake_up_47(cpu, p, state, sync);
+    if (m_kind.wake_policy == WakePolicy::SelectTaskRqFair)
+        return try_to_wake_up_47(cpu, p, state, sync);
     PathScope path(*this, cpu);
     text(cpu, Text::Wakeup, m_cfg.costs.wakeup);
     m_hal.irq_disable(cpu);
@@ -208,7 +213,8 @@ int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
     if (task_queued(p)) goto out_running;
     if (task_running(*rq, p)) goto out_activate;
     ++m_stats.wakeups;
-    if (c == this_cpu || !p.cpus_allowed.test(this_cpu) || !m_online.test(this_cpu)) goto out_set_cpu;
+    if (c == this_cpu || !p.cpus_allowed.test(this_cpu) || !m_online.test(this_cpu))
+        goto out_set_cpu;
     {
         R(cpu, m_layout.rq(c, RqLine::L0));
         R(cpu, m_layout.rq(this_cpu, RqLine::L0));
@@ -238,24 +244,23 @@ int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
         }
         new_cpu = c;
     }
-out_set_cpu:
-    { // wake_idle: the first idle CPU of the lowest domain, when it has SD_WAKE_IDLE
-        const Runqueue& nrq = cpu_rq(new_cpu);
-        if (!idle_cpu(new_cpu) && !nrq.domains.empty() && nrq.domains.front()->params.wake_idle) {
-            const CpuMask cand = nrq.domains.front()->span & p.cpus_allowed;
-            for (int i = cand.first(); i < int(m_ncpus); i = cand.next(i + 1)) {
-                R(cpu, m_layout.rq(i, RqLine::Curr));
-                if (idle_cpu(i)) {
-                    new_cpu = i;
-                    detail = "wake_idle";
-                    break;
-                }
+out_set_cpu : { // wake_idle: the first idle CPU of the lowest domain, when it has SD_WAKE_IDLE
+    const Runqueue& nrq = cpu_rq(new_cpu);
+    if (!idle_cpu(new_cpu) && !nrq.domains.empty() && nrq.domains.front()->params.wake_idle) {
+        const CpuMask cand = nrq.domains.front()->span & p.cpus_allowed;
+        for (int i = cand.first(); i < int(m_ncpus); i = cand.next(i + 1)) {
+            R(cpu, m_layout.rq(i, RqLine::Curr));
+            if (idle_cpu(i)) {
+                new_cpu = i;
+                detail = "wake_idle";
+                break;
             }
         }
     }
+}
     if (new_cpu != c && p.cpus_allowed.test(new_cpu)) {
-        record_migration(cpu, p, c, new_cpu, MigReason::Wakeup, detail ? detail : "wake_affine", "wakeup",
-                         hot, decided);
+        record_migration(cpu, p, c, new_cpu, MigReason::Wakeup, detail ? detail : "wake_affine",
+                         "wakeup", hot, decided);
         set_task_cpu(cpu, p, new_cpu);
         spin_unlock(cpu, rq->lock);
         rq = &task_rq_lock(cpu, p);
@@ -374,7 +379,8 @@ void Kernel::interrupt(int cpu, Irq vector) {
             Task* t = find_task(a.task);
             if (a.kind == "wake") {
                 const int r = t ? try_to_wake_up(cpu, *t, TASK_INTERRUPTIBLE, false) : 0;
-                m_action_results[i] = ActionResult{now(cpu), cpu, 0, r ? "woken" : "was not sleeping"};
+                m_action_results[i] =
+                    ActionResult{now(cpu), cpu, 0, r ? "woken" : "was not sleeping"};
             } else if (a.by_control_task() && m_control[std::size_t(cpu)]) {
                 m_control_work[std::size_t(cpu)].push_back(i);
                 wake_up_process(cpu, *m_control[std::size_t(cpu)]);
@@ -516,7 +522,8 @@ void Kernel::do_exit(Task& p) {
         p.end = now(cpu);
         --m_user_alive;
         if (std::size_t(p.pid) < m_start_after.size()) {
-            for (int pid : m_start_after[std::size_t(p.pid)]) wake_up_new_task(cpu, *m_tasks[std::size_t(pid)]);
+            for (int pid : m_start_after[std::size_t(p.pid)])
+                wake_up_new_task(cpu, *m_tasks[std::size_t(pid)]);
         }
     }
     W(cpu, m_layout.task(p.pid, TaskLine::Sched));

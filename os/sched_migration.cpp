@@ -6,11 +6,14 @@
 
 namespace smp::os {
 
-std::vector<SchedDomain*> Kernel::domains_of(int cpu) { return cpu_rq(cpu).domains; }
+std::vector<SchedDomain*> Kernel::domains_of(int cpu) {
+    return cpu_rq(cpu).domains;
+}
 
 int Kernel::hot_verdict(const Task& p, int src, int dst, int cpu) {
     if (m_kind.hot_test == HotTest::JiffiesLastRun) return task_hot_2421(p, jiffies(cpu)) ? 1 : 0;
-    if (m_kind.hot_test == HotTest::MigrationCost) return task_hot_2624(p, cpu_rq(src).clock) ? 1 : 0;
+    if (m_kind.hot_test == HotTest::MigrationCost)
+        return task_hot_2624(p, cpu_rq(src).clock) ? 1 : 0;
     for (SchedDomain* sd : domains_of(src)) {
         if (sd->span.test(dst)) return task_hot(p, cpu_rq(src).timestamp_last_tick, *sd) ? 1 : 0;
     }
@@ -94,7 +97,8 @@ int Kernel::set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason wh
 }
 
 void Kernel::sched_migrate_task(Task& self, int dest_cpu) {
-    if (m_kind.migrator == Migrator::Stopper) return sched_migrate_task_stopper(self, dest_cpu); // 4.7
+    if (m_kind.migrator == Migrator::Stopper)
+        return sched_migrate_task_stopper(self, dest_cpu); // 4.7
     const int cpu = self.cpu;
     const long id = path_new();
     PathScope path(*this, cpu, id);
@@ -120,7 +124,8 @@ long Kernel::move_or_hold(int cpu, Task& p, int src, int dst, MigReason why, con
         cf_hold(cpu, p, src, dst, why, detail, mechanism, decided);
         return -1;
     }
-    const long e = record_migration(cpu, p, src, dst, why, detail, mechanism, hot_verdict(p, src, dst, cpu), decided);
+    const long e = record_migration(cpu, p, src, dst, why, detail, mechanism,
+                                    hot_verdict(p, src, dst, cpu), decided);
     set_task_cpu(cpu, p, dst);
     return e;
 }
@@ -219,9 +224,10 @@ void Kernel::migration_thread(int cpu) {
             if (m_kind.affinity_dest == AffinityDest::LowestAllowedOnline) {
                 migration_move_2421(cpu, *req); // 2.4 migration_task
             } else {
-                migrate_task_now(cpu, *req->task, cpu, req->dest_cpu, static_cast<MigReason>(req->reason),
-                                 req->reason == int(MigReason::Exec) ? "sched_exec" : "set_cpus_allowed",
-                                 "migration_thread", req->decision);
+                migrate_task_now(
+                    cpu, *req->task, cpu, req->dest_cpu, static_cast<MigReason>(req->reason),
+                    req->reason == int(MigReason::Exec) ? "sched_exec" : "set_cpus_allowed",
+                    "migration_thread", req->decision);
             }
             m_hal.irq_enable(cpu);
         } else if (req->type == MigrationReq::SetDomain) {
@@ -295,9 +301,11 @@ void Kernel::perform(Task& self, std::size_t i) {
             r.message = "task has exited";
         } else {
             CpuMask m(m_ncpus);
-            for (auto c : a.cpus) m.set(int(c));
+            for (auto c : a.cpus)
+                m.set(int(c));
             r.result = set_cpus_allowed(cpu, *t, m, MigReason::Affinity);
-            r.message = r.result ? "EINVAL: no online CPU in " + m.str() : "cpus_allowed = " + m.str();
+            r.message =
+                r.result ? "EINVAL: no online CPU in " + m.str() : "cpus_allowed = " + m.str();
         }
     } else if (a.kind == "exec") {
         ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::Execve));
@@ -318,7 +326,9 @@ void Kernel::perform(Task& self, std::size_t i) {
         nanosleep(self, static_cast<Cycle>(a.duration));
     } else if (a.kind == "cpu_offline") {
         r.result = cpu_down(self, int(a.cpu));
-        r.message = r.result == -EBUSY_ ? "EBUSY: the last online CPU" : r.result ? "EINVAL: not online" : "offline";
+        r.message = r.result == -EBUSY_ ? "EBUSY: the last online CPU"
+                    : r.result          ? "EINVAL: not online"
+                                        : "offline";
     } else if (a.kind == "cpu_online") {
         r.result = cpu_up(self, int(a.cpu));
         r.message = r.result ? "EINVAL: already online" : "online";
@@ -363,7 +373,8 @@ void Kernel::do_fork(Task& parent, Task& child) {
     const int cpu = parent.cpu;
     ev(Ev::Syscall, cpu, parent.pid, int(SyscallNr::Fork), child.pid);
     text(cpu, Text::Fork, m_cfg.costs.fork);
-    for (unsigned l = 0; l <= unsigned(TaskLine::Thread); ++l) W(cpu, m_layout.task(child.pid, TaskLine(l)));
+    for (unsigned l = 0; l <= unsigned(TaskLine::Thread); ++l)
+        W(cpu, m_layout.task(child.pid, TaskLine(l)));
     W(cpu, m_layout.thread_info(child.pid));
     W(cpu, m_layout.stack(child.pid, Frame::Switch));
     if (m_kind.fork_balance == ForkBalance::BalanceSelf) {
@@ -394,7 +405,8 @@ int Kernel::cpu_down(Task& self, int x) {
     if (x < 0 || x >= int(m_ncpus) || !m_online.test(x)) return -EINVAL_;
     if (m_online.weight() == 1) return -EBUSY_;
     text(self.cpu, Text::Hotplug, m_cfg.costs.syscall);
-    for (auto& rq : m_rqs) rq->domains.clear(); // CPU_DOWN_PREPARE: detach to the dummy domain
+    for (auto& rq : m_rqs)
+        rq->domains.clear(); // CPU_DOWN_PREPARE: detach to the dummy domain
     const CpuMask old = self.cpus_allowed;
     CpuMask others = CpuMask::all(m_ncpus);
     others.clear(x);
@@ -460,7 +472,8 @@ void Kernel::migrate_live_tasks(int cpu, int dead) {
             dest = m_online.first();
         }
         PathScope path(*this, cpu);
-        migrate_task_now(cpu, t, dead, dest, MigReason::Hotplug, "migrate_live_tasks", "caller", decided);
+        migrate_task_now(cpu, t, dead, dest, MigReason::Hotplug, "migrate_live_tasks", "caller",
+                         decided);
     }
     spin_unlock_irq(cpu, m_tasklist_lock);
     // migrate_timers (CPU_DEAD): the dead CPU's pending timers now run on this CPU.
@@ -531,7 +544,8 @@ int Kernel::action_target(std::size_t i) {
         cpu = a.cpu >= 0 ? int(a.cpu) : (t ? t->cpu : 0);
     } else if (a.by_control_task()) {
         const int exclude = a.kind == "set_affinity" ? (t ? t->cpu : -1)
-                            : (a.kind == "cpu_offline" || a.kind == "cpu_online") ? int(a.cpu) : -1;
+                            : (a.kind == "cpu_offline" || a.kind == "cpu_online") ? int(a.cpu)
+                                                                                  : -1;
         if (a.kind == "set_affinity" && a.cpu >= 0) {
             cpu = int(a.cpu);
         } else {
@@ -566,7 +580,9 @@ std::string Kernel::blocked_forever() {
         if (t.kind != TaskKind::User || t.exited) continue;
         if (t.state == TASK_RUNNING || t.state == TASK_WAKING || t.sleep_until_jiffy) return {};
         who += (who.empty() ? "" : ", ") + t.comm +
-               (t.state == TASK_STOPPED ? " (never started)" : (t.flags & PF_FROZEN) ? " (frozen)" : " (asleep)");
+               (t.state == TASK_STOPPED ? " (never started)"
+                : (t.flags & PF_FROZEN) ? " (frozen)"
+                                        : " (asleep)");
     }
     if (who.empty()) return {};
     return "no user task can run again and no action is left to wake one: " + who;

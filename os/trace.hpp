@@ -11,35 +11,44 @@
 namespace smp::os {
 
 enum class Ev : std::uint8_t {
-    Syscall,     // pid enters a syscall; a = SyscallNr
-    ReqQueued,   // migration_req queued on cpu's queue; pid = task to move, a = dest
-    IpiSent,     // cpu sends a reschedule IPI to a
-    Irq,         // cpu takes interrupt a (Irq)
-    Switch,      // cpu switches from a to b (pids)
-    Dequeue,     // pid dequeued from cpu's runqueue
-    Enqueue,     // pid enqueued on cpu's runqueue
-    SetCpu,      // pid's CPU changes from a to b (set_task_cpu); cpu = the CPU doing it
-    Wakeup,      // pid woken (try_to_wake_up) onto a, by cpu
-    Complete,    // complete() by cpu on pid's request
-    FirstRun,    // pid runs for the first time on cpu after a migration
-    LineXfer,    // kernel access by cpu to addr supplied by another cache; a = Source, b = KAccess
-    Balance,     // load_balance on cpu; a = level index, b = tasks moved (-1: balanced;
-                 // -2: another CPU of the group balances this level, 2.6.24); pid = IdleType
-    ActiveKick,  // cpu kicks active balancing on a
-    Action,      // action a applied on cpu; b = result
-    Exit,        // pid exits on cpu
-    CpuDown,     // cpu goes offline
-    CpuUp,       // cpu comes online
+    Syscall,    // pid enters a syscall; a = SyscallNr
+    ReqQueued,  // migration_req queued on cpu's queue; pid = task to move, a = dest
+    IpiSent,    // cpu sends a reschedule IPI to a
+    Irq,        // cpu takes interrupt a (Irq)
+    Switch,     // cpu switches from a to b (pids)
+    Dequeue,    // pid dequeued from cpu's runqueue
+    Enqueue,    // pid enqueued on cpu's runqueue
+    SetCpu,     // pid's CPU changes from a to b (set_task_cpu); cpu = the CPU doing it
+    Wakeup,     // pid woken (try_to_wake_up) onto a, by cpu
+    Complete,   // complete() by cpu on pid's request
+    FirstRun,   // pid runs for the first time on cpu after a migration
+    LineXfer,   // kernel access by cpu to addr supplied by another cache; a = Source, b = KAccess
+    Balance,    // load_balance on cpu; a = level index, b = tasks moved (-1: balanced;
+                // -2: another CPU of the group balances this level, 2.6.24); pid = IdleType
+    ActiveKick, // cpu kicks active balancing on a
+    Action,     // action a applied on cpu; b = result
+    Exit,       // pid exits on cpu
+    CpuDown,    // cpu goes offline
+    CpuUp,      // cpu comes online
     // Linux 4.7 mechanisms.
-    StopQueued,  // cpu_stop_queue_work by cpu on a's stopper; pid = the task it moves (or -1)
-    WakeQueued,  // pid queued by cpu on a's wake_list (ttwu_queue_remote); b = 1 if it was empty
-    RqLock,      // cpu takes the runqueue lock of a (4.7 paths)
-    RqUnlock,    // cpu releases the runqueue lock of a (4.7 paths)
+    StopQueued, // cpu_stop_queue_work by cpu on a's stopper; pid = the task it moves (or -1)
+    WakeQueued, // pid queued by cpu on a's wake_list (ttwu_queue_remote); b = 1 if it was empty
+    RqLock,     // cpu takes the runqueue lock of a (4.7 paths)
+    RqUnlock,   // cpu releases the runqueue lock of a (4.7 paths)
 };
 const char* ev_name(Ev e);
 
 enum class SyscallNr : std::uint8_t {
-    SchedSetaffinity, Execve, Fork, Nanosleep, CpuDown, CpuUp, Read, Write, Futex, Wbinvd
+    SchedSetaffinity,
+    Execve,
+    Fork,
+    Nanosleep,
+    CpuDown,
+    CpuUp,
+    Read,
+    Write,
+    Futex,
+    Wbinvd
 };
 
 struct TraceEvent {
@@ -53,7 +62,15 @@ struct TraceEvent {
 };
 
 enum class MigReason : std::uint8_t {
-    Affinity, ActiveBalance, PeriodicBalance, NewidleBalance, Exec, Fork, Wakeup, Hotplug, Count
+    Affinity,
+    ActiveBalance,
+    PeriodicBalance,
+    NewidleBalance,
+    Exec,
+    Fork,
+    Wakeup,
+    Hotplug,
+    Count
 };
 const char* reason_name(MigReason r);
 
@@ -63,28 +80,28 @@ struct MigrationEvent {
     int src = -1;
     int dst = -1;
     MigReason reason = MigReason::Affinity;
-    std::string reason_detail;       // the era's finer name: lb_tick, wake_affine, ...
-    std::string mechanism;           // migration_thread, balancer, wakeup, caller
-    int kernel_hot = -1;             // task_hot() at the decision (-1: not evaluated)
+    std::string reason_detail; // the era's finer name: lb_tick, wake_affine, ...
+    std::string mechanism;     // migration_thread, balancer, wakeup, caller
+    int kernel_hot = -1;       // task_hot() at the decision (-1: not evaluated)
     Cycle t_decision = 0;
-    Cycle t_dequeue = 0;             // 0 when the task was not queued (sleeping)
-    Cycle t_enqueue = 0;             // when it was queued on dst (0: not yet)
-    Cycle t_first_run = 0;           // first run on dst (0: not yet)
-    bool suppressed = false;         // counterfactual run: replaced by a same-CPU resumption
+    Cycle t_dequeue = 0;     // 0 when the task was not queued (sleeping)
+    Cycle t_enqueue = 0;     // when it was queued on dst (0: not yet)
+    Cycle t_first_run = 0;   // first run on dst (0: not yet)
+    bool suppressed = false; // counterfactual run: replaced by a same-CPU resumption
     // The migration path (its share when one path moved several tasks, e.g. one balance pass):
-    int ipis = 0;                    // IPIs sent along it
-    Cycle rq_lock_wait_cycles = 0;   // cycles spun waiting for runqueue locks
-    Cycle path_cycles = 0;           // cycles of kernel code on the path, all CPUs
+    int ipis = 0;                  // IPIs sent along it
+    Cycle rq_lock_wait_cycles = 0; // cycles spun waiting for runqueue locks
+    Cycle path_cycles = 0;         // cycles of kernel code on the path, all CPUs
     std::vector<Cycle> path_cycles_by_cpu;
 };
 
 // One migration path: the kernel code that decided and carried out one or more moves, on every
 // CPU it ran on (requester, migration thread or balancer, and the switch-in on the destination).
 struct MigPath {
-    std::vector<Cycle> cycles;       // per CPU
+    std::vector<Cycle> cycles; // per CPU
     int ipis = 0;
     Cycle lock_wait = 0;
-    std::vector<long> events;        // migration records it made
+    std::vector<long> events; // migration records it made
 };
 
 struct KernelStats {
@@ -97,15 +114,15 @@ struct KernelStats {
     std::uint64_t load_balance = 0;        // load_balance() passes (tick)
     std::uint64_t load_balance_failed = 0; // passes that found an imbalance and moved nothing
     std::uint64_t newidle_balance = 0;
-    std::uint64_t active_balance = 0;      // active_load_balance runs
+    std::uint64_t active_balance = 0; // active_load_balance runs
     std::uint64_t migration_requests = 0;
     std::uint64_t migration_requests_completed = 0;
-    std::uint64_t lock_spins = 0;          // contended lock acquisitions
+    std::uint64_t lock_spins = 0; // contended lock acquisitions
     std::uint64_t lock_wait_cycles = 0;
     // 2.6.24 balance_tasks passes (one per class per move_tasks) and the tasks they examined.
     std::uint64_t balance_passes = 0;
     std::uint64_t tasks_examined = 0;
-    std::uint64_t max_tasks_examined = 0;  // the most tasks one pass examined
+    std::uint64_t max_tasks_examined = 0; // the most tasks one pass examined
     // 4.7 idle_balance: new-idle entries skipped because avg_idle < sysctl_sched_migration_cost
     // (or no runqueue was overloaded), and levels cut by avg_idle < cost + max_newidle_lb_cost.
     std::uint64_t newidle_skipped = 0;

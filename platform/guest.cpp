@@ -140,7 +140,8 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
     // Named pipes and barriers, shared by every task, numbered in order of first mention.
     std::map<std::string, int> objects;
     std::function<void(const WorkloadConfig&)> declare = [&](const WorkloadConfig& w) {
-        for (const auto& s : w.steps) declare(s);
+        for (const auto& s : w.steps)
+            declare(s);
         if (w.object.empty() || objects.count(w.object)) return;
         if (w.kind == "barrier") {
             objects[w.object] = m_kernel->add_barrier(unsigned(w.parties));
@@ -148,7 +149,8 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
             objects[w.object] = m_kernel->add_pipe();
         }
     };
-    for (const TaskConfig& t : cfg.tasks) declare(t.workload);
+    for (const TaskConfig& t : cfg.tasks)
+        declare(t.workload);
     ProgramEnv env;
     env.line_bytes = static_cast<std::uint32_t>(cfg.l1d.line);
     env.freq_ghz = cfg.freq_ghz;
@@ -197,7 +199,8 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
 
 void GuestMachine::set_program(const std::string& name, std::unique_ptr<OpSource> program) {
     os::Task* t = m_kernel->find_task(name);
-    if (!t || t->kind != os::TaskKind::User) throw ConfigError("tasks", "no user task '" + name + "'");
+    if (!t || t->kind != os::TaskKind::User)
+        throw ConfigError("tasks", "no user task '" + name + "'");
     t->program = std::move(program);
 }
 
@@ -473,7 +476,8 @@ void GuestMachine::register_stats(StatsRegistry& r) const {
     r.add("system.os.newidle_skipped", &s.newidle_skipped,
           "4.7 idle_balance entries skipped: avg_idle below the migration cost, or no overload");
     r.add("system.os.newidle_cut", &s.newidle_cut,
-          "4.7 idle_balance walks stopped at a level by avg_idle < cost so far + max_newidle_lb_cost");
+          "4.7 idle_balance walks stopped at a level by avg_idle < cost so far + "
+          "max_newidle_lb_cost");
 }
 
 } // namespace smp

@@ -15,9 +15,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <nlohmann/json.hpp>
 #include <systemc>
 
 namespace smp {
@@ -32,13 +32,24 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
 
 nlohmann::json task_json(const TaskResult& t) {
     nlohmann::json served;
-    for (int i = 0; i < kNumServedBy; ++i) served[served_by_name(static_cast<ServedBy>(i))] = t.served[i];
-    return {{"cpu", t.cpu},           {"start_cycle", t.start_cycle}, {"end_cycle", t.end_cycle},
-            {"cycles", t.cycles},     {"ops", t.ops},                 {"accesses", t.accesses},
-            {"l1_misses", t.l1_misses}, {"stall_cycles", t.stall_cycles}, {"served", served},
-            {"exited", t.exited},     {"started", t.started},         {"migrations", t.migrations},
-            {"switches", t.switches}, {"tlb_misses", t.tlb_misses},
-            {"walk_cycles", t.walk_cycles}, {"marks", t.marks}};
+    for (int i = 0; i < kNumServedBy; ++i)
+        served[served_by_name(static_cast<ServedBy>(i))] = t.served[i];
+    return {{"cpu", t.cpu},
+            {"start_cycle", t.start_cycle},
+            {"end_cycle", t.end_cycle},
+            {"cycles", t.cycles},
+            {"ops", t.ops},
+            {"accesses", t.accesses},
+            {"l1_misses", t.l1_misses},
+            {"stall_cycles", t.stall_cycles},
+            {"served", served},
+            {"exited", t.exited},
+            {"started", t.started},
+            {"migrations", t.migrations},
+            {"switches", t.switches},
+            {"tlb_misses", t.tlb_misses},
+            {"walk_cycles", t.walk_cycles},
+            {"marks", t.marks}};
 }
 
 nlohmann::json cold_json(const MigrationCost& c) {
@@ -80,29 +91,41 @@ nlohmann::json cold_json(const MigrationCost& c) {
             {"prefetch_hidden_stall_cycles", k.prefetch_hidden_stall},
             {"prefetch_eased", k.prefetch_eased},
             {"prefetch_eased_cycles", k.prefetch_eased_cycles},
-            {"ghost", {{"lines_touched", k.lines_touched}, {"lines_lost", k.lines_lost},
-                       {"tlb_entries_lost", k.tlb_entries_lost},
-                       {"accesses", k.accesses}, {"shifted", k.shifted},
-                       {"start", k.start}, {"end", k.end},
-                       {"window_user_accesses", k.window_user_accesses},
-                       {"window_user_stall_cycles", k.window_user_stall},
-                       {"ended", ghost_end_name(k.ended)}}}};
+            {"ghost",
+             {{"lines_touched", k.lines_touched},
+              {"lines_lost", k.lines_lost},
+              {"tlb_entries_lost", k.tlb_entries_lost},
+              {"accesses", k.accesses},
+              {"shifted", k.shifted},
+              {"start", k.start},
+              {"end", k.end},
+              {"window_user_accesses", k.window_user_accesses},
+              {"window_user_stall_cycles", k.window_user_stall},
+              {"ended", ghost_end_name(k.ended)}}}};
 }
 
 nlohmann::json migration_json(const os::MigrationEvent& m, const MigrationCost& c) {
-    nlohmann::json j = {{"task", m.task_name},        {"src", m.src},
-                        {"dst", m.dst},               {"reason", os::reason_name(m.reason)},
-                        {"reason_detail", m.reason_detail}, {"mechanism", m.mechanism},
-                        {"kernel_hot", m.kernel_hot}, {"t_decision", m.t_decision},
-                        {"t_dequeue", m.t_dequeue},   {"t_enqueue", m.t_enqueue},
-                        {"t_first_run", m.t_first_run}, {"suppressed", m.suppressed},
-                        {"ipis", m.ipis}, {"rq_lock_wait_cycles", m.rq_lock_wait_cycles},
+    nlohmann::json j = {{"task", m.task_name},
+                        {"src", m.src},
+                        {"dst", m.dst},
+                        {"reason", os::reason_name(m.reason)},
+                        {"reason_detail", m.reason_detail},
+                        {"mechanism", m.mechanism},
+                        {"kernel_hot", m.kernel_hot},
+                        {"t_decision", m.t_decision},
+                        {"t_dequeue", m.t_dequeue},
+                        {"t_enqueue", m.t_enqueue},
+                        {"t_first_run", m.t_first_run},
+                        {"suppressed", m.suppressed},
+                        {"ipis", m.ipis},
+                        {"rq_lock_wait_cycles", m.rq_lock_wait_cycles},
                         {"path_cycles", m.path_cycles},
                         {"path_cycles_by_cpu", m.path_cycles_by_cpu},
                         {"stay_accesses", c.stay_accesses},
                         {"stay_user_stall_cycles", c.stay_user_stall}};
     const nlohmann::json cold = cold_json(c);
-    for (const auto& [k, v] : cold.items()) j[k] = c.ghost ? v : nullptr; // null: not measured
+    for (const auto& [k, v] : cold.items())
+        j[k] = c.ghost ? v : nullptr; // null: not measured
     return j;
 }
 
@@ -110,7 +133,8 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
                            const std::vector<MigrationCost>& costs) {
     std::ostringstream os;
     os << "task,src,dst,reason,reason_detail,mechanism,kernel_hot,t_decision,t_dequeue,t_enqueue,"
-          "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,footprint_lines,cold_misses,cold_stall_cycles,shift_stall_cycles,cold_misses_l1i,"
+          "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,footprint_lines,cold_misses,cold_stall_"
+          "cycles,shift_stall_cycles,cold_misses_l1i,"
           "cold_misses_l1d,cold_misses_l2,ghost_end,stay_accesses,stay_user_stall_cycles,"
           "tlb_cold_misses,tlb_cold_walk_cycles,prefetch_hidden,prefetch_hidden_cycles\n";
     for (std::size_t i = 0; i < ms.size(); ++i) {
@@ -122,8 +146,8 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
            << ',' << m.rq_lock_wait_cycles << ',' << m.path_cycles << ',';
         if (c.ghost) {
             const ColdCost& k = c.cold;
-            os << k.footprint_lines << ',' << k.misses << ',' << k.stall_cycles << ',' << k.shift_stall << ','
-               << k.misses_by_level[0] << ',' << k.misses_by_level[1] << ','
+            os << k.footprint_lines << ',' << k.misses << ',' << k.stall_cycles << ','
+               << k.shift_stall << ',' << k.misses_by_level[0] << ',' << k.misses_by_level[1] << ','
                << k.misses_by_level[2] << ',' << ghost_end_name(k.ended);
         } else {
             os << ",,,,,,,";
@@ -168,12 +192,14 @@ std::string stats_text(const RunResult& r) {
 std::string samples_csv(const Timeline& tl) {
     std::ostringstream os;
     os << "cpu,start_cycle,accesses";
-    for (int i = 0; i < kNumServedBy; ++i) os << ',' << served_by_name(static_cast<ServedBy>(i));
+    for (int i = 0; i < kNumServedBy; ++i)
+        os << ',' << served_by_name(static_cast<ServedBy>(i));
     os << '\n';
     for (std::size_t c = 0; c < tl.samples.size(); ++c) {
         for (const CoreSample& s : tl.samples[c]) {
             os << c << ',' << s.start << ',' << s.accesses;
-            for (int i = 0; i < kNumServedBy; ++i) os << ',' << s.served[i];
+            for (int i = 0; i < kNumServedBy; ++i)
+                os << ',' << s.served[i];
             os << '\n';
         }
     }
@@ -189,35 +215,48 @@ void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunRes
     write_text(out / "stats.json", stats.dump(2) + "\n");
     write_text(out / "stats.txt", stats_text(r));
     nlohmann::json tasks = nlohmann::json::object();
-    for (const auto& t : r.tasks) tasks[t.name] = task_json(t);
+    for (const auto& t : r.tasks)
+        tasks[t.name] = task_json(t);
     nlohmann::json migrations = nlohmann::json::array();
     for (std::size_t i = 0; i < r.migrations.size(); ++i) {
         migrations.push_back(migration_json(r.migrations[i], r.costs[i]));
     }
     nlohmann::json actions = nlohmann::json::array();
     for (const auto& a : r.actions) {
-        actions.push_back({{"kind", a.kind}, {"task", a.task}, {"at", a.at}, {"executed", a.executed},
-                           {"cpu", a.cpu}, {"result", a.result}, {"message", a.message}});
+        actions.push_back({{"kind", a.kind},
+                           {"task", a.task},
+                           {"at", a.at},
+                           {"executed", a.executed},
+                           {"cpu", a.cpu},
+                           {"result", a.result},
+                           {"message", a.message}});
     }
-    nlohmann::json res = {{"sim_cycles", r.sim_cycles}, {"host_seconds", r.host_seconds},
-                          {"ops", r.ops},               {"tasks", tasks},
-                          {"migrations", migrations},   {"actions", actions},
+    nlohmann::json res = {{"sim_cycles", r.sim_cycles},
+                          {"host_seconds", r.host_seconds},
+                          {"ops", r.ops},
+                          {"tasks", tasks},
+                          {"migrations", migrations},
+                          {"actions", actions},
                           {"stats", stats}};
     if (r.probe.migration >= 0 || cfg.measure.cf_migration >= 0) {
-        res["counterfactual"] = {{"migration", r.probe.migration}, {"task", r.probe.task},
-                                 {"resumed", r.probe.resumed}, {"accesses", r.probe.accesses},
+        res["counterfactual"] = {{"migration", r.probe.migration},
+                                 {"task", r.probe.task},
+                                 {"resumed", r.probe.resumed},
+                                 {"accesses", r.probe.accesses},
                                  {"user_stall_cycles", r.probe.user_stall},
                                  {"stay_user_stall_cycles", r.probe.stay_user_stall},
                                  {"complete", r.probe.complete}};
     }
     write_text(out / "result.json", res.dump(2) + "\n");
-    write_text(out / "trace.json",
-               chrome_trace(r.timeline, r.migrations, r.costs, cfg.freq_ghz, unsigned(cfg.cpus()), cfg.name)
-                       .dump() +
-                   "\n");
+    write_text(out / "trace.json", chrome_trace(r.timeline, r.migrations, r.costs, cfg.freq_ghz,
+                                                unsigned(cfg.cpus()), cfg.name)
+                                           .dump() +
+                                       "\n");
     write_text(out / "samples.csv", samples_csv(r.timeline));
-    if (cfg.vcd) write_text(out / "trace.vcd", vcd_text(r.timeline, cfg.freq_ghz, unsigned(cfg.cpus())));
-    if (cfg.kernel.enabled) write_text(out / "migrations.csv", migrations_csv(r.migrations, r.costs));
+    if (cfg.vcd)
+        write_text(out / "trace.vcd", vcd_text(r.timeline, cfg.freq_ghz, unsigned(cfg.cpus())));
+    if (cfg.kernel.enabled)
+        write_text(out / "migrations.csv", migrations_csv(r.migrations, r.costs));
 }
 
 void copy_counters(const TaskCounters& c, TaskResult& tr) {
@@ -225,7 +264,8 @@ void copy_counters(const TaskCounters& c, TaskResult& tr) {
     tr.accesses = c.accesses;
     tr.l1_misses = c.l1_misses;
     tr.stall_cycles = c.stall_cycles;
-    for (int i = 0; i < kNumServedBy; ++i) tr.served[i] = c.served[i];
+    for (int i = 0; i < kNumServedBy; ++i)
+        tr.served[i] = c.served[i];
     tr.tlb_misses = c.tlb_misses;
     tr.walk_cycles = c.walk_cycles;
 }
@@ -233,19 +273,22 @@ void copy_counters(const TaskCounters& c, TaskResult& tr) {
 void collect_common(System& sys, RunResult& r) {
     // A core may have run ahead of global time by up to a quantum when the run stopped.
     Cycle end = sys.clock().now_cycles();
-    for (CpuId c = 0; c < sys.cpus(); ++c) end = std::max(end, sys.core(c).local_cycle());
+    for (CpuId c = 0; c < sys.cpus(); ++c)
+        end = std::max(end, sys.core(c).local_cycle());
     sys.finish(end);
     r.sim_cycles = end;
     r.stats = sys.stats().snapshot();
     r.stat_descriptions = sys.stats().descriptions();
     r.ops = 0;
-    for (CpuId c = 0; c < sys.cpus(); ++c) r.ops += sys.core(c).stats.ops;
+    for (CpuId c = 0; c < sys.cpus(); ++c)
+        r.ops += sys.core(c).stats.ops;
     r.tasks.clear();
 }
 
 std::vector<std::vector<CoreSample>> core_samples(System& sys) {
     std::vector<std::vector<CoreSample>> out;
-    for (CpuId c = 0; c < sys.cpus(); ++c) out.push_back(sys.core(c).samples());
+    for (CpuId c = 0; c < sys.cpus(); ++c)
+        out.push_back(sys.core(c).samples());
     return out;
 }
 
@@ -321,7 +364,8 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
     // Every trace is read through once before elaboration: a malformed record is a TraceError
     // (ValueError) naming its file and line, not a failure in the middle of the run.
     std::set<std::string> scanned;
-    for (const TaskConfig& t : cfg.tasks) scan_traces(t.workload, scanned);
+    for (const TaskConfig& t : cfg.tasks)
+        scan_traces(t.workload, scanned);
     using sc_core::sc_report_handler;
     sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_THROW);
     sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_THROW);
@@ -340,7 +384,8 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
     // Outputs over time: per-CPU access samples; with cfg.vcd, interrupt edges and bus occupancy.
     std::vector<std::vector<std::pair<Cycle, Cycle>>> bus_busy;
     if (!opts.out_dir.empty()) {
-        for (CpuId c = 0; c < sys->cpus(); ++c) sys->core(c).sample_every(Cycle(cfg.trace_sample_cycles));
+        for (CpuId c = 0; c < sys->cpus(); ++c)
+            sys->core(c).sample_every(Cycle(cfg.trace_sample_cycles));
         if (cfg.vcd) {
             const auto buses = sys->buses();
             bus_busy.resize(buses.size());

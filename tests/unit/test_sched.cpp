@@ -1,8 +1,8 @@
 // The guest scheduler with a fake HAL (no SystemC, no threads): runqueues, priorities and
 // timeslices, the 2.6.10 imbalance arithmetic, the hot test, staggered and backed-off balancing,
 // and the active-balance trigger, each against values worked out by hand from kernel/sched.c.
-#include "os/kernel.hpp"
 #include "fake_hal.hpp"
+#include "os/kernel.hpp"
 
 #include <gtest/gtest.h>
 
@@ -39,14 +39,16 @@ struct Sched : ::testing::Test {
     SchedDomain& cpu_domain(int cpu) { return *k->rq(cpu).domains.back(); }
     int balances(int cpu) {
         int n = 0;
-        for (const auto& e : k->trace()) n += e.ev == Ev::Balance && e.cpu == cpu;
+        for (const auto& e : k->trace())
+            n += e.ev == Ev::Balance && e.cpu == cpu;
         return n;
     }
 };
 
 TEST_F(Sched, TimeslicesFollowNiceAsIn269) {
     make();
-    const int a = add("a", {0}, -20), b = add("b", {0}, 0), c = add("c", {0}, 19), d = add("d", {0}, -5);
+    const int a = add("a", {0}, -20), b = add("b", {0}, 0), c = add("c", {0}, 19),
+              d = add("d", {0}, -5);
     // SCALE_PRIO(DEF_TIMESLICE [x4 below nice 0], prio) = base * (140 - prio) / 20, >= 5 ms.
     EXPECT_EQ(k->task_timeslice(t(a)), 800u);
     EXPECT_EQ(k->task_timeslice(t(b)), 100u);
@@ -178,7 +180,8 @@ TEST_F(Sched, BalancingIsStaggeredByCpuOffset) {
         for (int c = 0; c < 4; ++c) {
             const int before = balances(c);
             k->rebalance_tick(c, IdleType::NotIdle);
-            if (first[std::size_t(c)] < 0 && balances(c) > before) first[std::size_t(c)] = long(j - L);
+            if (first[std::size_t(c)] < 0 && balances(c) > before)
+                first[std::size_t(c)] = long(j - L);
         }
     }
     // Offsets 0, 250, 500, 750: CPU 0 waits the whole 256, CPU 1 six jiffies, 2 and 3 are due.
@@ -201,7 +204,7 @@ TEST_F(Sched, ActiveBalanceAfterCacheNiceTriesPlusTwoFailures) {
         EXPECT_EQ(sd.nr_balance_failed, i);
         EXPECT_EQ(k->rq(0).active_balance, 0);
     }
-    EXPECT_EQ(sd.balance_interval, 4u); // 1 + one per failure, up to max_interval
+    EXPECT_EQ(sd.balance_interval, 4u);                   // 1 + one per failure, up to max_interval
     EXPECT_EQ(k->load_balance(1, sd, IdleType::Idle), 0); // 4 > cache_nice_tries + 2
     EXPECT_EQ(k->rq(0).active_balance, 1);
     EXPECT_EQ(k->rq(0).push_cpu, 1);
