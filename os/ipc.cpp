@@ -79,7 +79,7 @@ void Kernel::pipe_wait(Task& self, Pipe& pipe) {
 
 long Kernel::pipe_read(Task& self, Pipe& pipe, Addr buf, unsigned count) {
     const int id = pipe.id;
-    text(self.cpu, Text::Pipe, m_cfg.costs.pipe);
+    text(self.cpu, Text::Pipe, Cost::pipe);
     spin_lock(self.cpu, pipe.sem);
     long ret = 0;
     bool do_wakeup = false;
@@ -111,7 +111,7 @@ long Kernel::pipe_read(Task& self, Pipe& pipe, Addr buf, unsigned count) {
 
 long Kernel::pipe_write(Task& self, Pipe& pipe, Addr buf, unsigned count) {
     const int id = pipe.id;
-    text(self.cpu, Text::Pipe, m_cfg.costs.pipe);
+    text(self.cpu, Text::Pipe, Cost::pipe);
     spin_lock(self.cpu, pipe.sem);
     long ret = 0;
     bool do_wakeup = false;
@@ -150,7 +150,7 @@ long Kernel::pipe_write(Task& self, Pipe& pipe, Addr buf, unsigned count) {
 }
 
 void Kernel::barrier_wait(Task& self, Barrier& b) {
-    text(self.cpu, Text::Futex, m_cfg.costs.futex);
+    text(self.cpu, Text::Futex, Cost::futex);
     A(self.cpu, b.word);          // lock xadd on the count
     if (++b.count == b.parties) { // the last one: next generation, futex_wake(all)
         b.count = 0;
@@ -184,7 +184,7 @@ void Kernel::barrier_wait(Task& self, Barrier& b) {
         self.state = TASK_INTERRUPTIBLE;
         spin_unlock_irq(cpu, b.bucket.lock);
         schedule(cpu);
-        text(self.cpu, Text::Futex, m_cfg.costs.futex);
+        text(self.cpu, Text::Futex, Cost::futex);
     }
 }
 
@@ -204,7 +204,7 @@ std::int64_t Kernel::user_sys(Task& self, const Op& op) {
     default:
         break;
     }
-    text(cpu, Text::Syscall, m_cfg.costs.syscall);
+    text(cpu, Text::Syscall, Cost::syscall);
     switch (op.sys) {
     case SysOp::Sleep:
         nanosleep(self, op.cycles);
@@ -232,7 +232,7 @@ std::int64_t Kernel::user_sys(Task& self, const Op& op) {
             done += read ? pipe_read(self, pipe, op.addr + Addr(done), left)
                          : pipe_write(self, pipe, op.addr + Addr(done), left);
             if (done >= long(op.size)) return done;
-            text(self.cpu, Text::Syscall, m_cfg.costs.syscall);
+            text(self.cpu, Text::Syscall, Cost::syscall);
         }
     }
     case SysOp::Barrier:

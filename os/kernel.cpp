@@ -12,7 +12,7 @@ Kernel::Kernel(Hal& hal, const KernelConfig& cfg, const MachineShape& shape)
       m_tick_cycles(static_cast<Cycle>(std::llround(shape.freq_ghz * 1e9 / double(cfg.hz)))),
       m_online(CpuMask::all(shape.cpus())), m_control(shape.cpus(), nullptr), m_inbox(shape.cpus()),
       m_control_work(shape.cpus()), m_timers(shape.cpus()), m_irq_taken(shape.cpus(), 0),
-      m_dead(shape.cpus(), 0), m_open(shape.cpus()), m_switch_start(shape.cpus(), 0) {
+      m_dead(shape.cpus(), 0), m_open(shape.cpus()), m_framed(shape.cpus(), 0) {
     for (unsigned c = 0; c < m_ncpus; ++c) {
         auto rq = std::make_unique<Runqueue>();
         rq->cpu = int(c);
@@ -337,16 +337,18 @@ Task& Kernel::new_migration_thread(int cpu) {
 long Kernel::path_new() {
     m_paths.emplace_back();
     m_paths.back().cycles.assign(m_ncpus, 0);
+    m_paths.back().calls.assign(unsigned(Cost::Count), 0);
     return long(m_paths.size()) - 1;
 }
 
-void Kernel::path_begin(int cpu, long id) {
+void Kernel::path_begin(int cpu, long id, Cycle t) {
     auto& open = m_open[std::size_t(cpu)];
-    const Cycle t = now(cpu);
+    if (t == kAtNow) t = now(cpu);
     if (!open.empty()) open.back().acc += t - open.back().t0; // the enclosing path pauses
     OpenPath p;
     p.id = id;
-    p.t0 = t;
+    p.begin = p.t0 = t;
+    p.framed0 = m_framed[std::size_t(cpu)];
     open.push_back(p);
 }
 
@@ -356,17 +358,31 @@ void Kernel::path_end(int cpu) {
     OpenPath p = open.back();
     open.pop_back();
     p.acc += t - p.t0;
+    m_framed[std::size_t(cpu)] = p.framed0 + (t - p.begin); // nested frames counted once
     if (p.id >= 0) {
         MigPath& mp = m_paths[std::size_t(p.id)];
         mp.cycles[std::size_t(cpu)] += p.acc;
         mp.ipis += p.ipis;
         mp.lock_wait += p.wait;
+        mp.split += p.split;
+        for (unsigned c = 0; c < unsigned(Cost::Count); ++c)
+            mp.calls[c] += p.calls[c];
     } else if (p.id == -1 && !open.empty()) { // moved nothing: the enclosing path's costs
-        open.back().acc += p.acc;
-        open.back().ipis += p.ipis;
-        open.back().wait += p.wait;
+        OpenPath& up = open.back();
+        up.acc += p.acc;
+        up.ipis += p.ipis;
+        up.wait += p.wait;
+        up.split += p.split;
+        for (unsigned c = 0; c < unsigned(Cost::Count); ++c)
+            up.calls[c] += p.calls[c];
     }
     if (!open.empty()) open.back().t0 = t;
+}
+
+void Kernel::kcompute(int cpu, Cost c) {
+    const auto n = static_cast<Cycle>(cost_of(m_cfg.costs, c));
+    if (OpenPath* top = open_path(cpu)) ++top->calls[unsigned(c)];
+    if (n > 0) on_path(cpu, &PathSplit::budget, [&] { m_hal.compute(cpu, n); });
 }
 
 void Kernel::finalize_paths() {
@@ -375,15 +391,24 @@ void Kernel::finalize_paths() {
     for (const MigPath& mp : m_paths) {
         const auto n = static_cast<Cycle>(mp.events.size());
         if (n == 0) continue;
+        // The first record takes the remainders.
+        auto share = [n](Cycle v, bool first) { return v / n + (first ? v % n : 0); };
         for (std::size_t k = 0; k < mp.events.size(); ++k) {
             MigrationEvent& e = m_migrations[std::size_t(mp.events[k])];
-            const bool first = k == 0; // takes the remainders
+            const bool first = k == 0;
+            e.path_cycles = 0;
             for (unsigned c = 0; c < m_ncpus; ++c) {
-                e.path_cycles_by_cpu[c] = mp.cycles[c] / n + (first ? mp.cycles[c] % n : 0);
+                e.path_cycles_by_cpu[c] = share(mp.cycles[c], first);
                 e.path_cycles += e.path_cycles_by_cpu[c];
             }
-            e.ipis = int(Cycle(mp.ipis) / n + (first ? Cycle(mp.ipis) % n : 0));
-            e.rq_lock_wait_cycles = mp.lock_wait / n + (first ? mp.lock_wait % n : 0);
+            e.ipis = int(share(Cycle(mp.ipis), first));
+            e.rq_lock_wait_cycles = share(mp.lock_wait, first);
+            e.split.budget = share(mp.split.budget, first);
+            e.split.memory = share(mp.split.memory, first);
+            e.split.ipi = share(mp.split.ipi, first);
+            e.split.spin = share(mp.split.spin, first);
+            e.path_moves = int(n);
+            e.path_calls = mp.calls;
         }
     }
 }

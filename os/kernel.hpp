@@ -25,6 +25,7 @@
 #include "os/runqueue.hpp"
 #include "os/trace.hpp"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -112,7 +113,10 @@ public:
     void boot();
 
     // Hardware entry points.
-    void interrupt(int cpu, Irq vector);  // on the thread running on cpu, irqs off
+    static constexpr Cycle kAtNow = ~Cycle(0); // a cycle argument meaning "now"
+    // On the thread running on cpu, irqs off; `accepted`: the cycle the CPU began taking it
+    // (before the hardware's acceptance cost), by default now.
+    void interrupt(int cpu, Irq vector, Cycle accepted = kAtNow);
     int action_target(std::size_t index); // which CPU takes action `index` now
     // Counterfactual run: migration record `index` is replaced by holding the task off-CPU on
     // its source until resume; cf_resume_target() names the CPU that then takes an Action
@@ -307,7 +311,7 @@ private:
     Source W(int cpu, Addr a) { return mem(cpu, KAccess::Write, a); }
     Source A(int cpu, Addr a) { return mem(cpu, KAccess::Atomic, a); }
     Source mem(int cpu, KAccess kind, Addr a);
-    void text(int cpu, Text t, std::int64_t budget);
+    void text(int cpu, Text t, Cost budget); // instruction fetches, then the budget
     void spin_lock(int cpu, SpinLock& l);
     bool spin_trylock(int cpu, SpinLock& l);
     void spin_unlock(int cpu, SpinLock& l);
@@ -443,24 +447,48 @@ private:
     // real (a MigPath) when a move is recorded under it; otherwise its cycles, IPIs and waits go
     // to the enclosing open path on that CPU, if any. Paths never stay open across a block.
     // An interrupt opens a barrier (id kIrqBarrier): its time is no path's.
+    // Each path's cycles are split by kind (PathSplit): time passes on a path only in the timed
+    // primitives below, so the parts sum to the path's cycles.
     struct OpenPath {
         long id = -1;
+        bool switch_in = false; // the switch into a migrated task (closed by finish_task_switch)
+        Cycle begin = 0;
         Cycle t0 = 0;
         Cycle acc = 0;
+        Cycle framed0 = 0; // m_framed[cpu] at begin
         int ipis = 0;
         Cycle wait = 0;
+        PathSplit split;
+        std::array<std::uint32_t, unsigned(Cost::Count)> calls{};
     };
     static constexpr long kIrqBarrier = -2;
     OpenPath* open_path(int cpu) {
         auto& open = m_open[std::size_t(cpu)];
         return open.empty() ? nullptr : &open.back();
     }
-    void path_begin(int cpu, long id = -1);
+    // Opens a path frame at cycle t (default: now); an interrupt's barrier opens where the CPU
+    // began accepting it.
+    void path_begin(int cpu, long id = -1, Cycle t = kAtNow);
     void path_end(int cpu);
+    // Runs f, charging the cycles it takes on `cpu` (less any nested path frames, i.e.
+    // interrupts taken meanwhile) to `part` of the open path, if any.
+    template <class F> void on_path(int cpu, Cycle PathSplit::*part, F&& f) {
+        const OpenPath* top = open_path(cpu);
+        if (!top || top->id == kIrqBarrier) return void(f());
+        const Cycle t0 = now(cpu), framed0 = m_framed[std::size_t(cpu)];
+        f();
+        open_path(cpu)->split.*part += now(cpu) - t0 - (m_framed[std::size_t(cpu)] - framed0);
+    }
+    void kcompute(int cpu, Cost c);                           // a primitive's straight-line budget
+    void kspin(int cpu, const std::function<bool()>& until) { // busy-waits until until()
+        on_path(cpu, &PathSplit::spin, [&] { m_hal.spin(cpu, until); });
+    }
     long path_new();
     class PathScope {
     public:
-        PathScope(Kernel& k, int cpu, long id = -1) : m_k(k), m_cpu(cpu) { k.path_begin(cpu, id); }
+        PathScope(Kernel& k, int cpu, long id = -1, Cycle t = kAtNow) : m_k(k), m_cpu(cpu) {
+            k.path_begin(cpu, id, t);
+        }
         ~PathScope() { close(); }
         void close() {
             if (m_cpu >= 0) m_k.path_end(m_cpu);
@@ -521,7 +549,7 @@ private:
     std::vector<MigPath> m_paths;
     std::vector<std::vector<OpenPath>> m_open; // per CPU: nested open paths
     std::vector<long> m_event_path;            // per migration record: its path (or -1)
-    std::vector<Cycle> m_switch_start;         // per CPU: switch into a migrated task began
+    std::vector<Cycle> m_framed;               // per CPU: cycles of closed path frames
     long m_cf_migration = -1;                  // counterfactual: the record to suppress
     Task* m_cf_held = nullptr;                 // the task held off-CPU in its place
     int m_cf_pending = -1;                     // CPU that wakes it at its next Action interrupt

@@ -1,11 +1,23 @@
 #include "os/kernel_config.hpp"
 
+#include <vector>
+
 namespace smp::os {
 
 void KernelCosts::validate(const std::string& path) const {
     visit_costs(*this, [&path](const char* name, std::int64_t v) {
         require_range<std::int64_t>(join(path, name), v, 0, 100000000, "cycles");
     });
+}
+
+const char* cost_name(Cost k) {
+    static const std::vector<const char*> names = [] {
+        std::vector<const char*> n;
+        KernelCosts c;
+        visit_costs(c, [&n](const char* name, std::int64_t&) { n.push_back(name); });
+        return n;
+    }();
+    return names[unsigned(k)];
 }
 
 namespace {

@@ -11,6 +11,33 @@
 
 namespace smp::os {
 
+// The primitives of KernelCosts, in its field order (kCostFields maps each to its field).
+enum class Cost : unsigned {
+    irq_entry,
+    irq_exit,
+    tick,
+    schedule,
+    context_switch,
+    enqueue,
+    wakeup,
+    load_balance,
+    balance_per_cpu,
+    move_task,
+    migration_thread,
+    syscall,
+    set_cpus_allowed,
+    completion,
+    exec,
+    fork,
+    idle_entry,
+    pipe,
+    futex,
+    softirq,
+    stop_work,
+    select_rq,
+    Count
+};
+
 // Straight-line cycles of each kernel primitive, on top of the memory accesses it makes.
 // [ASSUMED] until calibrated; the accesses themselves are timed by the memory system.
 struct KernelCosts {
@@ -19,7 +46,7 @@ struct KernelCosts {
     std::int64_t tick = 250;            // update_process_times + scheduler_tick
     std::int64_t schedule = 250;        // schedule() without the switch
     std::int64_t context_switch = 150;  // switch_mm + switch_to
-    std::int64_t enqueue = 30;          // enqueue_task / dequeue_task
+    std::int64_t enqueue = 30;          // activate_task / deactivate_task (enqueue/dequeue)
     std::int64_t wakeup = 120;          // try_to_wake_up
     std::int64_t load_balance = 150;    // one load_balance pass, without the per-CPU scan
     std::int64_t balance_per_cpu = 20;  // find_busiest_group per CPU scanned
@@ -39,6 +66,36 @@ struct KernelCosts {
 
     void validate(const std::string& path) const;
 };
+
+inline constexpr std::int64_t KernelCosts::*kCostFields[] = {
+    &KernelCosts::irq_entry,
+    &KernelCosts::irq_exit,
+    &KernelCosts::tick,
+    &KernelCosts::schedule,
+    &KernelCosts::context_switch,
+    &KernelCosts::enqueue,
+    &KernelCosts::wakeup,
+    &KernelCosts::load_balance,
+    &KernelCosts::balance_per_cpu,
+    &KernelCosts::move_task,
+    &KernelCosts::migration_thread,
+    &KernelCosts::syscall,
+    &KernelCosts::set_cpus_allowed,
+    &KernelCosts::completion,
+    &KernelCosts::exec,
+    &KernelCosts::fork,
+    &KernelCosts::idle_entry,
+    &KernelCosts::pipe,
+    &KernelCosts::futex,
+    &KernelCosts::softirq,
+    &KernelCosts::stop_work,
+    &KernelCosts::select_rq,
+};
+static_assert(sizeof(kCostFields) / sizeof(kCostFields[0]) == unsigned(Cost::Count));
+inline std::int64_t cost_of(const KernelCosts& c, Cost k) {
+    return c.*kCostFields[unsigned(k)];
+}
+const char* cost_name(Cost k); // the field's name ("context_switch")
 
 struct KernelConfig {
     bool enabled = true; // false: bare-metal, each task runs alone on its first CPU

@@ -6,18 +6,22 @@
 namespace smp::os {
 
 Source Kernel::mem(int cpu, KAccess kind, Addr a) {
-    const Source s = m_hal.access(cpu, kind, a);
+    Source s = Source::Local;
+    on_path(cpu, &PathSplit::memory, [&] { s = m_hal.access(cpu, kind, a); });
     if (m_cfg.trace && (s == Source::Peer || s == Source::Remote)) {
         ev(Ev::LineXfer, cpu, -1, static_cast<long long>(s), static_cast<long long>(kind), a);
     }
     return s;
 }
 
-void Kernel::text(int cpu, Text t, std::int64_t budget) {
-    const unsigned lines = 1 + static_cast<unsigned>(std::min<std::int64_t>(budget / 100, 3));
-    for (unsigned i = 0; i < lines; ++i)
-        m_hal.access(cpu, KAccess::Fetch, m_layout.text(t, i));
-    if (budget > 0) m_hal.compute(cpu, static_cast<Cycle>(budget));
+void Kernel::text(int cpu, Text t, Cost budget) {
+    const std::int64_t n = cost_of(m_cfg.costs, budget);
+    const unsigned lines = 1 + static_cast<unsigned>(std::min<std::int64_t>(n / 100, 3));
+    on_path(cpu, &PathSplit::memory, [&] {
+        for (unsigned i = 0; i < lines; ++i)
+            m_hal.access(cpu, KAccess::Fetch, m_layout.text(t, i));
+    });
+    kcompute(cpu, budget);
 }
 
 // x86 TTAS byte lock: lock; decb, and on failure spin reading the line until it is free.
@@ -37,7 +41,7 @@ void Kernel::spin_lock(int cpu, SpinLock& l) {
                                    " that it already holds");
         }
         contended = true;
-        m_hal.spin(cpu, [&l] { return l.owner < 0; });
+        kspin(cpu, [&l] { return l.owner < 0; });
         R(cpu, l.addr);
     }
     if (contended) {
@@ -158,6 +162,7 @@ void Kernel::dequeue_task(int cpu, Task& p, PrioArray& array) {
 // activate_task: write the timestamp (not modelled: nothing reads it), enqueue, nr_running++.
 // CFS kernels: enqueue by class (a wake-up places the entity), nr_running and rq->load.
 void Kernel::activate_task(int cpu, Task& p, Runqueue& rq, bool wakeup) {
+    kcompute(cpu, Cost::enqueue);
     if (p.stop_class) return enqueue_stop(cpu, p, rq); // 4.7 stop class (stop_machine.cpp)
     if (m_kind.sched_class == SchedClassKind::Cfs) {
         W(cpu, rq.lock.addr); // nr_running and load share the lock's line
@@ -180,6 +185,7 @@ void Kernel::activate_task(int cpu, Task& p, Runqueue& rq, bool wakeup) {
 }
 
 void Kernel::deactivate_task(int cpu, Task& p, Runqueue& rq) {
+    kcompute(cpu, Cost::enqueue);
     if (p.stop_class) return dequeue_stop(cpu, p, rq);
     if (m_kind.sched_class == SchedClassKind::Cfs) {
         W(cpu, rq.lock.addr);
@@ -234,7 +240,7 @@ void Kernel::send_resched_ipi(int from, int to) {
     ++m_stats.ipis_sent;
     if (OpenPath* path = open_path(from)) ++path->ipis;
     ev(Ev::IpiSent, from, -1, to);
-    m_hal.send_ipi(from, to, Irq::Reschedule);
+    on_path(from, &PathSplit::ipi, [&] { m_hal.send_ipi(from, to, Irq::Reschedule); });
 }
 
 bool Kernel::cpu_and_siblings_are_idle(int cpu) const {

@@ -27,7 +27,7 @@ void Kernel::queued_spin_lock(int cpu, SpinLock& l) {
     }
     // Wait for an in-progress pending -> locked hand-over: 0,1,0 -> 0,0,1.
     if (l.q.pending_handover(l.owner)) {
-        m_hal.spin(cpu, [&l] { return !l.q.pending_handover(l.owner); });
+        kspin(cpu, [&l] { return !l.q.pending_handover(l.owner); });
         R(cpu, l.addr);
     }
     QSpin::Slow step = QSpin::Slow::Queue;
@@ -36,7 +36,7 @@ void Kernel::queued_spin_lock(int cpu, SpinLock& l) {
         step = l.q.trylock_or_pending(l.owner, cpu);
     }
     if (step == QSpin::Slow::Pending) { // wait for the owner to go: *,1,1 -> *,1,0
-        m_hal.spin(cpu, [&l] { return l.owner < 0; });
+        kspin(cpu, [&l] { return l.owner < 0; });
         R(cpu, l.addr);
         W(cpu, l.addr); // clear_pending_set_locked
         l.q.take_pending(l.owner, cpu);
@@ -56,11 +56,11 @@ void Kernel::queued_spin_lock(int cpu, SpinLock& l) {
                 W(cpu, m_layout.mcs_node(prev)); // WRITE_ONCE(prev->next, node)
                 l.q.node(cpu)->linked = true;
                 m_hal.kick();
-                m_hal.spin(cpu, [&l, cpu] { return l.q.node(cpu)->locked; }); // own node line
+                kspin(cpu, [&l, cpu] { return l.q.node(cpu)->locked; }); // own node line
                 R(cpu, node);
             }
             // Head of the queue: wait for the owner and the pending waiter to go, *,x,y -> *,0,0.
-            m_hal.spin(cpu, [&l] { return l.q.head_may_claim(l.owner); });
+            kspin(cpu, [&l] { return l.q.head_may_claim(l.owner); });
             R(cpu, l.addr);
             bool alone = false;
             if (l.q.queue.size() == 1) {
@@ -71,7 +71,7 @@ void Kernel::queued_spin_lock(int cpu, SpinLock& l) {
             l.q.claim(l.owner, cpu);
             if (!alone) { // contended: wait for the next node to link, then hand over
                 if (!l.q.next_linked()) {
-                    m_hal.spin(cpu, [&l] { return l.q.next_linked(); });
+                    kspin(cpu, [&l] { return l.q.next_linked(); });
                     R(cpu, node);
                 }
                 W(cpu, m_layout.mcs_node(l.q.queue.front().cpu)); // arch_mcs_spin_unlock_contended

@@ -71,7 +71,7 @@ void Kernel::stamp_last_run_2421(int cpu, Task& prev) {
 void Kernel::scheduler_tick_2421(int cpu) {
     Runqueue& rq = cpu_rq(cpu);
     Task& p = *rq.curr;
-    text(cpu, Text::Tick, m_cfg.costs.tick);
+    text(cpu, Text::Tick, Cost::tick);
     rq.timestamp_last_tick = now(cpu); // not a 2.4 field: for a 2.6.10 hot test in an ablation
     ++m_stats.ticks;
     if (&p == rq.idle) rebalance_tick(cpu, IdleType::Idle);
@@ -147,7 +147,7 @@ Runqueue* Kernel::find_busiest_queue_2421(int this_cpu, bool idle, long& imbalan
     for (int i : mask.cpus()) {
         Runqueue& rq_src = cpu_rq(i);
         R(this_cpu, m_layout.rq(i, RqLine::L0)); // lockless
-        m_hal.compute(this_cpu, static_cast<Cycle>(m_cfg.costs.balance_per_cpu));
+        kcompute(this_cpu, Cost::balance_per_cpu);
         const long nr = long(rq_src.nr_running);
         const long load = (idle || nr < prev[std::size_t(i)]) ? nr : prev[std::size_t(i)];
         W(this_cpu, m_layout.rq_prev_cpu_load(this_cpu, i));
@@ -193,7 +193,7 @@ void Kernel::pull_task_2421(int cpu, Runqueue& src, PrioArray& src_array, Task& 
     const long e = record_migration(cpu, p, src.cpu, dst.cpu, why,
                                     why == MigReason::PeriodicBalance ? "lb_tick" : "lb_newidle",
                                     "balancer", hot_verdict(p, src.cpu, dst.cpu, cpu), decided);
-    text(cpu, Text::Migrate, m_cfg.costs.move_task);
+    text(cpu, Text::Migrate, Cost::move_task);
     W(cpu, src.lock.addr);
     dequeue_task(cpu, p, src_array);
     --src.nr_running;
@@ -213,7 +213,7 @@ void Kernel::pull_task_2421(int cpu, Runqueue& src, PrioArray& src_array, Task& 
 int Kernel::load_balance_2421(int this_cpu, bool idle, const CpuMask& mask, MigReason why) {
     Runqueue& this_rq = cpu_rq(this_cpu);
     PathScope path(*this, this_cpu);
-    text(this_cpu, Text::Balance, m_cfg.costs.load_balance);
+    text(this_cpu, Text::Balance, Cost::load_balance);
     const bool tick = why == MigReason::PeriodicBalance;
     ++(tick ? m_stats.load_balance : m_stats.newidle_balance);
     const auto kind = static_cast<int>(!tick  ? IdleType::NewlyIdle
@@ -277,6 +277,7 @@ void Kernel::wake_up_cpu_2421(int cpu, Runqueue& rq, int target, Task& p) {
 
 // __activate_task (:333-337): enqueue on the active array's tail, nr_running++.
 void Kernel::activate_task_nostat_2421(int cpu, Task& p, Runqueue& rq) {
+    kcompute(cpu, Cost::enqueue);
     W(cpu, rq.lock.addr);
     enqueue_task(cpu, p, *rq.active);
     ++rq.nr_running;
@@ -288,7 +289,7 @@ void Kernel::activate_task_nostat_2421(int cpu, Task& p, Runqueue& rq) {
 // (R3-9 :547) only when it is on the waker's CPU.
 int Kernel::try_to_wake_up_2421(int cpu, Task& p, long state, bool sync) {
     PathScope path(*this, cpu);
-    text(cpu, Text::Wakeup, m_cfg.costs.wakeup);
+    text(cpu, Text::Wakeup, Cost::wakeup);
     const Cycle decided = now(cpu);
     int success = 0;
     for (;;) {
@@ -340,7 +341,7 @@ int Kernel::set_cpus_allowed_2421(int cpu, Task& p, const CpuMask& new_mask, Mig
     Task& self = current(cpu);
     const long id = path_new();
     PathScope path(*this, cpu, id);
-    text(cpu, Text::Syscall, m_cfg.costs.set_cpus_allowed);
+    text(cpu, Text::Syscall, Cost::set_cpus_allowed);
     const Cycle decided = now(cpu);
     R(cpu, m_layout.online_map());
     const CpuMask mask = new_mask & m_online;
@@ -378,7 +379,7 @@ void Kernel::migration_move_2421(int cpu, MigrationReq& req) {
     Task& p = *req.task;
     const auto why = static_cast<MigReason>(req.reason);
     const char* detail = why == MigReason::Exec ? "sched_exec" : "set_cpus_allowed";
-    text(cpu, Text::Migrate, m_cfg.costs.move_task);
+    text(cpu, Text::Migrate, Cost::move_task);
     R(cpu, m_layout.task(p.pid, TaskLine::Allowed));
     R(cpu, m_layout.online_map());
     const int dest = req.dest_cpu >= 0 ? req.dest_cpu : (p.cpus_allowed & m_online).first();

@@ -68,7 +68,7 @@ void Kernel::update_cpu_load_idx(Runqueue& rq) {
 void Kernel::scheduler_tick_cfs(int cpu) {
     Runqueue& rq = cpu_rq(cpu);
     Task& curr = *rq.curr;
-    text(cpu, Text::Tick, m_cfg.costs.tick);
+    text(cpu, Text::Tick, Cost::tick);
     ++m_stats.ticks;
     const std::uint64_t next_tick = rq.tick_timestamp + tick_nsec();
     spin_lock(cpu, rq.lock);
@@ -191,7 +191,7 @@ SchedGroup* Kernel::find_busiest_group_2624(SchedDomain& sd, int this_cpu, unsig
         for (int i : g->cpumask.cpus()) {
             if (!cpus.test(i)) continue;
             R(this_cpu, m_layout.rq(i, RqLine::L0));
-            m_hal.compute(this_cpu, static_cast<Cycle>(m_cfg.costs.balance_per_cpu));
+            kcompute(this_cpu, Cost::balance_per_cpu);
             const Runqueue& rq = cpu_rq(i);
             if (sd_idle && rq.nr_running) sd_idle = 0;
             unsigned long load;
@@ -306,7 +306,7 @@ Runqueue* Kernel::find_busiest_queue_2624(const SchedGroup& group, unsigned long
 int Kernel::load_balance_2624(int this_cpu, SchedDomain& sd, IdleType idle, int& balance) {
     Runqueue& this_rq = cpu_rq(this_cpu);
     PathScope path(*this, this_cpu);
-    text(this_cpu, Text::Balance, m_cfg.costs.load_balance);
+    text(this_cpu, Text::Balance, Cost::load_balance);
     ++m_stats.load_balance;
     const bool share = sd.params.share_cpupower;
     int sd_idle = idle != IdleType::NotIdle && share ? 1 : 0;
@@ -401,7 +401,7 @@ out_one_pinned:
 int Kernel::load_balance_newidle_2624(int this_cpu, SchedDomain& sd) {
     Runqueue& this_rq = cpu_rq(this_cpu);
     PathScope path(*this, this_cpu);
-    text(this_cpu, Text::Balance, m_cfg.costs.load_balance);
+    text(this_cpu, Text::Balance, Cost::load_balance);
     ++m_stats.newidle_balance;
     const bool share = sd.params.share_cpupower;
     int sd_idle = share ? 1 : 0;
@@ -555,7 +555,7 @@ void Kernel::pull_task_2624(int exec, Runqueue& src, Task& p, Runqueue& dst, Mig
     const long e = record_migration(
         exec, p, src.cpu, dst.cpu, why, detail,
         why == MigReason::ActiveBalance ? "migration_thread" : "balancer", hot ? 1 : 0, now(exec));
-    text(exec, Text::Migrate, m_cfg.costs.move_task);
+    text(exec, Text::Migrate, Cost::move_task);
     deactivate_task(exec, p, src);
     m_migrations[std::size_t(e)].t_dequeue = now(exec);
     set_task_cpu(exec, p, dst.cpu);

@@ -29,7 +29,7 @@ int Kernel::wake_idle_2624(int cpu, int target, const Task& p) {
 // updated there (not refreshed before the test).
 int Kernel::try_to_wake_up_2624(int cpu, Task& p, long state, bool sync) {
     PathScope path(*this, cpu);
-    text(cpu, Text::Wakeup, m_cfg.costs.wakeup);
+    text(cpu, Text::Wakeup, Cost::wakeup);
     m_hal.irq_disable(cpu);
     Runqueue* rq = &task_rq_lock(cpu, p);
     R(cpu, m_layout.task(p.pid, TaskLine::Sched));
@@ -178,7 +178,7 @@ int Kernel::find_idlest_cpu_2624(const SchedGroup& group, const Task& p, int thi
 // sched_balance_self (:1384-1437): from the highest domain with the flag down, move to the
 // idlest CPU of the idlest group, then continue in the new CPU's domains below that span.
 int Kernel::sched_balance_self(int cpu, const Task& p, bool fork) {
-    text(cpu, fork ? Text::Fork : Text::Exec, m_cfg.costs.select_rq);
+    text(cpu, fork ? Text::Fork : Text::Exec, Cost::select_rq);
     const int exec = cpu;
     auto has_flag = [fork](const SchedDomain& d) {
         return fork ? d.params.balance_fork : d.params.balance_exec;

@@ -33,7 +33,7 @@ Runqueue& Kernel::task_rq_lock_only(int cpu, Task& p) {
         R(cpu, m_layout.task(p.pid, TaskLine::Sched)); // p->on_rq
         if (&rq == &cpu_rq(p.cpu) && !p.migrating) return rq;
         rq_unlock(cpu, rq);
-        m_hal.spin(cpu, [&p] { return !p.migrating; });
+        kspin(cpu, [&p] { return !p.migrating; });
     }
 }
 
@@ -74,7 +74,7 @@ Runqueue& Kernel::move_queued_task(int cpu, Runqueue& rq, Task& p, int new_cpu, 
         cf_hold(cpu, p, rq.cpu, new_cpu, why, detail, mechanism, decided);
         return rq;
     }
-    text(cpu, Text::Migrate, m_cfg.costs.move_task);
+    text(cpu, Text::Migrate, Cost::move_task);
     W(cpu, m_layout.task(p.pid, TaskLine::Sched)); // p->on_rq = TASK_ON_RQ_MIGRATING
     p.migrating = true;
     const long e = record_migration(cpu, p, rq.cpu, new_cpu, why, detail, mechanism,
@@ -161,7 +161,7 @@ int Kernel::migration_cpu_stop(int cpu, Task& p, int dest, MigReason why, const 
 int Kernel::set_cpus_allowed_ptr(int cpu, Task& p, const CpuMask& mask, MigReason why) {
     const long id = path_new();
     PathScope path(*this, cpu, id);
-    text(cpu, Text::Syscall, m_cfg.costs.set_cpus_allowed);
+    text(cpu, Text::Syscall, Cost::set_cpus_allowed);
     const Cycle decided = now(cpu);
     Runqueue* rq = &task_rq_lock_47(cpu, p);
     R(cpu, m_layout.online_map()); // cpu_active_mask (online for kernel threads)
@@ -211,7 +211,7 @@ int Kernel::set_cpus_allowed_ptr(int cpu, Task& p, const CpuMask& mask, MigReaso
 // 2.6.10's sched_exec, the move's path starts after the choice.
 void Kernel::sched_exec_47(Task& self) {
     const int cpu = self.cpu;
-    text(cpu, Text::Exec, m_cfg.costs.select_rq);
+    text(cpu, Text::Exec, Cost::select_rq);
     m_hal.irq_disable(cpu);
     spin_lock(cpu, pi_lock(self));
     int dest = cpu;
@@ -244,7 +244,7 @@ void Kernel::sched_migrate_task_stopper(Task& self, int dest) {
 // p->pi_lock, then activate on that runqueue and check_preempt_curr.
 void Kernel::wake_up_new_task_47(int cpu, Task& p) {
     PathScope path(*this, cpu);
-    text(cpu, Text::Fork, m_cfg.costs.select_rq);
+    text(cpu, Text::Fork, Cost::select_rq);
     const Cycle decided = now(cpu);
     m_hal.irq_disable(cpu);
     spin_lock(cpu, pi_lock(p));

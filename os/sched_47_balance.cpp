@@ -81,7 +81,7 @@ void Kernel::detach_task_47(int exec, Task& p, LbEnv& env, MigReason why) {
     const long e = record_migration(exec, p, env.src_cpu, env.dst_cpu, why, cfs_balance_detail(why),
                                     why == MigReason::ActiveBalance ? "stopper" : "balancer",
                                     task_hot_47(p, *env.src_rq, *env.dst_rq) ? 1 : 0, now(exec));
-    text(exec, Text::Migrate, m_cfg.costs.move_task);
+    text(exec, Text::Migrate, Cost::move_task);
     W(exec, m_layout.task(p.pid, TaskLine::Sched)); // p->on_rq = TASK_ON_RQ_MIGRATING
     p.migrating = true;
     deactivate_task(exec, p, *env.src_rq);
@@ -198,7 +198,7 @@ SchedGroup* Kernel::find_busiest_group_47(int exec, LbEnv& env) {
             if (!env.cpus.test(i)) continue;
             R(exec, m_layout.rq(i, RqLine::L0));
             R(exec, m_layout.rq(i, RqLine::Pelt));
-            m_hal.compute(exec, static_cast<Cycle>(m_cfg.costs.balance_per_cpu));
+            kcompute(exec, Cost::balance_per_cpu);
             const Runqueue& rq = cpu_rq(i);
             s.group_load +=
                 local_group ? target_load_idx(i, load_idx) : source_load_idx(i, load_idx);
@@ -347,7 +347,7 @@ unsigned long Kernel::max_interval_47(const SchedDomain& sd) const {
 // group balances this level.
 int Kernel::load_balance_47(int this_cpu, SchedDomain& sd, IdleType idle, int& continue_balancing) {
     PathScope path(*this, this_cpu);
-    text(this_cpu, Text::Balance, m_cfg.costs.load_balance);
+    text(this_cpu, Text::Balance, Cost::load_balance);
     if (idle == IdleType::NewlyIdle) {
         ++m_stats.newidle_balance;
     } else {

@@ -233,7 +233,7 @@ SchedGroup* Kernel::find_idlest_group_47(int cpu, const SchedDomain& sd, const T
         unsigned long avg = 0, capacity = 0;
         for (int i : g->cpumask.cpus()) { // source_load / target_load at forkexec_idx 0
             R(cpu, m_layout.rq(i, RqLine::Pelt));
-            m_hal.compute(cpu, static_cast<Cycle>(m_cfg.costs.balance_per_cpu));
+            kcompute(cpu, Cost::balance_per_cpu);
             avg += weighted_cpuload(i);
             capacity += capacity_of(i);
         }
@@ -377,7 +377,7 @@ int Kernel::select_fallback_rq(int cpu, Task& p, int from) {
 // tasks never move), then select_fallback_rq if that CPU is not allowed or not online.
 int Kernel::select_task_rq(int cpu, Task& p, SdFlag flag, bool sync, const char*& detail) {
     if (p.stop_class) return p.cpu; // select_task_rq_stop
-    text(cpu, Text::Wakeup, m_cfg.costs.select_rq);
+    text(cpu, Text::Wakeup, Cost::select_rq);
     R(cpu, m_layout.task(p.pid, TaskLine::Allowed));
     int c = p.cpu;
     if (p.cpus_allowed.weight() > 1 && pelt_tracked(p)) {
@@ -401,7 +401,7 @@ int Kernel::select_task_rq(int cpu, Task& p, SdFlag flag, bool sync, const char*
 // TASK_WAKING, place it (select_task_rq, SD_BALANCE_WAKE) and queue it there (ttwu_queue).
 int Kernel::try_to_wake_up_47(int cpu, Task& p, long state, bool sync) {
     PathScope path(*this, cpu);
-    text(cpu, Text::Wakeup, m_cfg.costs.wakeup);
+    text(cpu, Text::Wakeup, Cost::wakeup);
     m_hal.irq_disable(cpu);
     spin_lock(cpu, pi_lock(p));
     R(cpu, m_layout.task(p.pid, TaskLine::Sched)); // p->state, p->on_rq
@@ -423,7 +423,7 @@ int Kernel::try_to_wake_up_47(int cpu, Task& p, long state, bool sync) {
         if (!woken) {
             R(cpu, m_layout.task(p.pid, TaskLine::Pi)); // smp_cond_acquire(!p->on_cpu)
             if (p.on_cpu) {
-                m_hal.spin(cpu, [&p] { return !p.on_cpu; });
+                kspin(cpu, [&p] { return !p.on_cpu; });
                 R(cpu, m_layout.task(p.pid, TaskLine::Pi));
             }
             W(cpu, m_layout.task(p.pid, TaskLine::Sched));

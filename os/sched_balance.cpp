@@ -66,7 +66,7 @@ SchedGroup* Kernel::find_busiest_group(SchedDomain& sd, int this_cpu, unsigned l
         int n = 0;
         for (int i : g->cpumask.cpus()) {
             R(this_cpu, m_layout.rq(i, RqLine::L0)); // nr_running and cpu_load: one line
-            m_hal.compute(this_cpu, static_cast<Cycle>(m_cfg.costs.balance_per_cpu));
+            kcompute(this_cpu, Cost::balance_per_cpu);
             avg += local_group ? target_load(i) : source_load(i);
             ++n;
         }
@@ -161,7 +161,7 @@ void Kernel::pull_task(int cpu, Runqueue& src, PrioArray& src_array, Task& p, Ru
                                     : m_kind.migrator == Migrator::Stopper ? "stopper" // 4.7
                                                                            : "migration_thread",
                                     hot ? 1 : 0, decided);
-    text(cpu, Text::Migrate, m_cfg.costs.move_task);
+    text(cpu, Text::Migrate, Cost::move_task);
     W(cpu, src.lock.addr);
     dequeue_task(cpu, p, src_array);
     --src.nr_running;
@@ -220,7 +220,7 @@ int Kernel::move_tasks(int exec, int this_cpu, Runqueue& this_rq, Runqueue& busi
 int Kernel::load_balance(int this_cpu, SchedDomain& sd, IdleType idle) {
     Runqueue& this_rq = cpu_rq(this_cpu);
     PathScope path(*this, this_cpu);
-    text(this_cpu, Text::Balance, m_cfg.costs.load_balance);
+    text(this_cpu, Text::Balance, Cost::load_balance);
     ++m_stats.load_balance;
     spin_lock(this_cpu, this_rq.lock);
     unsigned long imbalance = 0;
@@ -280,7 +280,7 @@ int Kernel::load_balance(int this_cpu, SchedDomain& sd, IdleType idle) {
 int Kernel::load_balance_newidle(int this_cpu, SchedDomain& sd) {
     Runqueue& this_rq = cpu_rq(this_cpu);
     PathScope path(*this, this_cpu);
-    text(this_cpu, Text::Balance, m_cfg.costs.load_balance);
+    text(this_cpu, Text::Balance, Cost::load_balance);
     ++m_stats.newidle_balance;
     unsigned long imbalance = 0;
     SchedGroup* group = find_busiest_group(sd, this_cpu, imbalance, IdleType::NewlyIdle);

@@ -11,7 +11,7 @@ void Kernel::schedule(int cpu) {
     for (;;) {
         Runqueue& rq = cpu_rq(cpu);
         Task& prev = *rq.curr;
-        text(cpu, Text::Schedule, m_cfg.costs.schedule);
+        text(cpu, Text::Schedule, Cost::schedule);
         if (m_kind.hot_test == HotTest::JiffiesLastRun) stamp_last_run_2421(cpu, prev);
         m_hal.irq_disable(cpu);
         const bool cfs = m_kind.sched_class == SchedClassKind::Cfs;
@@ -72,7 +72,10 @@ void Kernel::schedule(int cpu) {
             ev(Ev::Switch, cpu, -1, prev.pid, next->pid);
             if (next->first_run_event >= 0) {
                 next->switch_path = m_event_path[std::size_t(next->first_run_event)];
-                m_switch_start[std::size_t(cpu)] = now(cpu);
+                if (next->switch_path >= 0) { // the switch into it is part of its path
+                    path_begin(cpu, next->switch_path);
+                    m_open[std::size_t(cpu)].back().switch_in = true;
+                }
                 m_migrations[std::size_t(next->first_run_event)].t_first_run = now(cpu);
                 m_hal.first_run(cpu, next->pid, next->first_run_event);
                 ev(Ev::FirstRun, cpu, next->pid);
@@ -88,7 +91,7 @@ void Kernel::schedule(int cpu) {
 }
 
 void Kernel::context_switch(int cpu, Runqueue& rq, Task& prev, Task& next) {
-    text(cpu, Text::Switch, m_cfg.costs.context_switch);
+    text(cpu, Text::Switch, Cost::context_switch);
     next.on_cpu = true; // prepare_lock_switch (4.7 p->on_cpu)
     R(cpu, m_layout.task(next.pid, TaskLine::Mm));
     if (next.mm < 0) {
@@ -118,9 +121,13 @@ void Kernel::context_switch(int cpu, Runqueue& rq, Task& prev, Task& next) {
 
 void Kernel::finish_task_switch(int cpu, Task& prev) {
     Task& cur = current(cpu);
-    if (cur.switch_path >= 0) { // the switch into a migrated task is part of its path
-        m_paths[std::size_t(cur.switch_path)].cycles[std::size_t(cpu)] +=
-            now(cpu) - m_switch_start[std::size_t(cpu)];
+    if (cur.switch_path >= 0) { // closes the switch-in frame opened in schedule()
+        const OpenPath* top = open_path(cpu);
+        if (!top || !top->switch_in || top->id != cur.switch_path) {
+            throw std::logic_error("guest kernel: the switch into task " + std::to_string(cur.pid) +
+                                   " on cpu " + std::to_string(cpu) + " left its path frame");
+        }
+        path_end(cpu);
     }
     cur.switch_path = -1;
     if (m_kind.wake_policy == WakePolicy::SelectTaskRqFair) { // 4.7 finish_lock_switch
@@ -141,7 +148,7 @@ void Kernel::scheduler_tick(int cpu) {
     if (m_kind.trigger == Trigger::TickModulo) return scheduler_tick_2421(cpu);
     Runqueue& rq = cpu_rq(cpu);
     Task& p = *rq.curr;
-    text(cpu, Text::Tick, m_cfg.costs.tick);
+    text(cpu, Text::Tick, Cost::tick);
     W(cpu, m_layout.rq(cpu, RqLine::Curr));
     rq.timestamp_last_tick = now(cpu);
     ++m_stats.ticks;
@@ -197,7 +204,7 @@ int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
     if (m_kind.wake_policy == WakePolicy::SelectTaskRqFair)
         return try_to_wake_up_47(cpu, p, state, sync);
     PathScope path(*this, cpu);
-    text(cpu, Text::Wakeup, m_cfg.costs.wakeup);
+    text(cpu, Text::Wakeup, Cost::wakeup);
     m_hal.irq_disable(cpu);
     Runqueue* rq = &task_rq_lock(cpu, p);
     R(cpu, m_layout.task(p.pid, TaskLine::Sched));
@@ -308,7 +315,7 @@ void Kernel::wake_up_new_task(int cpu, Task& p) {
 
 // complete(): under the completion's lock (a line on the waiter's stack) count and wake.
 void Kernel::complete(int cpu, Completion& x) {
-    text(cpu, Text::Completion, m_cfg.costs.completion);
+    text(cpu, Text::Completion, Cost::completion);
     m_hal.irq_disable(cpu);
     spin_lock(cpu, x.lock);
     W(cpu, x.lock.addr); // x->done++
@@ -325,7 +332,7 @@ void Kernel::wait_for_completion(int cpu, Task& self, Completion& x) {
         might_sleep(self);
         cpu = self.cpu;
     }
-    text(cpu, Text::Completion, m_cfg.costs.completion);
+    text(cpu, Text::Completion, Cost::completion);
     m_hal.irq_disable(cpu);
     spin_lock(cpu, x.lock);
     if (!x.done) {
@@ -347,10 +354,10 @@ void Kernel::wait_for_completion(int cpu, Task& self, Completion& x) {
 }
 
 // Interrupt entry, on the interrupted thread with interrupts disabled.
-void Kernel::interrupt(int cpu, Irq vector) {
+void Kernel::interrupt(int cpu, Irq vector, Cycle accepted) {
     Task& curr = current(cpu);
-    PathScope barrier(*this, cpu, kIrqBarrier); // interrupt time is no migration's
-    text(cpu, Text::Irq, m_cfg.costs.irq_entry);
+    PathScope barrier(*this, cpu, kIrqBarrier, accepted); // from its acceptance, no path's time
+    text(cpu, Text::Irq, Cost::irq_entry);
     W(cpu, m_layout.stack(curr.pid, Frame::Entry)); // pt_regs
     ev(Ev::Irq, cpu, curr.pid, static_cast<long long>(vector));
     switch (vector) {
@@ -402,10 +409,10 @@ void Kernel::interrupt(int cpu, Irq vector) {
     }
     if (cpu_rq(cpu).softirq_pending) { // irq_exit -> do_softirq: SCHED_SOFTIRQ (2.6.24)
         cpu_rq(cpu).softirq_pending = false;
-        text(cpu, Text::Softirq, m_cfg.costs.softirq);
+        text(cpu, Text::Softirq, Cost::softirq);
         run_rebalance_domains(cpu);
     }
-    m_hal.compute(cpu, static_cast<Cycle>(m_cfg.costs.irq_exit));
+    kcompute(cpu, Cost::irq_exit);
     m_irq_taken[std::size_t(cpu)] = 1;
 }
 
@@ -447,7 +454,7 @@ void Kernel::idle_loop(int cpu) {
                 m_hal.irq_enable(cpu);
                 continue;
             }
-            text(cpu, Text::Idle, m_cfg.costs.idle_entry);
+            text(cpu, Text::Idle, Cost::idle_entry);
             m_hal.halt(cpu, [this, cpu] { return m_irq_taken[std::size_t(cpu)] != 0; });
         }
         schedule(cpu);
@@ -515,7 +522,7 @@ void Kernel::user_main(Task& p) {
 
 void Kernel::do_exit(Task& p) {
     const int cpu = p.cpu;
-    text(cpu, Text::Syscall, m_cfg.costs.syscall);
+    text(cpu, Text::Syscall, Cost::syscall);
     ev(Ev::Exit, cpu, p.pid);
     p.exited = true;
     if (p.kind == TaskKind::User) {

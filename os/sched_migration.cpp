@@ -75,7 +75,7 @@ int Kernel::set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason wh
     Task& self = current(cpu);
     const long id = path_new();
     PathScope path(*this, cpu, id);
-    text(cpu, Text::Syscall, m_cfg.costs.set_cpus_allowed);
+    text(cpu, Text::Syscall, Cost::set_cpus_allowed);
     const Cycle decided = now(cpu);
     m_hal.irq_disable(cpu);
     Runqueue& rq = task_rq_lock(cpu, p);
@@ -138,7 +138,7 @@ void Kernel::migrate_task_now(int cpu, Task& p, int src, int dest, MigReason why
         return;
     }
     if (!m_online.test(dest)) return;
-    text(cpu, Text::Migrate, m_cfg.costs.move_task);
+    text(cpu, Text::Migrate, Cost::move_task);
     Runqueue& rq_src = cpu_rq(src);
     Runqueue& rq_dest = cpu_rq(dest);
     double_rq_lock(cpu, rq_src, rq_dest);
@@ -193,7 +193,7 @@ void Kernel::migration_thread(int cpu) {
     while (!self.should_stop) {
         if (self.flags & PF_FREEZE) refrigerator(self); // never: PF_NOFREEZE
         Runqueue& rq = cpu_rq(cpu);
-        text(cpu, Text::MigrationThread, m_cfg.costs.migration_thread);
+        text(cpu, Text::MigrationThread, Cost::migration_thread);
         m_hal.irq_disable(cpu);
         spin_lock(cpu, rq.lock);
         if (!m_online.test(cpu)) {
@@ -293,7 +293,7 @@ void Kernel::perform(Task& self, std::size_t i) {
     r.cpu = cpu;
     r.executed = now(cpu);
     Task* t = a.task.empty() ? nullptr : find_task(a.task);
-    text(cpu, Text::Syscall, m_cfg.costs.syscall);
+    text(cpu, Text::Syscall, Cost::syscall);
     if (a.kind == "set_affinity") {
         ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::SchedSetaffinity), t ? t->pid : -1);
         if (!t || t->exited) {
@@ -309,7 +309,7 @@ void Kernel::perform(Task& self, std::size_t i) {
         }
     } else if (a.kind == "exec") {
         ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::Execve));
-        text(cpu, Text::Exec, m_cfg.costs.exec);
+        text(cpu, Text::Exec, Cost::exec);
         const int before = self.cpu;
         sched_exec(self);
         r.message = self.cpu != before ? "moved to cpu " + std::to_string(self.cpu) : "stayed";
@@ -372,7 +372,7 @@ void Kernel::refrigerator(Task& p) {
 void Kernel::do_fork(Task& parent, Task& child) {
     const int cpu = parent.cpu;
     ev(Ev::Syscall, cpu, parent.pid, int(SyscallNr::Fork), child.pid);
-    text(cpu, Text::Fork, m_cfg.costs.fork);
+    text(cpu, Text::Fork, Cost::fork);
     for (unsigned l = 0; l <= unsigned(TaskLine::Thread); ++l)
         W(cpu, m_layout.task(child.pid, TaskLine(l)));
     W(cpu, m_layout.thread_info(child.pid));
@@ -404,7 +404,7 @@ int Kernel::cpu_down(Task& self, int x) {
     R(self.cpu, m_layout.online_map());
     if (x < 0 || x >= int(m_ncpus) || !m_online.test(x)) return -EINVAL_;
     if (m_online.weight() == 1) return -EBUSY_;
-    text(self.cpu, Text::Hotplug, m_cfg.costs.syscall);
+    text(self.cpu, Text::Hotplug, Cost::syscall);
     for (auto& rq : m_rqs)
         rq->domains.clear(); // CPU_DOWN_PREPARE: detach to the dummy domain
     const CpuMask old = self.cpus_allowed;
@@ -424,7 +424,7 @@ int Kernel::cpu_down(Task& self, int x) {
         wake_and_wait(self.cpu, self, rqx, req);
     }
     // while (!idle_cpu(cpu)) yield(): wait until the CPU has parked.
-    m_hal.spin(self.cpu, [this, x] { return m_dead[std::size_t(x)] != 0; });
+    kspin(self.cpu, [this, x] { return m_dead[std::size_t(x)] != 0; });
     R(self.cpu, m_layout.rq(x, RqLine::Curr));
 
     // CPU_DEAD, on this CPU.
@@ -488,7 +488,7 @@ int Kernel::cpu_up(Task& self, int x) {
     ev(Ev::Syscall, cpu, self.pid, int(SyscallNr::CpuUp), x);
     R(cpu, m_layout.online_map());
     if (x < 0 || x >= int(m_ncpus) || m_online.test(x) || !m_dead[std::size_t(x)]) return -EINVAL_;
-    text(cpu, Text::Hotplug, m_cfg.costs.syscall);
+    text(cpu, Text::Hotplug, Cost::syscall);
     // CPU_UP_PREPARE: kthread_create(migration_thread, "migration/%d"), bound to the CPU
     // (4.7: the parked stopper is unparked instead).
     Task* mt = nullptr;
@@ -505,7 +505,7 @@ int Kernel::cpu_up(Task& self, int x) {
     // __cpu_up: the CPU leaves play_dead.
     W(cpu, m_layout.online_map());
     m_online.set(x);
-    m_hal.send_ipi(cpu, x, Irq::Stop);
+    on_path(cpu, &PathSplit::ipi, [&] { m_hal.send_ipi(cpu, x, Irq::Stop); });
     ev(Ev::CpuUp, x, -1);
     if (mt) wake_up_process(cpu, *mt); // CPU_ONLINE
     attach_domains(self, build_domains(jiffies(cpu)));

@@ -66,7 +66,7 @@ void Kernel::smpboot_stopper(int cpu) {
     for (;;) {
         W(cpu, m_layout.task(self.pid, TaskLine::Sched));
         self.state = TASK_INTERRUPTIBLE; // set_current_state before the check (no lost wake-up)
-        text(cpu, Text::MigrationThread, m_cfg.costs.migration_thread);
+        text(cpu, Text::MigrationThread, Cost::migration_thread);
         if (!cpu_stop_should_run(cpu)) {
             schedule(cpu);
             continue;
@@ -104,7 +104,7 @@ void Kernel::cpu_stopper_thread(int cpu) {
         }
         spin_unlock_irq(cpu, st.lock);
         if (!work) return;
-        text(cpu, Text::MigrationThread, m_cfg.costs.stop_work);
+        text(cpu, Text::MigrationThread, Cost::stop_work);
         R(cpu, work->addr);            // fn, arg, done
         path_begin(cpu, work->path);   // the requester's migration path, on this CPU
         const int ret = work->fn(cpu); // preempt_count_inc(): never preempted, never sleeps

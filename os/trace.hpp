@@ -74,6 +74,21 @@ enum class MigReason : std::uint8_t {
 };
 const char* reason_name(MigReason r);
 
+// Where a migration path's cycles went, summing to them exactly: the straight-line budgets of the
+// kernel primitives (KernelCosts), the kernel's memory accesses (instruction fetches included),
+// sending IPIs, and spinning on locks or flags. Interrupts taken meanwhile are no path's.
+struct PathSplit {
+    Cycle budget = 0;
+    Cycle memory = 0;
+    Cycle ipi = 0;
+    Cycle spin = 0;
+    Cycle total() const { return budget + memory + ipi + spin; }
+    PathSplit& operator+=(const PathSplit& o) {
+        budget += o.budget, memory += o.memory, ipi += o.ipi, spin += o.spin;
+        return *this;
+    }
+};
+
 struct MigrationEvent {
     int task = -1;
     std::string task_name;
@@ -93,6 +108,9 @@ struct MigrationEvent {
     Cycle rq_lock_wait_cycles = 0; // cycles spun waiting for runqueue locks
     Cycle path_cycles = 0;         // cycles of kernel code on the path, all CPUs
     std::vector<Cycle> path_cycles_by_cpu;
+    PathSplit split;    // path_cycles by kind
+    int path_moves = 0; // migrations sharing the path (its share is 1/path_moves)
+    std::vector<std::uint32_t> path_calls; // the whole path's primitives, per Cost
 };
 
 // One migration path: the kernel code that decided and carried out one or more moves, on every
@@ -101,7 +119,9 @@ struct MigPath {
     std::vector<Cycle> cycles; // per CPU
     int ipis = 0;
     Cycle lock_wait = 0;
-    std::vector<long> events; // migration records it made
+    PathSplit split;
+    std::vector<std::uint32_t> calls; // primitives charged, per Cost
+    std::vector<long> events;         // migration records it made
 };
 
 struct KernelStats {

@@ -224,7 +224,7 @@ void GuestMachine::interrupt(Core& core, const PendingIrq& irq) {
             edges.emplace_back(irq.arrival, +1);
         edges.emplace_back(now, -1);
     }
-    m_kernel->interrupt(cpu, to_os(irq.vector));
+    m_kernel->interrupt(cpu, to_os(irq.vector), now - m_sys.irqs().accept_cost()); // accepted
 }
 
 GuestMachine::~GuestMachine() = default;

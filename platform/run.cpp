@@ -104,6 +104,15 @@ nlohmann::json cold_json(const MigrationCost& c) {
               {"ended", ghost_end_name(k.ended)}}}};
 }
 
+// The kernel primitives charged on a migration's path (whole path), by KernelCosts field.
+nlohmann::json path_calls_json(const os::MigrationEvent& m) {
+    nlohmann::json j = nlohmann::json::object();
+    for (unsigned k = 0; k < m.path_calls.size(); ++k) {
+        if (m.path_calls[k]) j[os::cost_name(os::Cost(k))] = m.path_calls[k];
+    }
+    return j;
+}
+
 nlohmann::json migration_json(const os::MigrationEvent& m, const MigrationCost& c) {
     nlohmann::json j = {{"task", m.task_name},
                         {"src", m.src},
@@ -121,6 +130,13 @@ nlohmann::json migration_json(const os::MigrationEvent& m, const MigrationCost& 
                         {"rq_lock_wait_cycles", m.rq_lock_wait_cycles},
                         {"path_cycles", m.path_cycles},
                         {"path_cycles_by_cpu", m.path_cycles_by_cpu},
+                        {"path_split",
+                         {{"budget", m.split.budget},
+                          {"memory", m.split.memory},
+                          {"ipi", m.split.ipi},
+                          {"spin", m.split.spin}}},
+                        {"path_moves", m.path_moves},
+                        {"path_calls", path_calls_json(m)},
                         {"stay_accesses", c.stay_accesses},
                         {"stay_user_stall_cycles", c.stay_user_stall}};
     const nlohmann::json cold = cold_json(c);
@@ -133,8 +149,9 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
                            const std::vector<MigrationCost>& costs) {
     std::ostringstream os;
     os << "task,src,dst,reason,reason_detail,mechanism,kernel_hot,t_decision,t_dequeue,t_enqueue,"
-          "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,footprint_lines,cold_misses,cold_stall_"
-          "cycles,shift_stall_cycles,cold_misses_l1i,"
+          "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,path_budget_cycles,path_memory_cycles,"
+          "path_ipi_cycles,path_spin_cycles,footprint_lines,cold_misses,cold_stall_cycles,shift_"
+          "stall_cycles,cold_misses_l1i,"
           "cold_misses_l1d,cold_misses_l2,ghost_end,stay_accesses,stay_user_stall_cycles,"
           "tlb_cold_misses,tlb_cold_walk_cycles,prefetch_hidden,prefetch_hidden_cycles\n";
     for (std::size_t i = 0; i < ms.size(); ++i) {
@@ -143,7 +160,8 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
         os << m.task_name << ',' << m.src << ',' << m.dst << ',' << os::reason_name(m.reason) << ','
            << m.reason_detail << ',' << m.mechanism << ',' << m.kernel_hot << ',' << m.t_decision
            << ',' << m.t_dequeue << ',' << m.t_enqueue << ',' << m.t_first_run << ',' << m.ipis
-           << ',' << m.rq_lock_wait_cycles << ',' << m.path_cycles << ',';
+           << ',' << m.rq_lock_wait_cycles << ',' << m.path_cycles << ',' << m.split.budget << ','
+           << m.split.memory << ',' << m.split.ipi << ',' << m.split.spin << ',';
         if (c.ghost) {
             const ColdCost& k = c.cold;
             os << k.footprint_lines << ',' << k.misses << ',' << k.stall_cycles << ','

@@ -50,12 +50,14 @@ def test_forced_migration_by_a_control_task(tmp_path):
     rows = list(csv.DictReader(open(tmp_path / "migrations.csv")))
     assert (tmp_path / "migrations.csv").read_text().splitlines()[0] == (
         "task,src,dst,reason,reason_detail,mechanism,kernel_hot,t_decision,t_dequeue,t_enqueue,"
-        "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,footprint_lines,cold_misses,"
+        "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,path_budget_cycles,path_memory_cycles,"
+        "path_ipi_cycles,path_spin_cycles,footprint_lines,cold_misses,"
         "cold_stall_cycles,shift_stall_cycles,cold_misses_l1i,cold_misses_l1d,cold_misses_l2,ghost_end,"
         "stay_accesses,stay_user_stall_cycles,tlb_cold_misses,tlb_cold_walk_cycles,"
         "prefetch_hidden,prefetch_hidden_cycles")
     flat = dict(m, ghost_end=m["ghost"]["ended"],
-                **{"cold_misses_" + k: v for k, v in m["cold_misses_by_level"].items()})
+                **{"cold_misses_" + k: v for k, v in m["cold_misses_by_level"].items()},
+                **{"path_%s_cycles" % k: v for k, v in m["path_split"].items()})
     assert rows == [{k: str(flat[k]) for k in rows[0]}]
     assert json.loads((tmp_path / "result.json").read_text())["migrations"] == res.migrations
 

@@ -283,5 +283,20 @@ TEST_F(Sched, DomainsFromTopology) {
     EXPECT_EQ(k->rq(2).domains[1]->groups[0]->cpumask.cpus(), (std::vector<int>{2, 3}));
 }
 
+// The Cost enum, kCostFields and visit_costs list KernelCosts' fields in one order, so a path's
+// primitive counts name the budgets they were charged.
+TEST(KernelCostTable, NamesAndFieldsFollowTheVisitor) {
+    KernelCosts c;
+    std::int64_t v = 1;
+    visit_costs(c, [&v](const char*, std::int64_t& f) { f = v++; });
+    unsigned i = 0;
+    visit_costs(c, [&](const char* name, std::int64_t& f) {
+        EXPECT_STREQ(cost_name(Cost(i)), name);
+        EXPECT_EQ(cost_of(c, Cost(i)), f);
+        ++i;
+    });
+    EXPECT_EQ(i, unsigned(Cost::Count));
+}
+
 } // namespace
 } // namespace smp::os
