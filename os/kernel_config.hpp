@@ -38,8 +38,9 @@ enum class Cost : unsigned {
     Count
 };
 
-// Straight-line cycles of each kernel primitive, on top of the memory accesses it makes.
-// [ASSUMED] until calibrated; the accesses themselves are timed by the memory system.
+// Straight-line cycles of each kernel primitive, on top of the memory accesses it makes (those
+// are timed by the memory system). Relative sizes [ASSUMED]; presets scale them as a whole
+// against a published direct context-switch cost where one exists (docs/calibration.md).
 struct KernelCosts {
     std::int64_t irq_entry = 120; // interrupt entry to the handler
     std::int64_t irq_exit = 60;

@@ -6,6 +6,9 @@
 //               (K8); one TLB level is modelled, the first-level DTLB (Core 2: its 256-entry
 //               DTLB1, the 16-entry DTLB0 serves loads only).
 //  [BOOT]       Linux boot-log machines of reproduction-targets.md section 4 (cache sizes).
+//  [LDS07]      Li, Ding, Shen, "Quantifying the Cost of Context Switch", ExpCS 2007: direct
+//               context-switch cost 3.8 us (pipe ping-pong, Linux 2.6.17, a 128-byte-line
+//               NetBurst-class Xeon); docs/calibration.md derives the kernel budgets from it.
 //  [ASSUMED]    A stated assumption for this generation; issue "calibration" replaces it with a
 //               published measurement.
 #include "platform/presets.hpp"
@@ -22,6 +25,16 @@ CacheConfig cache(std::int64_t size, std::int64_t ways, std::int64_t latency, st
     c.latency = latency;
     c.mshrs = mshrs;
     c.shared_by = shared_by;
+    return c;
+}
+
+// Every kernel budget times k (rounded): a processor generation whose kernel paths run slower
+// or faster than the defaults' as a whole.
+os::KernelCosts scaled_costs(double k) {
+    os::KernelCosts c;
+    os::visit_costs(c, [k](const char*, std::int64_t& v) {
+        v = static_cast<std::int64_t>(static_cast<double>(v) * k + 0.5);
+    });
     return c;
 }
 
@@ -118,6 +131,9 @@ SystemConfig smt_quad() {
     c.memory.bandwidth_gbps = 6.4;       // 800 MT/s front-side bus
     c.tlb = tlb(64, 64);                 // NetBurst DTLB, 64 entries fully associative, here
                                          // per thread (the hardware shares it) [TLB]
+    // NetBurst's kernel entries and switches are slow: 8x the default budgets make the direct
+    // cost of a pipe ping-pong switch 3.8 us, as measured [LDS07] (docs/calibration.md).
+    c.kernel.costs = scaled_costs(8.0);
     return c;
 }
 

@@ -1,4 +1,5 @@
-// Configuration of the interrupt controller: IPI costs and the per-CPU local timer.
+// Configuration of the interrupt controller: IPI costs and the per-CPU local timer. The IPI
+// costs are [ASSUMED], bounded by the sources in docs/calibration.md section 2.
 #pragma once
 
 #include "models/common/config_error.hpp"
