@@ -74,6 +74,7 @@ def measure(base, args, src, dst, at):
     m = moves[0]
     return {"src": src, "dst": dst, "distance": distance(base, src, dst),
             "path_cycles": m["path_cycles"], "ipis": m["ipis"],
+            **{"path_%s_cycles" % k: v for k, v in m["path_split"].items()},
             "rq_lock_wait_cycles": m["rq_lock_wait_cycles"],
             "cold_misses": m["cold_misses"], "cold_stall_cycles": m["cold_stall_cycles"],
             "shift_stall_cycles": m["shift_stall_cycles"],
@@ -135,6 +136,10 @@ def main(argv=None):
           lambda s, d: dash(s, d, lambda r: r["total_cycles"]))
     table("total cost, microseconds", cpus, lambda s, d: dash(s, d, lambda r: us(r["total_cycles"])))
     table("migration path, cycles (all CPUs)", cpus, lambda s, d: dash(s, d, lambda r: r["path_cycles"]))
+    table("  of which kernel budgets / memory / IPI sends / spins (docs/calibration.md)", cpus,
+          lambda s, d: dash(s, d, lambda r: "%d/%d/%d/%d" % (
+              r["path_budget_cycles"], r["path_memory_cycles"], r["path_ipi_cycles"],
+              r["path_spin_cycles"])), width=22)
     table("cold-miss stall, cycles", cpus, lambda s, d: dash(s, d, lambda r: r["cold_stall_cycles"]))
     table("shift of the misses that happen anyway, cycles", cpus,
           lambda s, d: dash(s, d, lambda r: r["shift_stall_cycles"]))
@@ -149,7 +154,8 @@ def main(argv=None):
             r["rq_lock_wait_cycles"], " ".join("%s=%d" % kv for kv in sorted(r["served"].items()))))
 
     os.makedirs(args.out, exist_ok=True)
-    cols = ["src", "dst", "distance", "total_cycles", "path_cycles", "cold_stall_cycles",
+    cols = ["src", "dst", "distance", "total_cycles", "path_cycles", "path_budget_cycles",
+            "path_memory_cycles", "path_ipi_cycles", "path_spin_cycles", "cold_stall_cycles",
             "shift_stall_cycles",
             "cold_misses", "footprint_lines", "ipis", "rq_lock_wait_cycles",
             "tlb_cold_misses", "tlb_cold_walk_cycles"]

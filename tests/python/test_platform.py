@@ -165,6 +165,8 @@ def test_migration_cost_script_orders_distances(tmp_path):
         assert int(r["total_cycles"]) == (int(r["path_cycles"]) + int(r["cold_stall_cycles"])
                                           + int(r["shift_stall_cycles"]))
         assert int(r["path_cycles"]) > 0 and int(r["cold_misses"]) > 0
+        assert int(r["path_cycles"]) == sum(int(r["path_%s_cycles" % k])
+                                            for k in ("budget", "memory", "ipi", "spin"))
     total = lambda s, d: int(cost[(s, d)]["total_cycles"])
     assert total(0, 1) < total(0, 2) and total(2, 3) < total(2, 0)
     assert (tmp_path / "0-2" / "migrations.csv").exists()
