@@ -4,7 +4,7 @@ BUILD := build
 JOBS ?= $(shell nproc)
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
-.PHONY: deps configure build run test bench clean
+.PHONY: deps configure build run test sanitize bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -21,8 +21,14 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# The unit and model tests built with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/).
+sanitize: deps
+	@test -f build-asan/CMakeCache.txt || cmake --preset asan
+	cmake --build --preset asan -j$(JOBS)
+	cd build-asan && ctest --output-on-failure -j$(JOBS) -R '^(unit|models)\.'
+
 bench: build
 	PYTHONPATH=$(BUILD)/python $(PYTHON) bench/bench_platform.py
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan
