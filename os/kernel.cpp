@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 namespace smp::os {
@@ -413,20 +414,53 @@ void Kernel::finalize_paths() {
     }
 }
 
+void Kernel::remember(const TraceEvent& e) {
+    if (m_recent.size() < kRecentEvents) {
+        m_recent.push_back(e);
+    } else {
+        m_recent[m_recent_next] = e;
+    }
+    m_recent_next = (m_recent_next + 1) % kRecentEvents;
+}
+
+void Kernel::sched_checkpoint(int cpu, const char* after) {
+    if (!m_checking || m_check_failed) return;
+    for (const auto& rq : m_rqs) {
+        if (rq->lock.owner >= 0) return; // an operation is under way on some CPU
+    }
+    for (const auto& t : m_tasks) {
+        if (t->migrating) return; // 4.7: between two runqueues
+    }
+    const std::string err = check_invariants(false);
+    if (err.empty()) return;
+    m_check_failed = true;
+    std::ostringstream os;
+    os << "kernel invariant violated at cycle " << now(cpu) << " on cpu " << cpu << " after "
+       << after << ": " << err << "; last events:";
+    const std::size_t n = m_recent.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const TraceEvent& e = m_recent[(m_recent_next + kRecentEvents - n + i) % kRecentEvents];
+        os << " [" << e.t << " cpu" << e.cpu << ' ' << ev_name(e.ev) << " pid " << e.pid << ']';
+    }
+    m_hal.fail(os.str());
+}
+
 std::string Kernel::check_invariants(bool quiescent) const {
     auto fail = [](const Task& t, const std::string& what) {
         return "task " + std::to_string(t.pid) + " (" + t.comm + "): " + what;
     };
+    // One pass over the runqueues: how many CPUs run each task, and the last of them.
+    std::vector<int> running_count(m_tasks.size(), 0), running_cpu(m_tasks.size(), -1);
+    for (const auto& rq : m_rqs) {
+        if (!rq->curr) continue;
+        ++running_count[std::size_t(rq->curr->pid)];
+        running_cpu[std::size_t(rq->curr->pid)] = rq->cpu;
+    }
     for (const auto& tp : m_tasks) {
         const Task& t = *tp;
         if (t.kind == TaskKind::Idle || t.exited) continue;
-        int running_on = -1, running = 0;
-        for (const auto& rq : m_rqs) {
-            if (rq->curr == &t) {
-                ++running;
-                running_on = rq->cpu;
-            }
-        }
+        const int running = running_count[std::size_t(t.pid)];
+        const int running_on = running_cpu[std::size_t(t.pid)];
         if (running > 1) return fail(t, "current on " + std::to_string(running) + " CPUs");
         if (running && running_on != t.cpu) {
             return fail(t, "runs on cpu " + std::to_string(running_on) + " but task_cpu is " +
@@ -463,9 +497,13 @@ std::string Kernel::check_invariants(bool quiescent) const {
                                " times on a CPU outside cpus_allowed " + t.cpus_allowed.str());
         }
     }
+    std::vector<unsigned long> stop_queued(m_rqs.size(), 0); // 4.7 stop class: one per CPU
+    for (const auto& tp : m_tasks) {
+        if (tp->stop_queued) ++stop_queued[std::size_t(tp->cpu)];
+    }
     for (const auto& rq : m_rqs) {
-        const unsigned long queued =
-            rq->arrays[0].nr_active + rq->arrays[1].nr_active + rq->cfs.nr_running;
+        const unsigned long queued = rq->arrays[0].nr_active + rq->arrays[1].nr_active +
+                                     rq->cfs.nr_running + stop_queued[std::size_t(rq->cpu)];
         const auto& cfs = rq->cfs;
         const unsigned long in_cfs =
             cfs.tasks_timeline.size() + (cfs.curr && cfs.curr->se.on_rq ? 1 : 0);

@@ -155,6 +155,10 @@ public:
     // Conservation and affinity invariants; empty when they hold, else the first violation.
     // quiescent: the run ended with every user task exited (all requests must be complete).
     std::string check_invariants(bool quiescent) const;
+    // Check mode: the invariants above after every scheduler operation (a switch, a wake-up, an
+    // interrupt) that leaves no runqueue locked and no task in transit; the first violation
+    // stops the run (Hal::fail) naming the cycle, the CPU, the operation and the last events.
+    void set_checking(bool on) { m_checking = on; }
     // Shares every migration path's cycles, IPIs and lock waits evenly among the records it
     // made (call once, at the end of the run, before reading migrations()).
     void finalize_paths();
@@ -172,7 +176,8 @@ public:
     unsigned task_timeslice(const Task& p) const;
     void scheduler_tick(int cpu);
     void task_tick_o1(int cpu, Runqueue& rq, Task& p); // the timeslice step, rq locked
-    int try_to_wake_up(int cpu, Task& p, long state, bool sync);
+    int try_to_wake_up(int cpu, Task& p, long state, bool sync); // the era's, then checked
+    int try_to_wake_up_era(int cpu, Task& p, long state, bool sync);
     int set_cpus_allowed(int cpu, Task& p, const CpuMask& mask, MigReason why);
     void schedule(int cpu);
     // list_add(&req->list, &rq->migration_queue) with rq locked: head insertion (LIFO).
@@ -507,7 +512,16 @@ private:
     void ev(Ev e, int cpu, int pid, long long a = 0, long long b = 0, Addr addr = 0) {
         if (m_cfg.trace)
             m_trace.push_back(TraceEvent{cpu >= 0 ? m_hal.now(cpu) : 0, e, cpu, pid, a, b, addr});
+        if (m_checking)
+            remember(TraceEvent{cpu >= 0 ? m_hal.now(cpu) : 0, e, cpu, pid, a, b, addr});
     }
+    void remember(const TraceEvent& e); // check mode: keeps the last kRecentEvents
+    void sched_checkpoint(int cpu, const char* after);
+    static constexpr std::size_t kRecentEvents = 12;
+    bool m_checking = false;
+    bool m_check_failed = false;
+    std::vector<TraceEvent> m_recent; // ring of the last kRecentEvents events
+    std::size_t m_recent_next = 0;
     Cycle now(int cpu) { return m_hal.now(cpu); }
     Task& current(int cpu) { return *m_rqs[std::size_t(cpu)]->curr; }
     Runqueue& cpu_rq(int cpu) { return *m_rqs[std::size_t(cpu)]; }

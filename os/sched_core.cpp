@@ -135,6 +135,7 @@ void Kernel::finish_task_switch(int cpu, Task& prev) {
     }
     prev.on_cpu = false;
     spin_unlock_irq(cpu, cpu_rq(cpu).lock);
+    sched_checkpoint(cpu, "a context switch");
 }
 
 // scheduler_tick (2.6.10): timeslices of SCHED_NORMAL tasks; every task is treated as
@@ -198,6 +199,12 @@ void Kernel::task_tick_o1(int cpu, Runqueue& rq, Task& p) {
 
 // try_to_wake_up (2.6.10, reference §3.8): wake-affine and passive balancing, wake_idle on SMT.
 int Kernel::try_to_wake_up(int cpu, Task& p, long state, bool sync) {
+    const int woken = try_to_wake_up_era(cpu, p, state, sync);
+    sched_checkpoint(cpu, "a wake-up");
+    return woken;
+}
+
+int Kernel::try_to_wake_up_era(int cpu, Task& p, long state, bool sync) {
     if (m_kind.wake_policy == WakePolicy::Affine2624)
         return try_to_wake_up_2624(cpu, p, state, sync);
     if (m_kind.wake_policy == WakePolicy::SyncPull) return try_to_wake_up_2421(cpu, p, state, sync);
@@ -414,6 +421,7 @@ void Kernel::interrupt(int cpu, Irq vector, Cycle accepted) {
     }
     kcompute(cpu, Cost::irq_exit);
     m_irq_taken[std::size_t(cpu)] = 1;
+    sched_checkpoint(cpu, "an interrupt");
 }
 
 void Kernel::run_timers(int cpu) {

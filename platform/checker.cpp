@@ -64,6 +64,22 @@ std::string CoherenceChecker::check_line(Addr paddr) const {
     return "";
 }
 
+void CoherenceChecker::watch(std::function<void(const std::string&)> on_violation) {
+    for (SnoopBus* bus : m_sys.buses()) {
+        bus->set_observer([this, on_violation](Addr paddr) {
+            if (m_reported) return;
+            const std::string err = check_line(paddr);
+            if (err.empty()) return;
+            m_reported = true;
+            std::ostringstream os;
+            os << "coherence check failed at cycle " << m_sys.clock().now_cycles() << ", line 0x"
+               << std::hex << paddr << ": " << err;
+            on_violation(os.str());
+            sc_core::sc_stop();
+        });
+    }
+}
+
 std::uint64_t CoherenceChecker::check_all() const {
     const unsigned bits = log2_floor(static_cast<std::uint64_t>(m_sys.config().l1d.line));
     std::set<Addr> lines;

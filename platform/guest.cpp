@@ -136,6 +136,7 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
         shape.llc_cpus = unsigned(std::max<std::int64_t>(cfg.l1d.shared_by, 1));
     }
     m_kernel = std::make_unique<os::Kernel>(*this, cfg.kernel, shape);
+    m_kernel->set_checking(cfg.check);
     const bool random = cfg.memory.mapping == "random";
     // Named pipes and barriers, shared by every task, numbered in order of first mention.
     std::map<std::string, int> objects;

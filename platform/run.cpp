@@ -421,21 +421,7 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
     }
     CoherenceChecker checker(*sys);
     std::string violation;
-    if (cfg.check) {
-        for (SnoopBus* bus : sys->buses()) {
-            bus->set_observer([&checker, &violation, &sys](Addr paddr) {
-                if (!violation.empty()) return;
-                std::string err = checker.check_line(paddr);
-                if (!err.empty()) {
-                    std::ostringstream os;
-                    os << "coherence check failed at cycle " << sys->clock().now_cycles()
-                       << ", line 0x" << std::hex << paddr << ": " << err;
-                    violation = os.str();
-                    sc_core::sc_stop();
-                }
-            });
-        }
-    }
+    if (cfg.check) checker.watch([&violation](const std::string& what) { violation = what; });
     if (guest) {
         guest->spawn();
     } else {

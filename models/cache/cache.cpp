@@ -284,8 +284,8 @@ void Cache::snoop(tlm_generic_payload& p, sc_time& delay) {
             supplied = true;
             ++stats.supplied;
         }
-        l.state = t.next;
-        if (t.next == mesi::State::I) {
+        if (!(m_broken_invalidation && t.next == mesi::State::I)) l.state = t.next;
+        if (l.state == mesi::State::I) {
             ++stats.invalidations;
             drop_prefetched(set, static_cast<std::uint32_t>(way));
         }

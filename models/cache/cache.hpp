@@ -54,6 +54,9 @@ public:
     unsigned line_bits() const { return m_line_bits; }
     // State of a line (by line address) in this cache, I if absent.
     mesi::State state_of(Addr line) const;
+    // Test-only fault: snoops that should invalidate a line leave it as it was (a broken MESI
+    // transition, for the checker's tests). Off unless a test turns it on.
+    void break_invalidation_for_test(bool on) { m_broken_invalidation = on; }
     // Whether `line` is here because a prefetch brought it and no request has used it yet.
     bool prefetched(Addr line) const;
     // Lines a prefetch brought in that are still here unused (see CacheStats::prefetch_issued).
@@ -106,6 +109,7 @@ private:
     std::vector<Cycle> m_mshr_free; // cycle at which each MSHR becomes free
     bool m_coherent_uppers = false;
     bool m_pf_on; // this level has a prefetcher (else none of it runs)
+    bool m_broken_invalidation = false;
     Prefetcher m_pf;
     PrefetchMarks m_marks;        // per slot; empty without a prefetcher
     std::vector<Addr> m_pf_lines; // candidates of one demand access

@@ -283,6 +283,31 @@ TEST_F(Sched, DomainsFromTopology) {
     EXPECT_EQ(k->rq(2).domains[1]->groups[0]->cpumask.cpus(), (std::vector<int>{2, 3}));
 }
 
+// Check mode: the scheduler invariants run after each operation; a corrupted runqueue count is
+// reported after the next one, with the cycle, the CPU, the operation and the last events.
+TEST_F(Sched, CheckModeCatchesAViolationAfterTheNextOperation) {
+    make();
+    add("a", {0});
+    add("b", {0});
+    k->boot();
+    k->set_checking(true);
+    k->schedule(0); // a healthy switch: checked, nothing to report
+    hal.clock = 777;
+    ++k->rq(1).nr_running; // one task too many, queued nowhere
+    try {
+        k->interrupt(0, Irq::Reschedule);
+        FAIL() << "the violation was not reported";
+    } catch (const std::logic_error& e) { // FakeHal::fail throws
+        const std::string what = e.what();
+        EXPECT_NE(what.find("kernel invariant violated at cycle 777 on cpu 0 after an interrupt: "
+                            "cpu 1: nr_running 1 but 0 tasks queued"),
+                  std::string::npos)
+            << what;
+        EXPECT_NE(what.find("last events: ["), std::string::npos) << what;
+        EXPECT_NE(what.find(" switch pid "), std::string::npos) << what; // the earlier switch
+    }
+}
+
 // The Cost enum, kCostFields and visit_costs list KernelCosts' fields in one order, so a path's
 // primitive counts name the budgets they were charged.
 TEST(KernelCostTable, NamesAndFieldsFollowTheVisitor) {
