@@ -414,6 +414,41 @@ void Kernel::finalize_paths() {
     }
 }
 
+std::vector<Kernel::HeldLock> Kernel::held_locks() const {
+    std::vector<HeldLock> held;
+    auto add = [&held](const std::string& name, const SpinLock& l) {
+        if (l.owner >= 0) held.push_back(HeldLock{name, l.owner, l.releases});
+    };
+    for (const auto& rq : m_rqs)
+        add("rq[" + std::to_string(rq->cpu) + "].lock", rq->lock);
+    add("tasklist_lock", m_tasklist_lock);
+    add("balancing", m_balancing);
+    return held;
+}
+
+bool Kernel::user_task_runnable() const {
+    for (const auto& t : m_tasks) {
+        if (t->kind == TaskKind::User && !t->exited && t->state == TASK_RUNNING) return true;
+    }
+    return false;
+}
+
+std::string Kernel::state_dump() const {
+    std::ostringstream os;
+    for (const auto& rq : m_rqs) {
+        os << "cpu " << rq->cpu << ": current " << (rq->curr ? rq->curr->comm : "-")
+           << ", nr_running " << rq->nr_running << ", rq lock "
+           << (rq->lock.owner >= 0 ? "held by cpu " + std::to_string(rq->lock.owner) : "free")
+           << (m_online.test(rq->cpu) ? "" : ", offline") << "\n";
+    }
+    for (const auto& t : m_tasks) {
+        if (t->kind == TaskKind::Idle || t->exited || t->state != TASK_RUNNING) continue;
+        os << "task " << t->pid << " (" << t->comm << "): running on or queued for cpu " << t->cpu
+           << (task_queued(*t) ? ", queued" : "") << "\n";
+    }
+    return os.str();
+}
+
 void Kernel::remember(const TraceEvent& e) {
     if (m_recent.size() < kRecentEvents) {
         m_recent.push_back(e);

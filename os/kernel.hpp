@@ -159,6 +159,17 @@ public:
     // interrupt) that leaves no runqueue locked and no task in transit; the first violation
     // stops the run (Hal::fail) naming the cycle, the CPU, the operation and the last events.
     void set_checking(bool on) { m_checking = on; }
+    // Watchdog support: the kernel locks held now (name, owner CPU, times released so far), and
+    // the state a stuck run reports (per CPU: current task, runqueue, lock owner; every task
+    // that is not asleep).
+    struct HeldLock {
+        std::string name;
+        int owner;
+        std::uint64_t releases;
+    };
+    std::vector<HeldLock> held_locks() const;
+    std::string state_dump() const;
+    bool user_task_runnable() const; // some user task is TASK_RUNNING (queued or running)
     // Shares every migration path's cycles, IPIs and lock waits evenly among the records it
     // made (call once, at the end of the run, before reading migrations()).
     void finalize_paths();

@@ -63,6 +63,7 @@ bool Kernel::spin_trylock(int cpu, SpinLock& l) {
 void Kernel::spin_unlock(int cpu, SpinLock& l) {
     W(cpu, l.addr);
     l.owner = -1;
+    ++l.releases;
     m_hal.kick();
 }
 

@@ -36,6 +36,7 @@ struct SpinLock {
     Addr addr = 0;
     int owner = -1;
     bool runqueue = false;            // a runqueue's lock (its waits are charged to the path)
+    std::uint64_t releases = 0;       // times released (the watchdog tells a held lock apart)
     QSpin q;                          // Linux 4.7 queued spinlock: pending bit and MCS queue
 };
 

@@ -265,7 +265,8 @@ SystemConfig from_json_unchecked(const json& j) {
     ObjectReader(j, "")
         .known("preset")
         .get("name", c.name)
-        .apply("topology", [&](const json& v, const std::string& p) { read_topology(v, p, c.topology); })
+        .apply("topology",
+               [&](const json& v, const std::string& p) { read_topology(v, p, c.topology); })
         .get("freq_ghz", c.freq_ghz)
         .apply("l1i", cache(c.l1i))
         .apply("l1d", cache(c.l1d))
@@ -276,16 +277,22 @@ SystemConfig from_json_unchecked(const json& j) {
         .apply("memory", [&](const json& v, const std::string& p) { read_memory(v, p, c.memory); })
         .apply("irq", [&](const json& v, const std::string& p) { read_irq(v, p, c.irq); })
         .apply("core", [&](const json& v, const std::string& p) { read_core(v, p, c.core); })
-        .apply("tlb", [&](const json& v, const std::string& p) { fields_from_json(v, p, c.tlb, kTlbVisit); })
+        .apply("tlb", [&](const json& v,
+                          const std::string& p) { fields_from_json(v, p, c.tlb, kTlbVisit); })
         .apply("kernel", [&](const json& v, const std::string& p) { read_kernel(v, p, c.kernel); })
-        .apply("measure", [&](const json& v, const std::string& p) { fields_from_json(v, p, c.measure, kMeasureVisit); })
+        .apply("measure",
+               [&](const json& v, const std::string& p) {
+                   fields_from_json(v, p, c.measure, kMeasureVisit);
+               })
         .get("vcd", c.vcd)
         .get("trace_sample_cycles", c.trace_sample_cycles)
+        .get("watchdog_cycles", c.watchdog_cycles)
         .get("quantum_cycles", c.quantum_cycles)
         .get("seed", c.seed)
         .get("check", c.check)
         .apply("tasks", [&](const json& v, const std::string& p) { read_tasks(v, p, c.tasks); })
-        .apply("actions", [&](const json& v, const std::string& p) { read_actions(v, p, c.actions); })
+        .apply("actions",
+               [&](const json& v, const std::string& p) { read_actions(v, p, c.actions); })
         .finish();
     return c;
 }
@@ -433,20 +440,23 @@ json config_to_json(const SystemConfig& c) {
             {"l1d", cache_to_json(c.l1d)},
             {"l2", cache_to_json(c.l2)},
             {"llc", cache_to_json(c.llc)},
-            {"bus", {{"snoop_ns", c.bus.snoop_ns},
-                     {"c2c_ns", c.bus.c2c_ns},
-                     {"occupancy_ns", c.bus.occupancy_ns}}},
+            {"bus",
+             {{"snoop_ns", c.bus.snoop_ns},
+              {"c2c_ns", c.bus.c2c_ns},
+              {"occupancy_ns", c.bus.occupancy_ns}}},
             {"link", {{"latency_ns", c.link.latency_ns}}},
-            {"memory", {{"model", c.memory.model},
-                        {"latency_ns", c.memory.latency_ns},
-                        {"bandwidth_gbps", c.memory.bandwidth_gbps},
-                        {"mapping", c.memory.mapping},
-                        {"numa", c.memory.numa},
-                        {"dram", fields_to_json(c.memory.dram, kDramVisit)}}},
-            {"irq", {{"ipi_send_cycles", c.irq.ipi_send_cycles},
-                     {"ipi_latency_ns", c.irq.ipi_latency_ns},
-                     {"ipi_accept_cycles", c.irq.ipi_accept_cycles},
-                     {"tick_hz", c.irq.tick_hz}}},
+            {"memory",
+             {{"model", c.memory.model},
+              {"latency_ns", c.memory.latency_ns},
+              {"bandwidth_gbps", c.memory.bandwidth_gbps},
+              {"mapping", c.memory.mapping},
+              {"numa", c.memory.numa},
+              {"dram", fields_to_json(c.memory.dram, kDramVisit)}}},
+            {"irq",
+             {{"ipi_send_cycles", c.irq.ipi_send_cycles},
+              {"ipi_latency_ns", c.irq.ipi_latency_ns},
+              {"ipi_accept_cycles", c.irq.ipi_accept_cycles},
+              {"tick_hz", c.irq.tick_hz}}},
             {"core",
              {{"mlp", c.core.mlp},
               {"store_buffer", c.core.store_buffer},
@@ -456,6 +466,7 @@ json config_to_json(const SystemConfig& c) {
             {"measure", fields_to_json(c.measure, kMeasureVisit)},
             {"vcd", c.vcd},
             {"trace_sample_cycles", c.trace_sample_cycles},
+            {"watchdog_cycles", c.watchdog_cycles},
             {"quantum_cycles", c.quantum_cycles},
             {"seed", c.seed},
             {"check", c.check},

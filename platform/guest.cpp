@@ -196,6 +196,7 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
             [this](Core& core, const PendingIrq& irq) { interrupt(core, irq); });
     }
     m_ipis_pending.resize(sys.cpus());
+    m_computing.assign(sys.cpus(), 0);
 }
 
 void GuestMachine::set_program(const std::string& name, std::unique_ptr<OpSource> program) {
@@ -242,6 +243,7 @@ void GuestMachine::spawn() {
     if (!m_cfg.actions.empty() || m_cfg.measure.cf_migration >= 0) {
         sc_core::sc_spawn([this] { action_timer(); }, "action_timer");
     }
+    if (m_cfg.watchdog_cycles > 0) sc_core::sc_spawn([this] { watchdog(); }, "watchdog");
 }
 
 // Issues each action at its cycle, in configuration order for equal cycles, as an Action
@@ -262,6 +264,55 @@ void GuestMachine::action_timer() {
             i < 0 ? m_kernel->cf_resume_target() : m_kernel->action_target(std::size_t(i));
         if (cpu < 0) continue;
         m_sys.irqs().apic(CpuId(cpu)).post(PendingIrq{clk.now_cycles(), IrqVector::Action, kNoCpu});
+    }
+}
+
+// Every window: stuck when a kernel lock was held throughout it (same owner, no release), or
+// when no operation retired on any CPU while a user task was runnable and none was computing.
+// Stops watching when nothing else is pending (the run then ends, or idles to its `until`).
+void GuestMachine::watchdog() {
+    const Clocked& clk = m_sys.clock();
+    const Cycle window = Cycle(m_cfg.watchdog_cycles);
+    Counter ops = m_user_ops;
+    std::vector<os::Kernel::HeldLock> locks = m_kernel->held_locks();
+    for (;;) {
+        sc_core::wait(clk.cycles(window));
+        if (!m_failure.empty() || m_kernel->all_user_tasks_exited()) return;
+        const Counter now_ops = m_user_ops;
+        std::vector<os::Kernel::HeldLock> now_locks = m_kernel->held_locks();
+        std::string stuck;
+        for (const auto& l : now_locks) {
+            for (const auto& b : locks) {
+                if (stuck.empty() && l.name == b.name && l.owner == b.owner &&
+                    l.releases == b.releases) {
+                    stuck = l.name + " held by cpu " + std::to_string(l.owner) +
+                            " throughout the last " + std::to_string(window) + " cycles";
+                }
+            }
+        }
+        const bool computing =
+            std::find(m_computing.begin(), m_computing.end(), 1) != m_computing.end();
+        if (stuck.empty() && now_ops == ops && !computing && m_kernel->user_task_runnable()) {
+            stuck = "no operation retired on any CPU in the last " + std::to_string(window) +
+                    " cycles while a user task is runnable";
+        }
+        if (!stuck.empty()) {
+            std::string dump = m_kernel->state_dump();
+            for (std::size_t c = 0; c < m_ipis_pending.size(); ++c) {
+                for (std::size_t i : m_ipis_pending[c]) {
+                    const Timeline::Ipi& ipi = m_timeline.ipis[i];
+                    dump += "cpu " + std::to_string(c) + ": IPI " + ipi.vector + " from cpu " +
+                            std::to_string(ipi.from) + " pending since cycle " +
+                            std::to_string(ipi.arrival) + "\n";
+                }
+            }
+            fail("watchdog at cycle " + std::to_string(clk.now_cycles()) + ": " + stuck +
+                 " (watchdog_cycles)\n" + dump);
+            return;
+        }
+        if (!sc_core::sc_pending_activity()) return; // the run ends (or idles) without it
+        ops = now_ops;
+        locks = std::move(now_locks);
     }
 }
 
@@ -385,7 +436,11 @@ void GuestMachine::timer(int cpu, bool on) {
 }
 
 Cycle GuestMachine::user_compute(int cpu, Cycle n, bool resumed) {
-    return m_sys.core(CpuId(cpu)).compute_for(n, true, resumed);
+    m_computing[std::size_t(cpu)] = 1; // a long compute operation is progress (watchdog)
+    if (!resumed) ++m_user_ops;
+    const Cycle left = m_sys.core(CpuId(cpu)).compute_for(n, true, resumed);
+    m_computing[std::size_t(cpu)] = 0;
+    return left;
 }
 
 void GuestMachine::create_thread(int pid, std::function<void()> body) {

@@ -51,7 +51,10 @@ public:
     void kick() override { m_kick.notify(sc_core::SC_ZERO_TIME); }
     void timer(int cpu, bool on) override;
     Cycle user_compute(int cpu, Cycle n, bool resumed) override;
-    void user_access(int cpu, const Op& op) override { m_sys.core(CpuId(cpu)).execute(op); }
+    void user_access(int cpu, const Op& op) override {
+        ++m_user_ops;
+        m_sys.core(CpuId(cpu)).execute(op);
+    }
     void fence(int cpu) override { m_sys.core(CpuId(cpu)).fence(); }
     void cache_flush(int cpu, const Op& op) override { m_sys.cache_flush(CpuId(cpu), op); }
     void create_thread(int pid, std::function<void()> body) override;
@@ -82,6 +85,7 @@ private:
     void enter(int cpu, int pid);
     void wake(int cpu, int pid);
     void action_timer();
+    void watchdog(); // cfg.watchdog_cycles: a stuck run stops with a state dump
     void interrupt(Core& core, const PendingIrq& irq);
     // Ends pid's ghost and its stay (next migration, exit, end of run).
     void close_measurements(Thread& t, GhostEnd why, Cycle now);
@@ -101,6 +105,8 @@ private:
     std::vector<std::vector<std::size_t>> m_ipis_pending; // per destination: untaken IPIs
     unsigned m_user_tasks = 0;
     std::string m_failure;
+    std::vector<char> m_computing; // per CPU: inside a user compute operation
+    Counter m_user_ops = 0;        // user operations retired on every CPU (watchdog)
 };
 
 } // namespace smp

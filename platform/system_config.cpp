@@ -82,6 +82,7 @@ void SystemConfig::validate() const {
     measure.validate("measure");
     require_range<std::int64_t>("quantum_cycles", quantum_cycles, 1, 1000000000);
     require_range<std::int64_t>("trace_sample_cycles", trace_sample_cycles, 0, 1000000000000LL);
+    require_range<std::int64_t>("watchdog_cycles", watchdog_cycles, 0, 1000000000000000LL);
     require_range<std::int64_t>("seed", seed, 0, std::int64_t(1) << 62);
 
     std::set<std::string> names;

@@ -414,11 +414,16 @@ PYBIND11_MODULE(_smpsim, m) {
         .def_readwrite("quantum_cycles", &SystemConfig::quantum_cycles)
         .def_readwrite("seed", &SystemConfig::seed)
         .def_readwrite("check", &SystemConfig::check, "invariant checkers on")
+        .def_readwrite("watchdog_cycles", &SystemConfig::watchdog_cycles,
+                       "cycles without any operation retired while a user task is runnable, or "
+                       "with a kernel lock held throughout, after which the run stops with a "
+                       "state dump (guest kernel runs); 0 = off")
         .def_property(
             "tasks",
             [](const SystemConfig& c) {
                 py::tuple out(c.tasks.size());
-                for (std::size_t i = 0; i < c.tasks.size(); ++i) out[i] = py::cast(c.tasks[i]);
+                for (std::size_t i = 0; i < c.tasks.size(); ++i)
+                    out[i] = py::cast(c.tasks[i]);
                 return out;
             },
             [](SystemConfig& c, const py::iterable& items) {
@@ -436,7 +441,8 @@ PYBIND11_MODULE(_smpsim, m) {
             "actions",
             [](const SystemConfig& c) {
                 py::tuple out(c.actions.size());
-                for (std::size_t i = 0; i < c.actions.size(); ++i) out[i] = py::cast(c.actions[i]);
+                for (std::size_t i = 0; i < c.actions.size(); ++i)
+                    out[i] = py::cast(c.actions[i]);
                 return out;
             },
             [](SystemConfig& c, const py::iterable& items) {
@@ -458,7 +464,8 @@ PYBIND11_MODULE(_smpsim, m) {
         .def("validate", &SystemConfig::validate,
              "Raises ValueError naming the first invalid dotted field and its allowed range.")
         .def(
-            "to_json", [](const SystemConfig& c, int indent) { return config_to_json(c).dump(indent); },
+            "to_json",
+            [](const SystemConfig& c, int indent) { return config_to_json(c).dump(indent); },
             py::arg("indent") = 2, "Every field as JSON text (the format of config.json).")
         .def_static(
             "from_json", [](const std::string& text) { return config_from_json_text(text); },
@@ -480,9 +487,9 @@ PYBIND11_MODULE(_smpsim, m) {
                 t.forked = forked;
                 c.tasks.push_back(std::move(t));
             },
-            py::arg("name"), py::arg("workload"), py::arg("cpus") = py::none(),
-            py::arg("nice") = 0, py::arg("threads_of") = py::none(),
-            py::arg("start_after") = py::none(), py::arg("forked") = false,
+            py::arg("name"), py::arg("workload"), py::arg("cpus") = py::none(), py::arg("nice") = 0,
+            py::arg("threads_of") = py::none(), py::arg("start_after") = py::none(),
+            py::arg("forked") = false,
             "Appends a task. cpus=None allows every CPU of the current topology.")
         .def("__repr__", [](const SystemConfig& c) {
             return "<SystemConfig '" + c.name + "': " + to_text(c.cpus()) + " CPUs (" +

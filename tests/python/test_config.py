@@ -91,6 +91,7 @@ def _mutate(cfg, dotted, value):
     ("memory.dram.mapping", "row:bank:colum",
      r"^memory\.dram\.mapping: unknown field 'colum' in 'row:bank:colum'"),
     ("memory.dram.mapping", "bank:row:column", r"^memory\.dram\.mapping: must start with 'row'"),
+    ("watchdog_cycles", -1, r"^watchdog_cycles: must be in \[0, 1000000000000000\], got -1"),
 ])
 def test_invalid_field_raises_value_error_in_parent(field, value, pattern, no_child, tmp_path):
     cfg = _quad_with_task()
