@@ -7,6 +7,7 @@ packages=(
   libsystemc-dev libboost-dev pybind11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev valgrind
+  clang libclang-rt-14-dev
   python3 python3-dev python3-pytest python3-numpy python3-matplotlib python3-distributed
 )
 

@@ -22,13 +22,39 @@ from ._smpsim import (ActionConfig, BusConfig, CacheConfig, CoreConfig, DomainPa
                       IrqConfig, KernelConfig, KernelCosts, LinkConfig, MemoryConfig,
                       PrefetchConfig, SchedPolicy, SystemConfig, TaskConfig, TlbConfig,
                       TopologyConfig, WorkloadConfig)
-from .errors import SimulationError
+from .errors import ConfigTypeError, SimulationError
 from . import actions, analysis, presets, units, workloads
 from .result import Result
 from .runner import run
 
+
+
+def _name_wrong_types(cls):
+    """Replaces pybind11's "incompatible function arguments" on assignment to a field of a
+    config class by a ConfigTypeError naming the field, the expected type and the value."""
+    setattr_ = cls.__setattr__
+
+    def __setattr__(self, name, value):
+        try:
+            setattr_(self, name, value)
+        except TypeError as e:
+            if "incompatible function arguments" not in str(e):
+                raise
+            current = getattr(self, name)
+            raise ConfigTypeError(f"{cls.__name__}.{name}: expected {type(current).__name__}, "
+                                  f"got {type(value).__name__} {value!r}") from None
+
+    cls.__setattr__ = __setattr__
+
+
+for _cls in (ActionConfig, BusConfig, CacheConfig, CoreConfig, DomainParams, DramConfig, IrqConfig,
+             KernelConfig, KernelCosts, LinkConfig, MemoryConfig, PrefetchConfig, SchedPolicy,
+             SystemConfig, TaskConfig, TlbConfig, TopologyConfig, WorkloadConfig):
+    _name_wrong_types(_cls)
+del _cls
+
 __all__ = ["__version__", "analysis", "presets", "workloads", "actions", "units", "run", "Result",
-           "SimulationError", "ActionConfig", "DomainParams", "KernelCosts", "SchedPolicy",
+           "SimulationError", "ConfigTypeError", "ActionConfig", "DomainParams", "KernelCosts", "SchedPolicy",
            "SystemConfig", "CacheConfig", "TopologyConfig", "BusConfig", "LinkConfig",
            "MemoryConfig", "DramConfig", "IrqConfig", "CoreConfig", "KernelConfig",
            "WorkloadConfig", "TaskConfig", "TlbConfig", "PrefetchConfig"]

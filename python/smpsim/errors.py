@@ -1,7 +1,8 @@
 """Exceptions raised by smpsim.
 
 Invalid configurations raise the built-in ``ValueError`` (naming the dotted field and its allowed
-range); failures inside a simulation raise :class:`SimulationError`.
+range), a value of the wrong type :class:`ConfigTypeError` (a ``TypeError`` that is also a
+``ValueError``); failures inside a simulation raise :class:`SimulationError`.
 """
 
 
@@ -11,3 +12,8 @@ class SimulationError(RuntimeError):
     The message gives the simulated time and a state summary when the simulator could provide
     them, otherwise how the simulation process ended and the tail of its error output.
     """
+
+
+class ConfigTypeError(TypeError, ValueError):
+    """A configuration field was given a value of the wrong type (``cfg.l2.ways = "8"``). The
+    message names the class and field, the type expected and the value given."""
