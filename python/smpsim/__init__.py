@@ -26,6 +26,7 @@ from .errors import ConfigTypeError, SimulationError
 from . import actions, analysis, presets, units, workloads
 from .result import Result
 from .runner import run
+from .sweeps import PointFailure, sweep
 
 
 
@@ -54,6 +55,7 @@ for _cls in (ActionConfig, BusConfig, CacheConfig, CoreConfig, DomainParams, Dra
 del _cls
 
 __all__ = ["__version__", "analysis", "presets", "workloads", "actions", "units", "run", "Result",
+           "sweep", "PointFailure",
            "SimulationError", "ConfigTypeError", "ActionConfig", "DomainParams", "KernelCosts", "SchedPolicy",
            "SystemConfig", "CacheConfig", "TopologyConfig", "BusConfig", "LinkConfig",
            "MemoryConfig", "DramConfig", "IrqConfig", "CoreConfig", "KernelConfig",

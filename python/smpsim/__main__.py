@@ -167,6 +167,64 @@ def _cmd_run(args):
     return 0
 
 
+def _cmd_sweep(args):
+    """The cross product of the --vary lists over each CONFIG; one CSV row per point."""
+    import csv
+    import itertools
+    from .sweeps import PointFailure, sweep
+    axes = []
+    for spec in args.vary or []:
+        key, sep, values = spec.partition("=")
+        if not sep or not key.strip() or not values:
+            raise ValueError(f"--vary {spec!r}: expected KEY=V1,V2,..., e.g. l2.size=256KiB,1MiB")
+        axes.append((key.strip(), [v.strip() for v in values.split(",")]))
+    cfgs, labels = [], []
+    for path in args.configs:
+        for combo in itertools.product(*[vals for _, vals in axes]):
+            cfg = load_config(path)
+            for assignment in args.set or []:
+                apply_set(cfg, assignment)
+            for (key, _), value in zip(axes, combo):
+                apply_set(cfg, f"{key}={value}")
+            cfgs.append(cfg)
+            labels.append({"config": path, **{k: v for (k, _), v in zip(axes, combo)}})
+    until = args.until
+    if until is not None and until.strip().isdigit():
+        until = int(until)
+    results = sweep(cfgs, workers=args.workers, scheduler=args.scheduler, replicas=args.replicas,
+                    until=until, timeout=args.timeout, cache=False if args.no_cache else args.cache)
+    rows = []
+    for label, r in zip(labels, results):
+        row = dict(label)
+        if isinstance(r, PointFailure):
+            row.update(ok=False, error=r.message)
+        else:
+            summary = r.summary()
+            row.update(ok=True, sim_cycles=summary["sim_cycles"][0],
+                       sim_cycles_ci95=summary["sim_cycles"][1], migrations=len(r.migrations),
+                       host_seconds=sum(x.host_seconds for x in r.replicas))
+        rows.append(row)
+    fields = list(dict.fromkeys(k for row in rows for k in row))
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "sweep.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    for row in rows:
+        print("  ".join(f"{k}={row[k]}" for k in fields if k in row))
+    failed = sum(not row["ok"] for row in rows)
+    print(f"{len(rows) - failed} of {len(rows)} points done, {failed} failed; "
+          f"table: {os.path.join(args.out, 'sweep.csv')}")
+    return EXIT_SIM_ERROR if failed else 0
+
+
+def _cmd_presets(args):
+    from . import presets
+    for name in presets.names():
+        print(f"{name:<12} {presets.get(name)!r}")
+    return 0
+
+
 def _cmd_report(args):
     from . import analysis
     rep = analysis.report(args.out_dir, plots=not args.no_plots)
@@ -216,6 +274,28 @@ def build_parser():
                    "count (default: when every task has exited)")
     p.add_argument("--json", action="store_true", help="also print the results as JSON")
     p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("sweep", help="run many simulations (local workers or a Dask cluster)",
+                       description="Run every CONFIG for every combination of the --vary "
+                       "values, on local workers or a Dask cluster; finished points are cached "
+                       "and not run again. Writes OUT/sweep.csv (one row per point).")
+    p.add_argument("configs", metavar="CONFIG", nargs="+", help="configs as for `run`")
+    p.add_argument("--vary", metavar="KEY=V1,V2,...", action="append",
+                   help="a dotted field and its values (repeatable: the cross product)")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", help="as for `run`")
+    p.add_argument("--replicas", type=int, default=1, help="runs per point, seeds seed.."
+                   "seed+N-1 (the table gives means and 95%% intervals)")
+    p.add_argument("--workers", type=int, default=None, help="local workers (default: CPUs)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run on this Dask cluster "
+                   "(start it with `dask scheduler` and `dask worker tcp://HOST:8786`)")
+    p.add_argument("--until", metavar="T", help="as for `run`")
+    p.add_argument("--timeout", type=float, default=None, help="host seconds per run")
+    p.add_argument("--cache", metavar="DIR", default=None, help="cache of finished runs "
+                   "(default: $SMPSIM_CACHE or ~/.cache/smpsim/runs)")
+    p.add_argument("--no-cache", action="store_true", help="run every point")
+    p.add_argument("--out", metavar="DIR", default="out/sweep", help="where sweep.csv goes")
+    p.set_defaults(func=_cmd_sweep)
+    p = sub.add_parser("presets", help="list the preset platforms")
+    p.set_defaults(func=_cmd_presets)
     p = sub.add_parser("report", help="plots and a summary of a finished run",
                        description="Summarise the migrations of a finished run (or of a directory "
                        "of runs, such as the main job's) and write migration_cost.png, "

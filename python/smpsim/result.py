@@ -40,6 +40,8 @@ class Result:
                   user_stall_cycles, complete} of the held task's probe window (else None)
     out           the output directory, or None when the run used a removed temporary one
     config        a copy of the SystemConfig that was simulated
+    replicas      from smpsim.sweep(replicas=n): the n replicas' Results (this one first); see
+                  summary()
     """
 
     def __init__(self, stats, tasks, sim_cycles, host_seconds, ops, out=None, config=None,
@@ -54,6 +56,14 @@ class Result:
         self.migrations = list(migrations or [])
         self.actions = list(actions or [])
         self.counterfactual = counterfactual
+        self.replicas = [self]  # smpsim.sweep(replicas=n): every replica's Result, this first
+
+    def summary(self):
+        """Over this Result's replicas (smpsim.sweep(..., replicas=n)): {stat: (mean,
+        half-width of the 95 % confidence interval)} for every numeric stat, ``sim_cycles`` and
+        ``tasks.<name>.cycles``; half-widths are 0 for a single run."""
+        from .sweeps import summarize
+        return summarize(self.replicas)
 
     @classmethod
     def from_json(cls, data, out=None, config=None):

@@ -80,6 +80,19 @@ def child(command, timeout=60):
     return run
 
 
+class SweepPointFailed(Exception):
+    pass
+
+
+def sweep_with_bad_point(tmp_path):
+    good, bad = quad(), quad()
+    bad.l2.ways = 0
+    res = smpsim.sweep([good, bad], cache=False)
+    assert isinstance(res[0], smpsim.Result)  # the good point is kept
+    failed = [r for r in res if isinstance(r, smpsim.PointFailure)]
+    raise SweepPointFailed(f"{len(failed)} of {len(res)} points failed: {failed[0].message}")
+
+
 # id -> (what is done, exception raised, message pattern)
 ROWS = {
     "wrong-type": (validated(lambda c: setattr(c.l2, "ways", "8")), smpsim.ConfigTypeError,
@@ -141,6 +154,8 @@ ROWS = {
                              CliExit, r"^exit 2: smpsim: error: .*bad\.json: config: invalid JSON"),
     "child-crash": (child("import os, sys; sys.stderr.write('boom\\n'); os.abort()"),
                     smpsim.SimulationError, r"(?s)killed by signal SIGABRT.*boom"),
+    "sweep-point-fails": (lambda tmp_path: sweep_with_bad_point(tmp_path), SweepPointFailed,
+                          r"^1 of 2 points failed: ValueError: l2\.ways: must be in \[1, "),
     "child-timeout": (child("import time; time.sleep(60)", timeout=0.5), smpsim.SimulationError,
                       r"did not finish within"),
 }
