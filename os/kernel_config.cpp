@@ -152,9 +152,9 @@ void KernelConfig::validate(const std::string& path) const {
 }
 
 const std::vector<std::string>& ActionConfig::kinds() {
-    static const std::vector<std::string> k = {"set_affinity", "exec",   "fork",
-                                               "sleep",        "wake",   "cpu_offline",
-                                               "cpu_online",   "freeze", "thaw"};
+    static const std::vector<std::string> k = {
+        "set_affinity", "exec",       "fork",   "sleep", "wake",
+        "cpu_offline",  "cpu_online", "freeze", "thaw",  "reset_stats"};
     return k;
 }
 

@@ -116,7 +116,7 @@ struct KernelConfig {
 struct ActionConfig {
     std::int64_t at = 0;            // cycle at which it is issued
     std::string kind;               // set_affinity exec fork sleep wake cpu_offline cpu_online
-                                    // freeze thaw
+                                    // freeze thaw reset_stats (the platform's: end of warm-up)
     std::string task;               // the task acted on
     std::vector<std::int64_t> cpus; // set_affinity: the new mask
     std::string by;                 // set_affinity: "" = a control task on another CPU (F1),

@@ -538,6 +538,7 @@ void Kernel::attach_domains(Task& self, const std::vector<std::vector<SchedDomai
 // Chooses the CPU that takes action i now (host decision, like an interrupt's routing).
 int Kernel::action_target(std::size_t i) {
     const ActionConfig& a = m_actions[i];
+    if (a.kind == "reset_stats") return -1; // the platform's (the stats baseline), not the guest's
     Task* t = a.task.empty() ? nullptr : find_task(a.task);
     int cpu;
     if (a.kind == "wake") {

@@ -287,6 +287,7 @@ SystemConfig from_json_unchecked(const json& j) {
         .get("vcd", c.vcd)
         .get("trace_sample_cycles", c.trace_sample_cycles)
         .get("watchdog_cycles", c.watchdog_cycles)
+        .get("warmup", c.warmup)
         .get("quantum_cycles", c.quantum_cycles)
         .get("seed", c.seed)
         .get("check", c.check)
@@ -467,6 +468,7 @@ json config_to_json(const SystemConfig& c) {
             {"vcd", c.vcd},
             {"trace_sample_cycles", c.trace_sample_cycles},
             {"watchdog_cycles", c.watchdog_cycles},
+            {"warmup", c.warmup},
             {"quantum_cycles", c.quantum_cycles},
             {"seed", c.seed},
             {"check", c.check},

@@ -10,6 +10,7 @@
 #include "platform/vcd_writer.hpp"
 #include "workloads/trace_source.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -250,6 +251,7 @@ void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunRes
                            {"message", a.message}});
     }
     nlohmann::json res = {{"sim_cycles", r.sim_cycles},
+                          {"stats_since", r.stats_since},
                           {"host_seconds", r.host_seconds},
                           {"ops", r.ops},
                           {"tasks", tasks},
@@ -428,6 +430,27 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
         bm->spawn();
     }
     const bool has_tasks = guest ? guest->has_user_tasks() : !bm->tasks().empty();
+    // Warm-up: each reset_stats action (and cfg.warmup) moves the stats baseline to its cycle
+    // (to within the cores' run-ahead of one quantum); the stats reported are counted from there.
+    std::vector<Cycle> resets;
+    for (const ActionConfig& a : cfg.actions)
+        if (a.kind == "reset_stats") resets.push_back(Cycle(a.at));
+    if (cfg.warmup > 0) resets.push_back(Cycle(cfg.warmup));
+    std::sort(resets.begin(), resets.end());
+    std::map<std::string, Counter> baseline;
+    Cycle stats_since = 0;
+    if (!resets.empty()) {
+        sc_core::sc_spawn(
+            [&] {
+                for (Cycle at : resets) {
+                    const Cycle now = sys->clock().now_cycles();
+                    if (at > now) sc_core::wait(sys->clock().cycles(at - now));
+                    baseline = sys->stats().snapshot();
+                    stats_since = sys->clock().now_cycles();
+                }
+            },
+            "stats_reset");
+    }
 
     RunResult r;
     std::string failure;
@@ -457,6 +480,16 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
         collect(*sys, *bm, r);
     }
     r.timeline.bus_busy = std::move(bus_busy);
+    for (auto& [name, value] : r.stats) {
+        const auto it = baseline.find(name);
+        if (it != baseline.end()) value = value >= it->second ? value - it->second : 0;
+    }
+    r.stats_since = stats_since;
+    for (ActionOutcome& a : r.actions) {
+        if (a.kind != "reset_stats" || a.at > stats_since || stats_since == 0) continue;
+        a.executed = a.at;
+        a.message = "stats reset";
+    }
     if (failure.empty() && guest && cfg.check) {
         const std::string err = guest->kernel().check_invariants(all_exited);
         if (!err.empty()) failure = "kernel invariant violated at the end of the run: " + err;

@@ -59,6 +59,7 @@ struct RunResult {
     std::vector<ActionOutcome> actions;
     Timeline timeline;                 // what ran where, IPIs, per-CPU access samples
     std::uint64_t sim_cycles = 0;
+    std::uint64_t stats_since = 0; // the last stats reset (warm-up end), 0: none
     double host_seconds = 0.0;
     std::uint64_t ops = 0;
 };

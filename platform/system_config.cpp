@@ -82,6 +82,7 @@ void SystemConfig::validate() const {
     measure.validate("measure");
     require_range<std::int64_t>("quantum_cycles", quantum_cycles, 1, 1000000000);
     require_range<std::int64_t>("trace_sample_cycles", trace_sample_cycles, 0, 1000000000000LL);
+    require_range<std::int64_t>("warmup", warmup, 0, std::int64_t(1) << 62, "cycles; 0 = none");
     require_range<std::int64_t>("watchdog_cycles", watchdog_cycles, 0, 1000000000000000LL);
     require_range<std::int64_t>("seed", seed, 0, std::int64_t(1) << 62);
 
@@ -166,10 +167,11 @@ void SystemConfig::validate_actions(const std::set<std::string>& names) const {
             for (const auto& k : kinds) all += (all.empty() ? "" : ", ") + k;
             throw ConfigError(join(path, "kind"), "must be one of " + all + ", got '" + a.kind + "'");
         }
+        require_range<std::int64_t>(join(path, "at"), a.at, 0, std::int64_t(1) << 62, "cycles");
+        if (a.kind == "reset_stats") continue; // the platform's, with or without a kernel
         if (!kernel.enabled) {
             throw ConfigError(path, "actions need the guest kernel (kernel.enabled = True)");
         }
-        require_range<std::int64_t>(join(path, "at"), a.at, 0, std::int64_t(1) << 62, "cycles");
         const bool needs_task = a.kind == "set_affinity" || a.kind == "exec" || a.kind == "fork" ||
                                 a.kind == "sleep" || a.kind == "wake";
         if (needs_task && !names.count(a.task)) {

@@ -62,6 +62,7 @@ struct SystemConfig {
     std::int64_t quantum_cycles = 1000; // temporal-decoupling quantum
     std::int64_t seed = 1;
     bool check = false;                 // invariant checkers
+    std::int64_t warmup = 0;            // cycles: stats count from here (a reset_stats action)
     // Watchdog (guest kernel runs): a window of this many cycles in which no operation retires
     // on any CPU while a user task is runnable, or a kernel lock stays held throughout, stops
     // the run with a state dump (0: off).

@@ -414,6 +414,9 @@ PYBIND11_MODULE(_smpsim, m) {
         .def_readwrite("quantum_cycles", &SystemConfig::quantum_cycles)
         .def_readwrite("seed", &SystemConfig::seed)
         .def_readwrite("check", &SystemConfig::check, "invariant checkers on")
+        .def_readwrite("warmup", &SystemConfig::warmup,
+                       "end of warm-up in cycles (also a time string: '1ms'): stats count from "
+                       "here; 0 = none")
         .def_readwrite("watchdog_cycles", &SystemConfig::watchdog_cycles,
                        "cycles without any operation retired while a user task is runnable, or "
                        "with a kernel lock held throughout, after which the run stops with a "

@@ -22,7 +22,7 @@ from . import units
 from ._smpsim import ActionConfig, SystemConfig
 
 __all__ = ["SetAffinity", "Exec", "Fork", "Sleep", "Wake", "CpuOffline", "CpuOnline", "Freeze",
-           "Thaw"]
+           "Thaw", "ResetStats"]
 
 
 class _Action:
@@ -133,6 +133,18 @@ class Thaw(_Action):
     kind = "thaw"
 
 
+class ResetStats(_Action):
+    """End of warm-up: the run's stats count from this time on (``cfg.warmup`` does the same).
+    Works with or without the guest kernel; tasks, migrations and actions are not reset."""
+    kind = "reset_stats"
+
+    def __init__(self):
+        pass
+
+    def _config(self, cfg):
+        return ActionConfig(kind=self.kind)
+
+
 def _at(cfg, time, action):
     """Schedule ``action`` (from smpsim.actions) at ``time`` ("2ms" or cycles); returns cfg."""
     if not isinstance(action, _Action):
@@ -147,3 +159,17 @@ def _at(cfg, time, action):
 
 
 SystemConfig.at = _at
+
+_warmup = SystemConfig.warmup
+
+
+def _set_warmup(cfg, time):
+    cycles = units.parse_time(time, cfg.freq_ghz, field="warmup")
+    if cycles < 0:
+        raise ValueError(f"warmup: must not be negative, got {time!r}")
+    _warmup.__set__(cfg, cycles)
+
+
+SystemConfig.warmup = property(_warmup.__get__, _set_warmup, doc=(
+    "End of warm-up in cycles; also settable as a time ('1ms', converted at the current "
+    "freq_ghz). Stats count from here (as actions.ResetStats); 0 = none."))

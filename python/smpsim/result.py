@@ -34,6 +34,8 @@ class Result:
     actions       list of dicts, one per timed action: kind, task, at, executed, cpu, result
                   (0 or -errno as the guest saw it), message
     sim_cycles    simulated core cycles
+    stats_since   cycle the stats count from (the end of warm-up: cfg.warmup or the last
+                  actions.ResetStats), 0 when they count from the start
     host_seconds  wall-clock seconds the simulation took
     ops           operations issued by every task together
     counterfactual  counterfactual runs only: {migration, task, resumed, accesses,
@@ -45,7 +47,7 @@ class Result:
     """
 
     def __init__(self, stats, tasks, sim_cycles, host_seconds, ops, out=None, config=None,
-                 migrations=None, actions=None, counterfactual=None):
+                 migrations=None, actions=None, counterfactual=None, stats_since=0):
         self.stats = dict(stats)
         self.tasks = dict(tasks)
         self.sim_cycles = int(sim_cycles)
@@ -56,6 +58,7 @@ class Result:
         self.migrations = list(migrations or [])
         self.actions = list(actions or [])
         self.counterfactual = counterfactual
+        self.stats_since = int(stats_since)
         self.replicas = [self]  # smpsim.sweep(replicas=n): every replica's Result, this first
 
     def summary(self):
@@ -73,7 +76,8 @@ class Result:
                        sim_cycles=data["sim_cycles"], host_seconds=data.get("host_seconds", 0.0),
                        ops=data.get("ops", 0), out=out, config=config,
                        migrations=data.get("migrations", []), actions=data.get("actions", []),
-                       counterfactual=data.get("counterfactual"))
+                       counterfactual=data.get("counterfactual"),
+                       stats_since=data.get("stats_since", 0))
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise ValueError(f"result.json: malformed ({type(e).__name__}: {e})") from None
 

@@ -82,7 +82,7 @@ def _simulate(config_json, until, timeout):
     except (ValueError, OSError, SimulationError) as e:
         return ("error", type(e).__name__, str(e))
     return ("ok", {"stats": res.stats, "tasks": res.tasks, "sim_cycles": res.sim_cycles,
-                   "host_seconds": res.host_seconds, "ops": res.ops,
+                   "stats_since": res.stats_since, "host_seconds": res.host_seconds, "ops": res.ops,
                    "migrations": res.migrations, "actions": res.actions,
                    "counterfactual": res.counterfactual})
 

@@ -374,7 +374,7 @@ def _forked_child(cfg):
      r"^actions\[0\]\.duration: must be in \[1, "),
     (lambda c: c.add_action(smpsim.ActionConfig(kind="explode")),
      r"^actions\[0\]\.kind: must be one of set_affinity, exec, fork, sleep, wake, cpu_offline, "
-     r"cpu_online, freeze, thaw, got 'explode'"),
+     r"cpu_online, freeze, thaw, reset_stats, got 'explode'"),
     (lambda c: c.add_action(smpsim.ActionConfig(kind="freeze", at=-1)), r"^actions\[0\]\.at: "),
     (lambda c: c.add_task("k", ws()) or c.at("1ms", A.Fork("a", child="k")),
      r"^actions\[0\]\.child: must name a task added with forked=True, got 'k'"),
