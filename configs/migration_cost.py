@@ -16,6 +16,7 @@ One simulation per pair, each in its own child process, several at a time.
 
     python3 configs/migration_cost.py [--preset quad] [--working-set 128KiB]
                                       [--pattern sequential] [--era linux-2.6.10] [--out DIR]
+                                      [--workers N | --scheduler tcp://HOST:8786]
 """
 import argparse
 import concurrent.futures
@@ -67,6 +68,11 @@ def build(base, args, src, dst=None, at=None):
 def measure(base, args, src, dst, at):
     res = smpsim.run(build(base, args, src, dst, at),
                      out=os.path.join(args.out, "%d-%d" % (src, dst)))
+    return row_of(base, res, src, dst)
+
+
+def row_of(base, res, src, dst):
+    """The cost table's row of the pair (src, dst) from its run's Result."""
     moves = [m for m in res.migrations if m["task"] == "a" and m["reason"] == "affinity"]
     if len(moves) != 1:
         raise RuntimeError("pair %d->%d: expected one affinity migration, got %d"
@@ -84,6 +90,26 @@ def measure(base, args, src, dst, at):
             "by_level": m["cold_misses_by_level"],
             "tlb_cold_misses": m["tlb_cold_misses"],
             "tlb_cold_walk_cycles": m["tlb_cold_walk_cycles"]}
+
+
+def on_cluster(base, args, pairs, at):
+    """Every pair as one sweep on the Dask cluster; result.json is written per pair directory."""
+    cfgs = [build(base, args, s, d, at) for s, d in pairs]
+    results = smpsim.sweep(cfgs, scheduler=args.scheduler)
+    rows = []
+    for (s, d), cfg, r in zip(pairs, cfgs, results):
+        if isinstance(r, smpsim.PointFailure):
+            raise RuntimeError("pair %d->%d: %s" % (s, d, r.message))
+        out = os.path.join(args.out, "%d-%d" % (s, d))
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, "config.json"), "w") as f:
+            f.write(cfg.to_json() + "\n")
+        with open(os.path.join(out, "result.json"), "w") as f:
+            json.dump({"sim_cycles": r.sim_cycles, "host_seconds": r.host_seconds, "ops": r.ops,
+                       "tasks": r.tasks, "migrations": r.migrations, "actions": r.actions,
+                       "stats": r.stats}, f, indent=1)
+        rows.append(row_of(base, r, s, d))
+    return rows
 
 
 def table(title, cpus, cell, width=10):
@@ -106,6 +132,9 @@ def main(argv=None):
     ap.add_argument("--cpus", default=None, help="comma-separated CPUs (default: all)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=None, help="simulations at a time")
+    ap.add_argument("--scheduler", default=None, help="run the pairs on this Dask cluster "
+                    "(tcp://HOST:8786) as one smpsim.sweep; each pair's directory then holds its "
+                    "config.json and result.json")
     ap.add_argument("--out", default="out/migration_cost", help="output directory")
     args = ap.parse_args(argv)
 
@@ -120,8 +149,11 @@ def main(argv=None):
     length = smpsim.run(build(base, args, cpus[0])).tasks["a"]["cycles"]
     at = length // 2
     pairs = [(s, d) for s in cpus for d in cpus if s != d]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.workers or os.cpu_count()) as ex:
-        rows = list(ex.map(lambda p: measure(base, args, p[0], p[1], at), pairs))
+    if args.scheduler:
+        rows = on_cluster(base, args, pairs, at)
+    else:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.workers or os.cpu_count()) as ex:
+            rows = list(ex.map(lambda p: measure(base, args, p[0], p[1], at), pairs))
 
     cost = {(r["src"], r["dst"]): r for r in rows}
     ghz = base.freq_ghz

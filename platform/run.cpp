@@ -452,6 +452,28 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
             "stats_reset");
     }
 
+    if (!opts.progress_path.empty() && opts.progress_every > 0) {
+        sc_core::sc_spawn(
+            [&] {
+                const std::string tmp = opts.progress_path + ".tmp";
+                for (;;) {
+                    sc_core::wait(sys->clock().cycles(Cycle(opts.progress_every)));
+                    Counter ops = 0;
+                    for (CpuId c = 0; c < sys->cpus(); ++c)
+                        ops += sys->core(c).stats.ops;
+                    if (std::FILE* f = std::fopen(tmp.c_str(), "w")) {
+                        std::fprintf(f, "%llu %llu\n",
+                                     static_cast<unsigned long long>(sys->clock().now_cycles()),
+                                     static_cast<unsigned long long>(ops));
+                        std::fclose(f);
+                        std::rename(tmp.c_str(), opts.progress_path.c_str());
+                    }
+                    if (!sc_core::sc_pending_activity()) return; // the run would end here
+                }
+            },
+            "progress");
+    }
+
     RunResult r;
     std::string failure;
     try {

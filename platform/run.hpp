@@ -16,6 +16,10 @@ namespace smp {
 struct RunOptions {
     std::string out_dir;          // "" = write nothing
     std::int64_t until_cycles = 0; // 0 = until every task has exited
+    // Progress: every progress_every simulated cycles, "<cycle> <operations>" is written to
+    // progress_path (replaced whole), for a live status line; "" = none.
+    std::string progress_path;
+    std::int64_t progress_every = 0;
 };
 
 struct TaskResult {

@@ -513,15 +513,20 @@ PYBIND11_MODULE(_smpsim, m) {
         py::arg("text"), py::arg("field") = "size", "'32KiB' -> 32768 (B, KiB, MiB, GiB).");
     m.def(
         "simulate",
-        [](const SystemConfig& cfg, const std::string& out_dir, std::int64_t until_cycles) {
+        [](const SystemConfig& cfg, const std::string& out_dir, std::int64_t until_cycles,
+           const std::string& progress_path, std::int64_t progress_every) {
             const SystemConfig copy = cfg; // Python threads may change cfg once the GIL is released
             RunOptions opts;
             opts.out_dir = out_dir;
             opts.until_cycles = until_cycles;
+            opts.progress_path = progress_path;
+            opts.progress_every = progress_every;
             py::gil_scoped_release release;
             simulate(copy, opts);
         },
         py::arg("cfg"), py::arg("out_dir"), py::arg("until_cycles") = 0,
+        py::arg("progress_path") = "", py::arg("progress_every") = 0,
         "Runs one simulation in this process (SystemC allows one per process; smpsim.run uses a "
-        "child process). Writes config.json, stats and result.json into out_dir.");
+        "child process). Writes config.json, stats and result.json into out_dir; with "
+        "progress_path, also '<cycle> <ops>' there every progress_every simulated cycles.");
 }

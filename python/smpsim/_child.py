@@ -1,4 +1,6 @@
-"""Simulation child: ``python -m smpsim._child CONFIG.json OUT_DIR UNTIL_CYCLES``.
+"""Simulation child: ``python -m smpsim._child CONFIG.json OUT_DIR UNTIL_CYCLES [PROGRESS_PATH
+PROGRESS_EVERY]`` (with the last two, "<cycle> <ops>" is written to PROGRESS_PATH every
+PROGRESS_EVERY simulated cycles, for the parent's status line).
 
 Loads the configuration, runs one simulation in this process and lets the C++ side write its
 outputs into OUT_DIR. On failure it writes ``OUT_DIR/error.json`` ({"type", "message"}), which
@@ -24,10 +26,12 @@ def _write_error(out_dir, kind, message):
 
 def main(argv):
     """Run one simulation as told by ``argv`` (config path, out dir, until cycles)."""
-    if len(argv) != 3:
-        sys.stderr.write("usage: python -m smpsim._child CONFIG.json OUT_DIR UNTIL_CYCLES\n")
+    if len(argv) not in (3, 5):
+        sys.stderr.write("usage: python -m smpsim._child CONFIG.json OUT_DIR UNTIL_CYCLES "
+                         "[PROGRESS_PATH PROGRESS_EVERY]\n")
         return 2
-    cfg_path, out_dir, until = argv
+    cfg_path, out_dir, until = argv[:3]
+    progress_path, progress_every = (argv[3], int(argv[4])) if len(argv) == 5 else ("", 0)
     try:
         from smpsim import _smpsim
 
@@ -42,7 +46,7 @@ def main(argv):
             cfg = _smpsim.SystemConfig.from_json(text)
         except ValueError as e:
             raise ValueError(f"{cfg_path}: {e}") from None
-        _smpsim.simulate(cfg, out_dir, until_cycles)
+        _smpsim.simulate(cfg, out_dir, until_cycles, progress_path, progress_every)
     except ValueError as e:
         _write_error(out_dir, "ValueError", str(e))
         return EXIT_ERROR

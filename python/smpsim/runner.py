@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 from . import units
 from ._smpsim import SystemConfig
@@ -25,7 +26,7 @@ _STDERR_TAIL_LINES = 30
 _ERROR_TYPES = {"ValueError": ValueError, "OSError": OSError, "SimulationError": SimulationError}
 
 
-def run(cfg, out=None, until=None, counterfactual=False, timeout=None):
+def run(cfg, out=None, until=None, counterfactual=False, timeout=None, progress=None):
     """Simulate ``cfg`` once, in a child process, and return a :class:`Result`.
 
     out             output directory (created; config.json, stats and result.json are written
@@ -38,6 +39,8 @@ def run(cfg, out=None, until=None, counterfactual=False, timeout=None):
                     ``counterfactual_cycles``: the task's extra user stall cycles over the same
                     number of user accesses (see smpsim.counterfactual)
     timeout         host seconds after which the child is stopped (SimulationError); None: wait
+    progress        a live status line on stderr (simulated time, operations per host second);
+                    None: when stderr is a terminal
 
     Raises ValueError for an invalid configuration (in this process, before anything starts),
     SimulationError for a failure inside the simulation. Ctrl-C stops the child and re-raises.
@@ -54,10 +57,12 @@ def run(cfg, out=None, until=None, counterfactual=False, timeout=None):
     if counterfactual:
         from . import counterfactual as cf
         return cf.run_paired(snapshot, out, until_cycles, timeout)
-    return run_once(snapshot, out, until_cycles, timeout)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    return run_once(snapshot, out, until_cycles, timeout, progress=progress)
 
 
-def run_once(snapshot, out, until_cycles, timeout):
+def run_once(snapshot, out, until_cycles, timeout, progress=False):
     """Simulate the validated config copy ``snapshot`` in one child; see :func:`run`."""
 
     tmp = None
@@ -77,16 +82,20 @@ def run_once(snapshot, out, until_cycles, timeout):
         with open(cfg_path, "w", encoding="utf-8") as f:
             f.write(snapshot.to_json())
             f.write("\n")
-        data = _execute(cfg_path, out_dir, until_cycles, timeout)
+        data = _execute(cfg_path, out_dir, until_cycles, timeout,
+                        status_ghz=snapshot.freq_ghz if progress else None)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
     return Result.from_json(data, out=None if tmp is not None else out_dir, config=snapshot)
 
 
-def _child_command(cfg_path, out_dir, until_cycles):
-    """The command line of the simulation child."""
-    return [sys.executable, "-m", "smpsim._child", cfg_path, out_dir, str(until_cycles)]
+def _child_command(cfg_path, out_dir, until_cycles, progress_every=0):
+    """The command line of the simulation child (with progress_every: it reports progress)."""
+    cmd = [sys.executable, "-m", "smpsim._child", cfg_path, out_dir, str(until_cycles)]
+    if progress_every:
+        cmd += [os.path.join(out_dir, "progress"), str(progress_every)]
+    return cmd
 
 
 def _child_env():
@@ -119,13 +128,62 @@ def _tail(text, lines=_STDERR_TAIL_LINES):
     return "\n".join(kept)
 
 
-def _execute(cfg_path, out_dir, until_cycles, timeout=None):
-    """Run the child on ``cfg_path``; return the parsed result.json or raise its error."""
-    proc = subprocess.Popen(_child_command(cfg_path, out_dir, until_cycles), env=_child_env(),
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+class _Status:
+    """The live status line of one run: simulated time and operations per host second, read
+    from the child's progress file twice a second."""
+
+    def __init__(self, out_dir, ghz):
+        self.path = os.path.join(out_dir, "progress")
+        self.ghz = ghz
+        self.t0 = time.monotonic()
+        self.shown = False
+
+    def show(self):
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                cycle, ops = (int(x) for x in f.read().split())
+        except (OSError, ValueError):
+            return
+        host = max(time.monotonic() - self.t0, 1e-9)
+        sys.stderr.write(f"\rsimulated {cycle / (self.ghz * 1e6):10.3f} ms  "
+                         f"{ops / host / 1e6:7.2f} M ops/s  {host:7.1f} s host")
+        sys.stderr.flush()
+        self.shown = True
+
+    def end(self):
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _communicate(proc, timeout, status):
+    """proc.communicate(timeout), refreshing the status line meanwhile (if any)."""
+    if status is None:
+        return proc.communicate(timeout=timeout)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        while True:
+            step = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
+            try:
+                return proc.communicate(timeout=step)
+            except subprocess.TimeoutExpired:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+                status.show()
+    finally:
+        status.end()
+
+
+def _execute(cfg_path, out_dir, until_cycles, timeout=None, status_ghz=None):
+    """Run the child on ``cfg_path``; return the parsed result.json or raise its error. With
+    status_ghz, a status line is shown while it runs."""
+    every = int(status_ghz * 1e6) if status_ghz else 0  # one simulated millisecond
+    status = _Status(out_dir, status_ghz) if status_ghz else None
+    proc = subprocess.Popen(_child_command(cfg_path, out_dir, until_cycles, every),
+                            env=_child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     try:
-        stdout, stderr = proc.communicate(timeout=timeout)
+        stdout, stderr = _communicate(proc, timeout, status)
     except subprocess.TimeoutExpired:
         _stop(proc)
         raise SimulationError(f"the simulation did not finish within {timeout} s of host time; "
@@ -149,6 +207,11 @@ def _execute(cfg_path, out_dir, until_cycles, timeout=None):
         raise SimulationError(f"the simulation process {how}"
                               + (f"; last output:\n{tail}" if tail else " without output"))
 
+    for name in ("progress", "progress.tmp"):
+        try:
+            os.remove(os.path.join(out_dir, name))
+        except FileNotFoundError:
+            pass
     if stderr:
         sys.stderr.write(stderr.decode("utf-8", "replace"))
     data = _read_json(os.path.join(out_dir, "result.json"))

@@ -78,7 +78,7 @@ def _simulate(config_json, until, timeout):
     from .runner import run  # imported here: Dask workers unpickle this function alone
     try:
         cfg = _smpsim.SystemConfig.from_json(config_json)
-        res = run(cfg, until=until, timeout=timeout)
+        res = run(cfg, until=until, timeout=timeout, progress=False)
     except (ValueError, OSError, SimulationError) as e:
         return ("error", type(e).__name__, str(e))
     return ("ok", {"stats": res.stats, "tasks": res.tasks, "sim_cycles": res.sim_cycles,

@@ -40,3 +40,17 @@ def test_affinity_vs_balance(tmp_path):
     assert float(rows["pinned"]["makespan_cycles"]) > 0
     assert float(rows["free"]["makespan_cycles"]) > 0
     assert "makespan" in out
+
+
+def test_migration_cost_on_a_dask_cluster_matches_the_local_run(tmp_path):
+    import pytest
+    distributed = pytest.importorskip("dask.distributed")
+    script("migration_cost.py", "--preset", "core2_duo", "--working-set", "64KiB", "--out",
+           str(tmp_path / "local"))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        script("migration_cost.py", "--preset", "core2_duo", "--working-set", "64KiB",
+               "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "dask"))
+    local = (tmp_path / "local" / "cost.csv").read_text()
+    assert (tmp_path / "dask" / "cost.csv").read_text() == local
+    assert (tmp_path / "dask" / "0-1" / "result.json").exists()
