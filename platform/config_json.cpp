@@ -141,6 +141,7 @@ void read_bus(const json& j, const std::string& path, BusConfig& b) {
         .get("snoop_ns", b.snoop_ns)
         .get("c2c_ns", b.c2c_ns)
         .get("occupancy_ns", b.occupancy_ns)
+        .get("snoop_filter", b.snoop_filter)
         .finish();
 }
 
@@ -444,7 +445,8 @@ json config_to_json(const SystemConfig& c) {
             {"bus",
              {{"snoop_ns", c.bus.snoop_ns},
               {"c2c_ns", c.bus.c2c_ns},
-              {"occupancy_ns", c.bus.occupancy_ns}}},
+              {"occupancy_ns", c.bus.occupancy_ns},
+              {"snoop_filter", c.bus.snoop_filter}}},
             {"link", {{"latency_ns", c.link.latency_ns}}},
             {"memory",
              {{"model", c.memory.model},

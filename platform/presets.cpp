@@ -145,7 +145,7 @@ SystemConfig manycore_64() {
     c.freq_ghz = 2.5;
     c.l2 = cache(512 * KiB, 8, 12, 16);
     c.llc = cache(16 * MiB, 16, 30, 64, 0);
-    c.bus = {8.0, 20.0, 1.0};            // ring stop to ring stop [ASSUMED]
+    c.bus = {8.0, 20.0, 1.0, true};      // ring stop to ring stop, with a snoop filter [ASSUMED]
     c.link.latency_ns = 50.0;            // one socket-to-socket hop [ASSUMED]
     c.memory.latency_ns = 80.0;
     c.memory.bandwidth_gbps = 25.6;

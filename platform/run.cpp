@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <sys/resource.h>
 #include <systemc>
 
 namespace smp {
@@ -253,6 +254,7 @@ void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunRes
     nlohmann::json res = {{"sim_cycles", r.sim_cycles},
                           {"stats_since", r.stats_since},
                           {"host_seconds", r.host_seconds},
+                          {"peak_rss_kb", r.peak_rss_kb},
                           {"ops", r.ops},
                           {"tasks", tasks},
                           {"migrations", migrations},
@@ -526,6 +528,8 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
         }
     }
     r.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    struct rusage usage {};
+    if (getrusage(RUSAGE_SELF, &usage) == 0) r.peak_rss_kb = std::uint64_t(usage.ru_maxrss);
     // Whatever was computed is kept, also when the run failed.
     if (!opts.out_dir.empty()) write_outputs(opts.out_dir, cfg, r);
     if (!failure.empty()) throw SimulationError(failure);

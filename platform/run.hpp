@@ -65,6 +65,7 @@ struct RunResult {
     std::uint64_t sim_cycles = 0;
     std::uint64_t stats_since = 0; // the last stats reset (warm-up end), 0: none
     double host_seconds = 0.0;
+    std::uint64_t peak_rss_kb = 0; // the simulating process's peak resident memory
     std::uint64_t ops = 0;
 };
 

@@ -4,6 +4,7 @@
 #include "models/common/units.hpp"
 #include "platform/config_json.hpp"
 #include "platform/presets.hpp"
+#include "platform/raw_loop.hpp"
 #include "platform/run.hpp"
 #include "platform/system_config.hpp"
 
@@ -219,6 +220,8 @@ PYBIND11_MODULE(_smpsim, m) {
     bus.def_readwrite("snoop_ns", &BusConfig::snoop_ns)
         .def_readwrite("c2c_ns", &BusConfig::c2c_ns)
         .def_readwrite("occupancy_ns", &BusConfig::occupancy_ns)
+        .def_readwrite("snoop_filter", &BusConfig::snoop_filter,
+                       "snoop only the agents that may hold the line (a snoop filter)")
         .def("validate", &BusConfig::validate, py::arg("path") = "");
     add_common(bus);
     add_field_pickle(bus);
@@ -529,4 +532,25 @@ PYBIND11_MODULE(_smpsim, m) {
         "Runs one simulation in this process (SystemC allows one per process; smpsim.run uses a "
         "child process). Writes config.json, stats and result.json into out_dir; with "
         "progress_path, also '<cycle> <ops>' there every progress_every simulated cycles.");
+    m.def(
+        "raw_loop",
+        [](const SystemConfig& cfg) {
+            cfg.validate();
+            RawLoopResult r;
+            {
+                py::gil_scoped_release release;
+                r = raw_loop(cfg);
+            }
+            py::dict d;
+            d["accesses"] = r.accesses;
+            d["l1_misses"] = r.l1_misses;
+            d["l2_misses"] = r.l2_misses;
+            d["llc_misses"] = r.llc_misses;
+            d["invalidations"] = r.invalidations;
+            d["seconds"] = r.seconds;
+            return d;
+        },
+        py::arg("cfg"),
+        "The benchmark's raw-loop baseline: cfg's access streams through the same tag arrays and "
+        "MESI function, no SystemC, no TLM, no timing (bare metal, each task on its first CPU).");
 }

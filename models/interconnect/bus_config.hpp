@@ -9,6 +9,9 @@ struct BusConfig {
     double snoop_ns = 5.0;      // request arbitration + snoop broadcast + combined response
     double c2c_ns = 15.0;       // data transfer when another core's cache supplies the line
     double occupancy_ns = 2.0;  // bus busy time per transaction (contention)
+    // Snoop only the agents that may hold the line (a snoop filter), instead of broadcasting:
+    // the same coherence outcomes, fewer snoops (cache stats count the snoops received).
+    bool snoop_filter = false;
 
     void validate(const std::string& path) const {
         require_range(join(path, "snoop_ns"), snoop_ns, 0.0, 1e6);

@@ -9,9 +9,9 @@ using tlm::tlm_generic_payload;
 
 SnoopBus::SnoopBus(sc_core::sc_module_name name, const BusConfig& cfg, const Clocked& clock)
     : sc_module(name), cpu_side("cpu_side"), snoop_out("snoop_out"), mem_side("mem_side"),
-      snoop_in("snoop_in"), m_clock(clock),
-      m_snoop_cycles(clock.ns(cfg.snoop_ns)), m_c2c_cycles(clock.ns(cfg.c2c_ns)),
-      m_occupancy_cycles(clock.ns(cfg.occupancy_ns)) {
+      snoop_in("snoop_in"), m_clock(clock), m_snoop_cycles(clock.ns(cfg.snoop_ns)),
+      m_c2c_cycles(clock.ns(cfg.c2c_ns)), m_occupancy_cycles(clock.ns(cfg.occupancy_ns)),
+      m_filter(cfg.snoop_filter) {
     cpu_side.register_b_transport(this, &SnoopBus::b_transport);
     snoop_in.register_b_transport(this, &SnoopBus::snoop);
     m_own.set_extension(&m_own_ext);
@@ -20,8 +20,43 @@ SnoopBus::SnoopBus(sc_core::sc_module_name name, const BusConfig& cfg, const Clo
 
 void SnoopBus::broadcast(tlm_generic_payload& p, MemExt& ext, int except, SnoopCmd cmd,
                          sc_time& delay) {
-    snoop_each(ext, cmd, static_cast<int>(snoop_out.size()), except,
-               [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
+    const int n = static_cast<int>(snoop_out.size());
+    if (!m_filter || n > 64) { // broadcast (no filter, or beyond its width)
+        snoop_each(ext, cmd, n, except,
+                   [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
+        return;
+    }
+    const auto it = m_holders.find(p.get_address());
+    std::uint64_t holders = it == m_holders.end() ? 0 : it->second;
+    const bool invalidates = cmd == SnoopCmd::ReadExcl || cmd == SnoopCmd::Invalidate;
+    const SnoopCmd saved = ext.snoop;
+    bool hit = false, dirty = false, supplied = false;
+    for (std::uint64_t m = holders; m != 0; m &= m - 1) {
+        const int i = __builtin_ctzll(m);
+        if (i == except) continue;
+        ext.snoop = cmd;
+        ext.snoop_hit = ext.snoop_dirty = ext.snoop_supplied = false;
+        snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay);
+        if (!ext.snoop_hit || invalidates) holders &= ~(std::uint64_t(1) << i); // gone
+        hit |= ext.snoop_hit;
+        dirty |= ext.snoop_dirty;
+        supplied |= ext.snoop_supplied;
+    }
+    ext.snoop = saved;
+    ext.snoop_hit = hit;
+    ext.snoop_dirty = dirty;
+    ext.snoop_supplied = supplied;
+    if (cmd == SnoopCmd::Probe) return; // a probe changes nothing
+    if (except >= 0 && except < 64) {   // the requester fetches the line
+        holders |= std::uint64_t(1) << except;
+    }
+    if (holders == 0) {
+        if (it != m_holders.end()) m_holders.erase(it);
+    } else if (it != m_holders.end()) {
+        it->second = holders;
+    } else {
+        m_holders.emplace(p.get_address(), holders);
+    }
 }
 
 void SnoopBus::writeback_below(tlm_generic_payload& p, MemExt& ext, sc_time& delay) {

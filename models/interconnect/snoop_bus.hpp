@@ -6,12 +6,14 @@
 #include "models/interconnect/bus_config.hpp"
 #include "models/interconnect/bus_stats.hpp"
 
+#include <cstdint>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+#include <unordered_map>
 
 namespace smp {
 
@@ -19,7 +21,11 @@ namespace smp {
 // snoop_out[i] in the same order. A request first waits for its annotated delay (the requester's
 // local time), then for the bus, broadcasts a snoop to the other agents, and takes the line from
 // a peer (cache-to-cache) or from below (mem_side: the socket's LLC or the fabric).
-// Snoops arriving from below on snoop_in are broadcast to every agent.
+// Snoops arriving from below on snoop_in are broadcast to every agent. With cfg.snoop_filter, a
+// snoop filter keeps, per
+// line, a superset of the agents that may hold it (set when an agent fetches the line, cleared
+// when a snoop finds it gone or invalidates it; silent evictions leave stale bits, which cost a
+// snoop that misses, never a missed copy): only those agents are snooped. Up to 64 agents.
 class SnoopBus : public sc_core::sc_module {
 public:
     tlm_utils::multi_passthrough_target_socket<SnoopBus, 32, tlm::tlm_base_protocol_types, 0,
@@ -44,7 +50,7 @@ public:
 private:
     void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
     void snoop(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
-    // Snoops every agent but `except`; returns the or-ed result in ext.
+    // Snoops every agent but `except` that may hold the line; returns the or-ed result in ext.
     void broadcast(tlm::tlm_generic_payload& p, MemExt& ext, int except, SnoopCmd cmd,
                    sc_core::sc_time& delay);
     void writeback_below(tlm::tlm_generic_payload& p, MemExt& ext, sc_core::sc_time& delay);
@@ -54,6 +60,8 @@ private:
     Cycle m_c2c_cycles;
     Cycle m_occupancy_cycles;
     Cycle m_busy_until = 0;
+    bool m_filter;                                     // cfg.snoop_filter
+    std::unordered_map<Addr, std::uint64_t> m_holders; // snoop filter: line -> agents (bits)
     std::function<void(Addr)> m_observer;
     std::function<void(Cycle, Cycle)> m_on_occupy;
 

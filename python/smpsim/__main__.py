@@ -218,6 +218,20 @@ def _cmd_sweep(args):
     return EXIT_SIM_ERROR if failed else 0
 
 
+def _cmd_bench(args):
+    from . import bench
+    names = args.scenarios.split(",") if args.scenarios else None
+    for n in names or []:
+        if n not in bench.SCENARIOS:
+            raise ValueError(f"bench: unknown scenario {n!r}; known: {', '.join(bench.SCENARIOS)}")
+    results = bench.run_benchmark(names, runs=args.runs)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print(bench.format_table(results))
+    return 0
+
+
 def _cmd_presets(args):
     from . import presets
     for name in presets.names():
@@ -294,6 +308,15 @@ def build_parser():
     p.add_argument("--no-cache", action="store_true", help="run every point")
     p.add_argument("--out", metavar="DIR", default="out/sweep", help="where sweep.csv goes")
     p.set_defaults(func=_cmd_sweep)
+    p = sub.add_parser("bench", help="simulation-speed benchmark (fixed scenarios)",
+                       description="Run the fixed benchmark scenarios RUNS times each and print "
+                       "the medians: memory operations and simulated cycles per host second, "
+                       "host seconds per simulated ms, peak memory, and for the bare-metal "
+                       "streams the raw-loop baseline and the framework overhead.")
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--scenarios", default=None, help="comma-separated subset")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_cmd_bench)
     p = sub.add_parser("presets", help="list the preset platforms")
     p.set_defaults(func=_cmd_presets)
     p = sub.add_parser("report", help="plots and a summary of a finished run",

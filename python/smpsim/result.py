@@ -37,6 +37,7 @@ class Result:
     stats_since   cycle the stats count from (the end of warm-up: cfg.warmup or the last
                   actions.ResetStats), 0 when they count from the start
     host_seconds  wall-clock seconds the simulation took
+    peak_rss_mb   peak resident memory of the simulating process (MiB)
     ops           operations issued by every task together
     counterfactual  counterfactual runs only: {migration, task, resumed, accesses,
                   user_stall_cycles, complete} of the held task's probe window (else None)
@@ -47,7 +48,8 @@ class Result:
     """
 
     def __init__(self, stats, tasks, sim_cycles, host_seconds, ops, out=None, config=None,
-                 migrations=None, actions=None, counterfactual=None, stats_since=0):
+                 migrations=None, actions=None, counterfactual=None, stats_since=0,
+                 peak_rss_kb=0):
         self.stats = dict(stats)
         self.tasks = dict(tasks)
         self.sim_cycles = int(sim_cycles)
@@ -59,6 +61,7 @@ class Result:
         self.actions = list(actions or [])
         self.counterfactual = counterfactual
         self.stats_since = int(stats_since)
+        self.peak_rss_mb = int(peak_rss_kb) / 1024.0
         self.replicas = [self]  # smpsim.sweep(replicas=n): every replica's Result, this first
 
     def summary(self):
@@ -77,7 +80,8 @@ class Result:
                        ops=data.get("ops", 0), out=out, config=config,
                        migrations=data.get("migrations", []), actions=data.get("actions", []),
                        counterfactual=data.get("counterfactual"),
-                       stats_since=data.get("stats_since", 0))
+                       stats_since=data.get("stats_since", 0),
+                       peak_rss_kb=data.get("peak_rss_kb", 0))
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise ValueError(f"result.json: malformed ({type(e).__name__}: {e})") from None
 

@@ -1,0 +1,36 @@
+"""The benchmark command runs and reports every figure; its raw-loop baseline goes through the
+same streams (the same L1D misses as the simulation). No timing is asserted here."""
+
+import json
+import subprocess
+import sys
+
+import smpsim
+from smpsim import bench
+
+
+def test_raw_loop_sees_the_same_misses_as_the_simulation():
+    for make in (bench.a_stream_l1d_1core, bench.b_random_16mib_4cores):
+        cfg = make()
+        raw = smpsim._smpsim.raw_loop(cfg)
+        res = smpsim.run(cfg)
+        l1 = sum(v for k, v in res.stats.items() if k.endswith(".l1d.misses"))
+        assert raw["accesses"] == sum(t["accesses"] for t in res.tasks.values())
+        assert abs(raw["l1_misses"] - l1) <= max(2, 0.001 * l1), (raw, l1)
+        assert raw["seconds"] > 0
+    raw = smpsim._smpsim.raw_loop(bench.a_stream_l1d_1core())
+    assert (raw["l1_misses"], raw["l2_misses"], raw["llc_misses"]) == (256, 256, 256)
+
+
+def test_bench_command_json():
+    out = subprocess.run([sys.executable, "-m", "smpsim", "bench", "--runs", "1", "--scenarios",
+                          "a_stream_l1d_1core,c_quad_8tasks_kernel", "--json"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    r = json.loads(out.stdout)
+    a, c = r["a_stream_l1d_1core"], r["c_quad_8tasks_kernel"]
+    for row in (a, c):
+        for key in ("ops_per_s", "cycles_per_s", "host_s_per_sim_ms", "peak_rss_mb"):
+            assert row[key] > 0, key
+    assert a["streams_match"] is True and a["framework_overhead"] > 0
+    assert c["framework_overhead"] is None
