@@ -153,3 +153,9 @@ def test_cli_sweep_cross_product_and_a_failing_point(tmp_path):
     assert rows[1]["error"].startswith("ValueError: l2.ways: must be in [1, ")
     assert float(rows[2]["sim_cycles"]) < float(rows[0]["sim_cycles"])  # mlp 4 overlaps misses
     assert "2 of 4 points done, 2 failed" in out.stdout
+
+
+def test_order_of_the_points_does_not_change_their_results(local):
+    backwards = smpsim.sweep(list(reversed(points())), workers=3, cache=False)
+    for a, b in zip(local, reversed(backwards)):
+        assert same(a, b)
