@@ -41,24 +41,14 @@ def main(argv=None):
     ap.add_argument("--preset", default="quad")
     ap.add_argument("--tasks", type=int, default=6)
     ap.add_argument("--eras", default="linux-2.6.10,linux-4.7")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--replicas", type=int, default=1)
-    ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--scheduler", default=None, help="Dask scheduler, tcp://HOST:8786")
-    ap.add_argument("--no-cache", action="store_true")
+    smpsim.sweeps.add_arguments(ap)
     ap.add_argument("--out", default="out/affinity_vs_balance")
     args = ap.parse_args(argv)
 
     keys = [(era, mode) for era in args.eras.split(",") for mode in ("pinned", "free")]
     cfgs = [mix(args.preset, args.tasks, era, mode == "pinned", args.seed) for era, mode in keys]
-    results = smpsim.sweep(cfgs, workers=args.workers, scheduler=args.scheduler,
-                           replicas=args.replicas, cache=False if args.no_cache else None)
-    rows, failed = [], 0
-    for (era, mode), r in zip(keys, results):
-        if isinstance(r, smpsim.PointFailure):
-            print(f"{era} {mode}: failed: {r.message}", file=sys.stderr)
-            failed += 1
-            continue
+    rows = []
+    for (era, mode), r in smpsim.sweeps.from_arguments(cfgs, args, keys):
         s = r.summary()
         l2 = sum(v[0] for k, v in s.items() if k.endswith(".l2.misses"))
         stall = [sum(m.get("cold_stall_cycles") or 0 for m in x.migrations) for x in r.replicas]
@@ -82,7 +72,7 @@ def main(argv=None):
             r["era"], r["mode"], r["makespan_cycles"], r["migrations"], r["l2_misses"],
             r["migration_cold_stall_cycles"], r["by_reason"]))
     plot(rows, os.path.join(args.out, "affinity_vs_balance.png"))
-    return 1 if failed else 0
+    return 1 if args.failed else 0
 
 
 def plot(rows, path):

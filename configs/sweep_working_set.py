@@ -38,11 +38,7 @@ def main(argv=None):
     ap.add_argument("--presets", default="quad,core2_duo,athlon_x2,opteron_2x2")
     ap.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated sizes")
     ap.add_argument("--era", default="linux-2.6.10")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--replicas", type=int, default=1, help="runs per point (seeds seed..)")
-    ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--scheduler", default=None, help="Dask scheduler, tcp://HOST:8786")
-    ap.add_argument("--no-cache", action="store_true")
+    smpsim.sweeps.add_arguments(ap)
     ap.add_argument("--out", default="out/sweep_working_set")
     args = ap.parse_args(argv)
 
@@ -50,14 +46,8 @@ def main(argv=None):
     sizes = [smpsim.units.parse_size(s) for s in args.sizes.split(",")]
     keys = [(p, s) for p in presets for s in sizes]
     cfgs = [point(p, s, args.seed, args.era) for p, s in keys]
-    results = smpsim.sweep(cfgs, workers=args.workers, scheduler=args.scheduler,
-                           replicas=args.replicas, cache=False if args.no_cache else None)
     rows, failed = [], 0
-    for (preset, size), r in zip(keys, results):
-        if isinstance(r, smpsim.PointFailure):
-            print(f"{preset} {size}: failed: {r.message}", file=sys.stderr)
-            failed += 1
-            continue
+    for (preset, size), r in smpsim.sweeps.from_arguments(cfgs, args, keys):
         moves = [[m for m in x.migrations if m["task"] == "a" and m["reason"] == "affinity"]
                  for x in r.replicas]
         if any(len(m) != 1 for m in moves):
@@ -85,7 +75,7 @@ def main(argv=None):
                                                    r["cold_misses"], r["cold_stall_cycles"],
                                                    r["cold_stall_us"]))
     plot(rows, presets, os.path.join(args.out, "sweep_working_set.png"))
-    return 1 if failed else 0
+    return 1 if failed or args.failed else 0
 
 
 def plot(rows, presets, path):

@@ -24,7 +24,7 @@ from . import _smpsim, units
 from .errors import SimulationError
 from .result import Result
 
-__all__ = ["sweep", "PointFailure", "run_id", "default_cache_dir"]
+__all__ = ["sweep", "PointFailure", "run_id", "default_cache_dir", "add_arguments", "from_arguments"]
 
 # Two-sided 95 % Student t quantiles for n - 1 degrees of freedom (n = 2 .. 31); above, 1.96.
 _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
@@ -262,3 +262,27 @@ def summarize(results):
         t = _T95[n - 2] if n - 2 < len(_T95) else 1.96
         out[k] = (mean, t * statistics.stdev(vs) / math.sqrt(n))
     return out
+
+
+def add_arguments(parser):
+    """The sweep options of the experiment scripts (configs/*.py): --seed, --replicas,
+    --workers, --scheduler, --no-cache."""
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--replicas", type=int, default=1, help="runs per point (seeds seed..)")
+    parser.add_argument("--workers", type=int, default=None, help="local simulations at a time")
+    parser.add_argument("--scheduler", default=None, help="Dask scheduler, tcp://HOST:8786")
+    parser.add_argument("--no-cache", action="store_true", help="run every point again")
+
+
+def from_arguments(cfgs, args, labels):
+    """sweep(cfgs) with the options of add_arguments; yields (label, Result) for each point
+    that ran. A failed point is reported on stderr and counted in args.failed."""
+    results = sweep(cfgs, workers=args.workers, scheduler=args.scheduler, replicas=args.replicas,
+                    cache=False if args.no_cache else None)
+    args.failed = 0
+    for label, r in zip(labels, results):
+        if isinstance(r, PointFailure):
+            print(f"{label}: failed: {r.message}", file=sys.stderr)
+            args.failed += 1
+            continue
+        yield label, r
