@@ -27,8 +27,9 @@ void validate_sharing(const std::string& name, const CacheConfig& c, const Topol
         return;
     }
     if (name == "l2") { // private, per core, or per cluster of whole cores within a socket
-        const bool ok = c.shared_by == 1 ||
-                        (c.shared_by % t.threads_per_core == 0 && per_socket % c.shared_by == 0);
+        const bool ok =
+            c.shared_by == 1 || (c.shared_by > 0 && c.shared_by % t.threads_per_core == 0 &&
+                                 per_socket % c.shared_by == 0);
         if (!ok) {
             throw ConfigError("l2.shared_by",
                               "must be 1 or a multiple of threads_per_core (" +

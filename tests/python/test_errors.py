@@ -109,6 +109,8 @@ ROWS = {
                      r"^freq_ghz: "),
     "zero-sockets": (validated(lambda c: setattr(c.topology, "sockets", 0)), ValueError,
                      r"^topology\.sockets: must be in \[1, 64\], got 0"),
+    "l2-shared-by-zero": (validated(lambda c: setattr(c.l2, "shared_by", 0)), ValueError,
+                          r"^l2\.shared_by: must be 1 or a multiple of threads_per_core"),
     "impossible-sharing": (validated(lambda c: setattr(c.l2, "shared_by", 3)), ValueError,
                            r"^l2\.shared_by: must be 1 or a multiple of threads_per_core"),
     "task-cpu-out-of-range": (validated(lambda c: c.add_task("b", wl.Spin(10), cpus=[9])),
