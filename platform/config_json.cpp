@@ -493,7 +493,7 @@ SystemConfig config_from_json_text(const std::string& text) {
     json j;
     try {
         j = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) { // parse_error, and out_of_range for a number like 1e500
         throw ConfigError("config", std::string("invalid JSON: ") + e.what());
     }
     return config_from_json(j);

@@ -146,6 +146,8 @@ ROWS = {
                                r"2\^47"),
     "json-malformed": (lambda tmp_path: smpsim.SystemConfig.from_json('{"quad": '), ValueError,
                        r"^config: invalid JSON"),
+    "json-number-overflow": (lambda tmp_path: smpsim.SystemConfig.from_json('{"seed": 1e500}'),
+                             ValueError, r"^config: invalid JSON: .*number overflow"),
     "json-unknown-field": (lambda tmp_path: smpsim.SystemConfig.from_json('{"l2": {"wayz": 4}}'),
                            ValueError, r"^l2\.wayz: unknown field"),
     "json-wrong-type": (lambda tmp_path: smpsim.SystemConfig.from_json('{"l2": {"ways": "8"}}'),
