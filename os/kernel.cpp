@@ -458,6 +458,16 @@ void Kernel::remember(const TraceEvent& e) {
     m_recent_next = (m_recent_next + 1) % kRecentEvents;
 }
 
+std::string Kernel::recent_events() const {
+    std::ostringstream os;
+    const std::size_t n = m_recent.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const TraceEvent& e = m_recent[(m_recent_next + kRecentEvents - n + i) % kRecentEvents];
+        os << " [" << e.t << " cpu" << e.cpu << ' ' << ev_name(e.ev) << " pid " << e.pid << ']';
+    }
+    return os.str();
+}
+
 void Kernel::sched_checkpoint(int cpu, const char* after) {
     if (!m_checking || m_check_failed) return;
     for (const auto& rq : m_rqs) {
@@ -471,12 +481,7 @@ void Kernel::sched_checkpoint(int cpu, const char* after) {
     m_check_failed = true;
     std::ostringstream os;
     os << "kernel invariant violated at cycle " << now(cpu) << " on cpu " << cpu << " after "
-       << after << ": " << err << "; last events:";
-    const std::size_t n = m_recent.size();
-    for (std::size_t i = 0; i < n; ++i) {
-        const TraceEvent& e = m_recent[(m_recent_next + kRecentEvents - n + i) % kRecentEvents];
-        os << " [" << e.t << " cpu" << e.cpu << ' ' << ev_name(e.ev) << " pid " << e.pid << ']';
-    }
+       << after << ": " << err << "; last events:" << recent_events();
     m_hal.fail(os.str());
 }
 

@@ -159,6 +159,8 @@ public:
     // interrupt) that leaves no runqueue locked and no task in transit; the first violation
     // stops the run (Hal::fail) naming the cycle, the CPU, the operation and the last events.
     void set_checking(bool on) { m_checking = on; }
+    // Check mode: the last kernel events, oldest first (" [cycle cpuN event pid P]" each).
+    std::string recent_events() const;
     // Watchdog support: the kernel locks held now (name, owner CPU, times released so far), and
     // the state a stuck run reports (per CPU: current task, runqueue, lock owner; every task
     // that is not asleep).

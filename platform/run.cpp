@@ -425,7 +425,12 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
     }
     CoherenceChecker checker(*sys);
     std::string violation;
-    if (cfg.check) checker.watch([&violation](const std::string& what) { violation = what; });
+    if (cfg.check) {
+        checker.watch([&violation, &guest](const std::string& what) {
+            violation = what;
+            if (guest) violation += "; last kernel events:" + guest->kernel().recent_events();
+        });
+    }
     if (guest) {
         guest->spawn();
     } else {
