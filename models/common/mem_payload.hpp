@@ -85,24 +85,36 @@ struct MemExt : tlm::tlm_extension<MemExt> {
     }
 };
 
-// Sends the snoop `cmd` through send(i) for every i in [0, n) except `except`, and leaves the
-// or-ed answer (hit, dirty, supplied) in ext; ext.snoop is restored afterwards.
-template <typename Send> void snoop_each(MemExt& ext, SnoopCmd cmd, int n, int except, Send send) {
+// Sends the snoop `cmd` through send(i) for every agent i that agents(visit) visits, and leaves
+// the or-ed answer (hit, dirty, supplied) in ext; ext.snoop is restored afterwards. During
+// send(i), after the snoop, ext holds agent i's own answer.
+template <typename Agents, typename Send>
+void snoop_agents(MemExt& ext, SnoopCmd cmd, Agents agents, Send send) {
     const SnoopCmd saved = ext.snoop;
     bool hit = false, dirty = false, supplied = false;
-    for (int i = 0; i < n; ++i) {
-        if (i == except) continue;
+    agents([&](int i) {
         ext.snoop = cmd;
         ext.snoop_hit = ext.snoop_dirty = ext.snoop_supplied = false;
         send(i);
         hit |= ext.snoop_hit;
         dirty |= ext.snoop_dirty;
         supplied |= ext.snoop_supplied;
-    }
+    });
     ext.snoop = saved;
     ext.snoop_hit = hit;
     ext.snoop_dirty = dirty;
     ext.snoop_supplied = supplied;
+}
+
+// snoop_agents over every i in [0, n) except `except`.
+template <typename Send> void snoop_each(MemExt& ext, SnoopCmd cmd, int n, int except, Send send) {
+    snoop_agents(
+        ext, cmd,
+        [n, except](auto visit) {
+            for (int i = 0; i < n; ++i)
+                if (i != except) visit(i);
+        },
+        send);
 }
 
 // Prepares a payload for a line request; `ext` must already be attached.

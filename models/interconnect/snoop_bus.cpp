@@ -29,23 +29,18 @@ void SnoopBus::broadcast(tlm_generic_payload& p, MemExt& ext, int except, SnoopC
     const auto it = m_holders.find(p.get_address());
     std::uint64_t holders = it == m_holders.end() ? 0 : it->second;
     const bool invalidates = cmd == SnoopCmd::ReadExcl || cmd == SnoopCmd::Invalidate;
-    const SnoopCmd saved = ext.snoop;
-    bool hit = false, dirty = false, supplied = false;
-    for (std::uint64_t m = holders; m != 0; m &= m - 1) {
-        const int i = __builtin_ctzll(m);
-        if (i == except) continue;
-        ext.snoop = cmd;
-        ext.snoop_hit = ext.snoop_dirty = ext.snoop_supplied = false;
-        snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay);
-        if (!ext.snoop_hit || invalidates) holders &= ~(std::uint64_t(1) << i); // gone
-        hit |= ext.snoop_hit;
-        dirty |= ext.snoop_dirty;
-        supplied |= ext.snoop_supplied;
-    }
-    ext.snoop = saved;
-    ext.snoop_hit = hit;
-    ext.snoop_dirty = dirty;
-    ext.snoop_supplied = supplied;
+    snoop_agents(
+        ext, cmd,
+        [holders, except](auto visit) {
+            for (std::uint64_t m = holders; m != 0; m &= m - 1) {
+                const int i = __builtin_ctzll(m);
+                if (i != except) visit(i);
+            }
+        },
+        [&](int i) {
+            snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay);
+            if (!ext.snoop_hit || invalidates) holders &= ~(std::uint64_t(1) << i); // gone
+        });
     if (cmd == SnoopCmd::Probe) return; // a probe changes nothing
     if (except >= 0 && except < 64) {   // the requester fetches the line
         holders |= std::uint64_t(1) << except;
