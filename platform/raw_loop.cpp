@@ -12,42 +12,34 @@ namespace smp {
 
 namespace {
 
-// One level's tag array with the simulator's lookup-fill-evict steps.
+// One level's tag array with the simulator's lookup and fill steps.
 struct Level {
     TagArray tags;
     Level(const CacheConfig& c, std::uint64_t seed)
         : tags(static_cast<std::uint64_t>(c.size / (c.ways * c.line)),
                static_cast<std::uint32_t>(c.ways), parse_replacement(c.replacement), seed) {}
 
-    // The line's way, or -1; a hit is touched.
-    int lookup(Addr line) {
+    // The line's entry, or null.
+    LineInfo* find(Addr line) {
         const int w = tags.find(line);
-        if (w >= 0) tags.touch(tags.set_of(line), static_cast<std::uint32_t>(w));
-        return w;
+        return w < 0 ? nullptr : &tags.at(tags.set_of(line), static_cast<std::uint32_t>(w));
     }
-    // Fills `line` in state s (evicting the victim); returns the evicted line (0: none).
-    Addr fill(Addr line, mesi::State s) {
+    // find(), and a hit is touched (most recently used).
+    LineInfo* lookup(Addr line) {
+        const std::uint64_t set = tags.set_of(line);
+        const int w = tags.find(line);
+        if (w < 0) return nullptr;
+        tags.touch(set, static_cast<std::uint32_t>(w));
+        return &tags.at(set, static_cast<std::uint32_t>(w));
+    }
+    // Fills `line` in state s over the victim way.
+    void fill(Addr line, mesi::State s) {
         const std::uint64_t set = tags.set_of(line);
         const std::uint32_t w = tags.victim(set);
         LineInfo& l = tags.at(set, w);
-        Addr evicted = 0;
-        if (l.valid()) {
-            evicted = l.line;
-            l.state = mesi::transition(l.state, mesi::Event::Evict).next;
-        }
         l.line = line;
         l.state = s;
         tags.touch(set, w);
-        return evicted;
-    }
-    mesi::State state(Addr line) const {
-        const int w = tags.find(line);
-        return w < 0 ? mesi::State::I
-                     : tags.at(tags.set_of(line), static_cast<std::uint32_t>(w)).state;
-    }
-    void set_state(Addr line, mesi::State s) {
-        const int w = tags.find(line);
-        if (w >= 0) tags.at(tags.set_of(line), static_cast<std::uint32_t>(w)).state = s;
     }
 };
 
@@ -102,9 +94,9 @@ RawLoopResult raw_loop(const SystemConfig& cfg) {
         for (std::size_t c = 0; c < ncpus; ++c) {
             if (c == self) continue;
             for (Level* lv : {cpus[c].l1.get(), cpus[c].l2.get()}) {
-                if (!lv || lv->state(line) == mesi::State::I) continue;
-                lv->set_state(line,
-                              mesi::transition(lv->state(line), mesi::Event::SnoopInvalidate).next);
+                LineInfo* l = lv ? lv->find(line) : nullptr;
+                if (!l) continue;
+                l->state = mesi::transition(l->state, mesi::Event::SnoopInvalidate).next;
                 ++r.invalidations;
             }
         }
@@ -112,8 +104,8 @@ RawLoopResult raw_loop(const SystemConfig& cfg) {
     auto others_hold = [&](std::size_t self, Addr line) {
         for (std::size_t c = 0; c < ncpus; ++c) {
             if (c == self) continue;
-            if (cpus[c].l1->state(line) != mesi::State::I) return true;
-            if (cpus[c].l2 && cpus[c].l2->state(line) != mesi::State::I) return true;
+            if (cpus[c].l1->find(line)) return true;
+            if (cpus[c].l2 && cpus[c].l2->find(line)) return true;
         }
         return false;
     };
@@ -132,28 +124,29 @@ RawLoopResult raw_loop(const SystemConfig& cfg) {
             const Addr line = (s.space | op.addr) >> line_bits;
             const bool store = op.kind == OpKind::Store;
             Cpu& cpu = cpus[s.cpu];
-            const int w = cpu.l1->lookup(line);
-            if (w >= 0) {
-                const mesi::Transition t = mesi::transition(
-                    cpu.l1->state(line), store ? mesi::Event::Store : mesi::Event::Load);
+            if (LineInfo* hit = cpu.l1->lookup(line)) { // one tag lookup per hit, as the L1's
+                LineInfo& l = *hit;
+                const mesi::Transition t =
+                    mesi::transition(l.state, store ? mesi::Event::Store : mesi::Event::Load);
                 if (t.actions & mesi::kIssueUpgrade) {
                     invalidate_others(s.cpu, line);
-                    cpu.l1->set_state(line, mesi::State::M);
-                    if (cpu.l2) cpu.l2->set_state(line, mesi::State::M);
+                    l.state = mesi::State::M;
+                    if (LineInfo* l2 = cpu.l2 ? cpu.l2->find(line) : nullptr)
+                        l2->state = mesi::State::M;
                 } else {
-                    cpu.l1->set_state(line, t.next);
+                    l.state = t.next;
                 }
                 continue;
             }
             ++r.l1_misses;
             bool below = true;
             if (cpu.l2) {
-                below = cpu.l2->lookup(line) < 0;
+                below = cpu.l2->lookup(line) == nullptr;
                 if (below) ++r.l2_misses;
             }
             if (below && !llcs.empty()) {
                 Level& llc = *llcs[static_cast<std::size_t>(cpu.socket)];
-                if (llc.lookup(line) < 0) {
+                if (!llc.lookup(line)) {
                     ++r.llc_misses;
                     llc.fill(line, mesi::State::E);
                 }
