@@ -76,11 +76,8 @@ def main(argv=None):
 
 
 def plot(rows, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = smpsim.analysis.pyplot()
+    if plt is None:
         print("no plot: matplotlib is not installed for this interpreter")
         return
     eras = list(dict.fromkeys(r["era"] for r in rows))
@@ -94,8 +91,7 @@ def plot(rows, path):
     ax.set_ylabel("makespan (cycles)")
     ax.set_title("Pinned vs load-balanced tasks")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    smpsim.analysis.save_figure(plt, fig, path, dpi=120)
     print(f"plot: {path}")
 
 

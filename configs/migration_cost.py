@@ -105,9 +105,7 @@ def on_cluster(base, args, pairs, at):
         with open(os.path.join(out, "config.json"), "w") as f:
             f.write(cfg.to_json() + "\n")
         with open(os.path.join(out, "result.json"), "w") as f:
-            json.dump({"sim_cycles": r.sim_cycles, "host_seconds": r.host_seconds, "ops": r.ops,
-                       "tasks": r.tasks, "migrations": r.migrations, "actions": r.actions,
-                       "stats": r.stats}, f, indent=1)
+            json.dump(r.to_json(), f, indent=1)
         rows.append(row_of(base, r, s, d))
     return rows
 

@@ -79,11 +79,8 @@ def main(argv=None):
 
 
 def plot(rows, presets, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = smpsim.analysis.pyplot()
+    if plt is None:
         print("no plot: matplotlib is not installed for this interpreter")
         return
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -97,8 +94,7 @@ def plot(rows, presets, path):
     ax.set_title("Cache-cold cost of a forced migration vs working set")
     ax.grid(True, alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    smpsim.analysis.save_figure(plt, fig, path, dpi=120)
     print(f"plot: {path}")
 
 

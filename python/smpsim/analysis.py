@@ -20,11 +20,29 @@ import json
 import math
 import os
 
-__all__ = ["load_runs", "read_samples", "report"]
+__all__ = ["load_runs", "read_samples", "report", "pyplot", "save_figure"]
 
 LEVELS = ("l1i", "l1d", "l2")
 SERVED = ("l1", "l2", "llc", "peer_cache", "remote_cache", "memory", "remote_memory")
 MAX_MISS_RATE_PANELS = 6
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend, or None when matplotlib is not installed."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt
+
+
+def save_figure(plt, fig, path, dpi=100):
+    """Lays out, writes and closes `fig`."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
 
 
 def load_runs(out_dir):
@@ -106,9 +124,7 @@ def _plot_costs(plt, migs, path):
     ax.set_ylim(min(shift + [0]) * 1.3, 1.3 * max(bottom + [1]))
     ax.set_title("cost of each migration (path, cold-miss stall by level, shift)", fontsize=9)
     ax.legend(fontsize=7, ncol=4, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(plt, fig, path)
 
 
 def _plot_miss_rates(plt, migs, samples, freq_ghz, path):
@@ -137,9 +153,7 @@ def _plot_miss_rates(plt, migs, samples, freq_ghz, path):
         ax.set_ylabel("per access", fontsize=7)
         ax.legend(fontsize=6, loc="upper right")
     axes[-1, 0].set_xlabel("microseconds from the first run on the destination")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(plt, fig, path)
     return True
 
 
@@ -159,9 +173,7 @@ def _plot_matrix(plt, migs, cpus, path):
     ax.set_ylabel("source CPU")
     ax.set_title("mean cost of a migration (path + cold stall + shift)", fontsize=9)
     fig.colorbar(im, ax=ax, label="cycles")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(plt, fig, path)
 
 
 def _summary(runs, migs, freq_ghz):
@@ -212,12 +224,7 @@ def report(out_dir, plots=True):
             migs.append(m)
     files = []
     if plots and migs:
-        try:
-            import matplotlib
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-        except ImportError:
-            plt = None
+        plt = pyplot()
         if plt is not None:
             p = os.path.join(out_dir, "migration_cost.png")
             _plot_costs(plt, migs, p)

@@ -23,6 +23,7 @@ that both sides do the same work (``streams_match`` checks the L1D misses agree 
 import statistics
 
 from . import _smpsim, presets
+from .actions import SetAffinity
 from . import workloads as wl
 from .runner import run
 
@@ -55,7 +56,7 @@ def c_quad_8tasks_kernel():
                                               write_ratio=0.2), cpus=[0, 1, 2, 3])
     for k in range(10):  # a forced migration every 0.5 ms
         cfg.at("%gms" % (0.5 * (k + 1)),
-               _set_affinity("t%d" % (k % 8), [(k + 1) % 4]))
+               SetAffinity("t%d" % (k % 8), cpus=[(k + 1) % 4]))
     return cfg
 
 
@@ -81,11 +82,6 @@ def many_cores(n):
         cfg.add_task("t%d" % i, wl.WorkingSet(size="64KiB", pattern="random", passes=2,
                                               base=0x10000000 * (i + 1)), cpus=[i])
     return cfg
-
-
-def _set_affinity(task, cpus):
-    from .actions import SetAffinity
-    return SetAffinity(task, cpus=cpus)
 
 
 SCENARIOS = {

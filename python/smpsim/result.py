@@ -61,7 +61,7 @@ class Result:
         self.actions = list(actions or [])
         self.counterfactual = counterfactual
         self.stats_since = int(stats_since)
-        self.peak_rss_mb = int(peak_rss_kb) / 1024.0
+        self.peak_rss_kb = int(peak_rss_kb)
         self.replicas = [self]  # smpsim.sweep(replicas=n): every replica's Result, this first
 
     def summary(self):
@@ -84,6 +84,17 @@ class Result:
                        peak_rss_kb=data.get("peak_rss_kb", 0))
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise ValueError(f"result.json: malformed ({type(e).__name__}: {e})") from None
+
+    @property
+    def peak_rss_mb(self):
+        return self.peak_rss_kb / 1024.0
+
+    def to_json(self):
+        """The ``result.json`` object of this Result (from_json's inverse)."""
+        return {"stats": self.stats, "tasks": self.tasks, "sim_cycles": self.sim_cycles,
+                "stats_since": self.stats_since, "host_seconds": self.host_seconds,
+                "ops": self.ops, "peak_rss_kb": self.peak_rss_kb, "migrations": self.migrations,
+                "actions": self.actions, "counterfactual": self.counterfactual}
 
     def to_dataframe(self):
         """Return the per-task results as a pandas DataFrame (one row per task; the ``served``

@@ -81,11 +81,7 @@ def _simulate(config_json, until, timeout):
         res = run(cfg, until=until, timeout=timeout, progress=False)
     except (ValueError, OSError, SimulationError) as e:
         return ("error", type(e).__name__, str(e))
-    return ("ok", {"stats": res.stats, "tasks": res.tasks, "sim_cycles": res.sim_cycles,
-                   "stats_since": res.stats_since, "host_seconds": res.host_seconds, "ops": res.ops,
-                   "peak_rss_kb": int(res.peak_rss_mb * 1024),
-                   "migrations": res.migrations, "actions": res.actions,
-                   "counterfactual": res.counterfactual})
+    return ("ok", res.to_json())
 
 
 _ERRORS = {"ValueError": ValueError, "OSError": OSError, "SimulationError": SimulationError}

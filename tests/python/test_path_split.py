@@ -9,6 +9,7 @@ import concurrent.futures
 import pytest
 import smpsim
 from smpsim import actions as A
+from smpsim import calibration
 from smpsim import workloads as wl
 
 ERAS = ["linux-2.4.21", "linux-2.6.10", "linux-2.6.24", "linux-4.7"]
@@ -29,8 +30,7 @@ def config(preset, era, zero_budgets=False):
     return cfg
 
 
-COSTS = [k for k in dir(smpsim.KernelCosts())
-         if not k.startswith("_") and not callable(getattr(smpsim.KernelCosts(), k))]
+COSTS = calibration.COST_FIELDS
 
 
 def forced(case):
