@@ -523,10 +523,10 @@ private:
     // Tracing.
     // Records a trace event when cfg.trace is on (the check is here, not at the call sites).
     void ev(Ev e, int cpu, int pid, long long a = 0, long long b = 0, Addr addr = 0) {
-        if (m_cfg.trace)
-            m_trace.push_back(TraceEvent{cpu >= 0 ? m_hal.now(cpu) : 0, e, cpu, pid, a, b, addr});
-        if (m_checking)
-            remember(TraceEvent{cpu >= 0 ? m_hal.now(cpu) : 0, e, cpu, pid, a, b, addr});
+        if (!m_cfg.trace && !m_checking) return;
+        const TraceEvent t{cpu >= 0 ? m_hal.now(cpu) : 0, e, cpu, pid, a, b, addr};
+        if (m_cfg.trace) m_trace.push_back(t);
+        if (m_checking) remember(t);
     }
     void remember(const TraceEvent& e); // check mode: keeps the last kRecentEvents
     void sched_checkpoint(int cpu, const char* after);

@@ -281,13 +281,14 @@ void GuestMachine::watchdog() {
         const Counter now_ops = m_user_ops;
         std::vector<os::Kernel::HeldLock> now_locks = m_kernel->held_locks();
         std::string stuck;
-        for (const auto& l : now_locks) {
-            for (const auto& b : locks) {
-                if (stuck.empty() && l.name == b.name && l.owner == b.owner &&
-                    l.releases == b.releases) {
-                    stuck = l.name + " held by cpu " + std::to_string(l.owner) +
-                            " throughout the last " + std::to_string(window) + " cycles";
-                }
+        for (const auto& l : now_locks) { // held at both ends of the window, never released
+            const bool throughout = std::any_of(locks.begin(), locks.end(), [&l](const auto& b) {
+                return l.name == b.name && l.owner == b.owner && l.releases == b.releases;
+            });
+            if (throughout) {
+                stuck = l.name + " held by cpu " + std::to_string(l.owner) +
+                        " throughout the last " + std::to_string(window) + " cycles";
+                break;
             }
         }
         const bool computing =

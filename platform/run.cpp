@@ -152,9 +152,9 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
     std::ostringstream os;
     os << "task,src,dst,reason,reason_detail,mechanism,kernel_hot,t_decision,t_dequeue,t_enqueue,"
           "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,path_budget_cycles,path_memory_cycles,"
-          "path_ipi_cycles,path_spin_cycles,footprint_lines,cold_misses,cold_stall_cycles,shift_"
-          "stall_cycles,cold_misses_l1i,"
-          "cold_misses_l1d,cold_misses_l2,ghost_end,stay_accesses,stay_user_stall_cycles,"
+          "path_ipi_cycles,path_spin_cycles,footprint_lines,cold_misses,cold_stall_cycles,"
+          "shift_stall_cycles,cold_misses_l1i,cold_misses_l1d,cold_misses_l2,ghost_end,"
+          "stay_accesses,stay_user_stall_cycles,"
           "tlb_cold_misses,tlb_cold_walk_cycles,prefetch_hidden,prefetch_hidden_cycles\n";
     for (std::size_t i = 0; i < ms.size(); ++i) {
         const os::MigrationEvent& m = ms[i];
