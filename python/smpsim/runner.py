@@ -23,6 +23,7 @@ from .result import Result
 __all__ = ["run"]
 
 _STDERR_TAIL_LINES = 30
+_STATUS_EVERY_S = 0.5  # host seconds between refreshes of the status line
 _ERROR_TYPES = {"ValueError": ValueError, "OSError": OSError, "SimulationError": SimulationError}
 
 
@@ -163,7 +164,8 @@ def _communicate(proc, timeout, status):
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
         while True:
-            step = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
+            every = _STATUS_EVERY_S
+            step = every if deadline is None else max(0.0, min(every, deadline - time.monotonic()))
             try:
                 return proc.communicate(timeout=step)
             except subprocess.TimeoutExpired:
