@@ -372,7 +372,10 @@ void Kernel::interrupt(int cpu, Irq vector, Cycle accepted) {
         if (cpu == m_online.first()) { // do_timer
             W(cpu, m_layout.jiffies());
             const std::string stuck = blocked_forever();
-            if (!stuck.empty()) m_hal.fail(stuck + " (cycle " + std::to_string(now(cpu)) + ")");
+            if (!stuck.empty()) {
+                m_hal.fail(stuck + " (cycle " + std::to_string(now(cpu)) + ")" +
+                           (m_checking ? "; last kernel events:" + recent_events() : ""));
+            }
         }
         scheduler_tick(cpu);
         run_timers(cpu);

@@ -574,6 +574,16 @@ std::string Kernel::blocked_forever() {
     if (m_user_alive == 0 || m_actions_issued < m_actions.size()) return {};
     for (unsigned c = 0; c < m_ncpus; ++c) {
         if (!m_inbox[c].empty() || !m_control_work[c].empty()) return {};
+        // A kernel thread on a CPU (a migration thread running a request it took off the queue,
+        // in TASK_INTERRUPTIBLE as Linux's is) may still wake a user task: not stuck.
+        const Runqueue& rq = *m_rqs[c];
+        if (!rq.migration_queue.empty() || !rq.wake_list.empty()) return {};
+        if (rq.curr && rq.curr->kind != TaskKind::Idle) return {};
+    }
+    for (const auto& tp : m_tasks) {
+        const Task& t = *tp;
+        if (t.kind == TaskKind::Idle || t.kind == TaskKind::User || t.exited) continue;
+        if (t.state == TASK_RUNNING || t.state == TASK_WAKING) return {};
     }
     std::string who;
     for (const auto& tp : m_tasks) {
