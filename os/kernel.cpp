@@ -181,6 +181,35 @@ void Kernel::boot() {
 // arch_init_sched_domains (2.6.10): [SMT: siblings] -> [CPU: the node] -> [NODE: all], one
 // domain per CPU per level; groups are shared. cpu_power: SMT group 128; physical group
 // 128 + 128*(n-1)/10; node group = sum of its packages.
+namespace {
+// A calibrated cost (ns) as a cache_hot_time in cycles; -1 stays -1, which task_hot compares as
+// a long long: never hot.
+Cycle hot_time_cycles(long long ns, double ghz) {
+    return ns < 0 ? static_cast<Cycle>(ns) : static_cast<Cycle>(std::llround(double(ns) * ghz));
+}
+} // namespace
+
+int Kernel::domain_distance(int cpu1, int cpu2) const {
+    constexpr int MAX_DOMAIN_DISTANCE = 32;
+    int distance = 0;
+    for (const SchedDomain* sd : m_rqs[std::size_t(cpu1)]->domains) {
+        if (sd->span.test(cpu2)) return distance;
+        ++distance;
+    }
+    return std::min(distance, MAX_DOMAIN_DISTANCE - 1);
+}
+
+void Kernel::set_migration_cost(const std::vector<long long>& cost_ns) {
+    m_migration_cost = cost_ns;
+    for (auto& rq : m_rqs) {
+        for (SchedDomain* sd : rq->domains) {
+            if (std::size_t(sd->index) < cost_ns.size())
+                sd->cache_hot_time =
+                    hot_time_cycles(cost_ns[std::size_t(sd->index)], m_shape.freq_ghz);
+        }
+    }
+}
+
 std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_jiffies) {
     // Earlier domains stay allocated: a CPU may be in the middle of walking them.
     std::vector<std::vector<SchedDomain*>> fresh(m_ncpus);
@@ -255,6 +284,9 @@ std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_j
             sd->groups = ring(groups, span, c);
             sd->cache_hot_time =
                 static_cast<Cycle>(std::llround(p.cache_hot_time_ns * m_shape.freq_ghz));
+            if (doms.size() < m_migration_cost.size())
+                sd->cache_hot_time =
+                    hot_time_cycles(m_migration_cost[doms.size()], m_shape.freq_ghz);
             sd->balance_interval =
                 p.min_interval == 0 ? span.weight() : 1; // 4.7 sd_init: sd_weight
             sd->next_decay_max_lb_cost = now_jiffies;
@@ -285,6 +317,22 @@ std::vector<std::vector<SchedDomain*>> Kernel::build_domains(unsigned long now_j
     return fresh;
 }
 
+long long Kernel::since_ran_ns(const Task& p, int src) const {
+    if (!p.started) return -1;
+    const Runqueue& rq = *m_rqs[std::size_t(src)];
+    switch (m_kind.hot_test) {
+    case HotTest::JiffiesLastRun: {
+        const auto j = static_cast<unsigned long>(m_hal.now(src) / m_tick_cycles);
+        return static_cast<long long>(j - p.last_run) * (1000000000LL / m_cfg.hz);
+    }
+    case HotTest::MigrationCost:
+        return static_cast<long long>(rq.clock - p.se.exec_start);
+    default:
+        return std::llround(double(static_cast<long long>(rq.timestamp_last_tick - p.last_ran)) /
+                            m_shape.freq_ghz);
+    }
+}
+
 long Kernel::record_migration(int cpu, Task& p, int src, int dst, MigReason why, const char* detail,
                               const char* mechanism, int hot, Cycle decision) {
     MigrationEvent e;
@@ -297,6 +345,7 @@ long Kernel::record_migration(int cpu, Task& p, int src, int dst, MigReason why,
     e.mechanism = mechanism;
     e.kernel_hot = hot;
     e.t_decision = decision;
+    e.since_ran_ns = since_ran_ns(p, src);
     m_migrations.push_back(e);
     ++m_stats.migrations;
     ++m_stats.migrations_by[static_cast<int>(why)];

@@ -152,6 +152,17 @@ public:
                                                   : "active_balance";
     }
     Cycle tick_cycles() const { return m_tick_cycles; }
+    // domain_distance (2.6.20 kernel/sched.c): the levels of cpu1's hierarchy climbed before
+    // one spans cpu2.
+    int domain_distance(int cpu1, int cpu2) const;
+    // MigrationEvent::since_ran_ns: the age of p the era's hot test sees on src.
+    long long since_ran_ns(const Task& p, int src) const;
+    // calibrate_migration_costs' second pass: each CPU's level d gets cache_hot_time
+    // cost_ns[d] (-1: never hot), kept for the domains built later (CPU hotplug).
+    void set_migration_cost(const std::vector<long long>& cost_ns);
+    // printk: a line of the kernel log (res.kernel_log), stamped with the cycle.
+    void printk(Cycle at, std::string line) { m_log.emplace_back(at, std::move(line)); }
+    const std::vector<std::pair<Cycle, std::string>>& log() const { return m_log; }
     // Conservation and affinity invariants; empty when they hold, else the first violation.
     // quiescent: the run ended with every user task exited (all requests must be complete).
     std::string check_invariants(bool quiescent) const;
@@ -562,6 +573,8 @@ private:
     std::vector<ActionConfig> m_actions;
     std::vector<ActionResult> m_action_results;
     std::vector<std::vector<int>> m_start_after; // pid -> tasks started at its exit
+    std::vector<long long> m_migration_cost;     // ns per domain level, once calibrated
+    std::vector<std::pair<Cycle, std::string>> m_log;
     std::vector<std::vector<int>> m_timers;      // per CPU: pids with a nanosleep timer
     std::vector<char> m_irq_taken;               // per CPU: an interrupt was taken (HLT, ret)
     std::vector<char> m_dead;                    // per CPU: parked in play_dead

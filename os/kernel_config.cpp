@@ -141,6 +141,7 @@ void KernelConfig::validate(const std::string& path) const {
     require_range<std::int64_t>(join(path, "hz"), hz, 1, 100000);
     policy.validate(join(path, "policy"));
     costs.validate(join(path, "costs"));
+    calibration.validate(join(path, "calibration"));
     if (enabled) {
         const auto [field, value] = unimplemented(policy);
         if (!field.empty()) {
@@ -148,6 +149,17 @@ void KernelConfig::validate(const std::string& path) const {
                               value + " is not implemented yet (era " + era +
                                   "); kernel.enabled = False runs bare metal");
         }
+    }
+}
+
+void CalibrationConfig::validate(const std::string& path) const {
+    require_range<std::int64_t>(join(path, "max_cache_size"), max_cache_size, -1,
+                                std::int64_t(1) << 30, "bytes; -1 = the L2's size, 0 = unknown");
+    require_range<std::int64_t>(join(path, "migration_factor"), migration_factor, 0, 10000,
+                                "percent");
+    require_range<std::int64_t>(join(path, "migration_debug"), migration_debug, 0, 2);
+    if (clock != "tsc" && clock != "jiffies") {
+        throw ConfigError(join(path, "clock"), "must be tsc or jiffies, got '" + clock + "'");
     }
 }
 

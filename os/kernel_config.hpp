@@ -98,6 +98,18 @@ inline std::int64_t cost_of(const KernelCosts& c, Cost k) {
 }
 const char* cost_name(Cost k); // the field's name ("context_switch")
 
+// Linux 2.6.16-2.6.22's boot-time calibration of each domain level's cache_hot_time
+// (calibrate_migration_costs; os/migration_calibration.hpp), with its boot parameters.
+struct CalibrationConfig {
+    bool enabled = false;                // run it at boot, before every task
+    std::int64_t max_cache_size = -1;    // bytes; -1: the CPU's L2 as i386 reports it, 0: unknown
+    std::int64_t migration_factor = 100; // percent (migration_factor=)
+    std::int64_t migration_debug = 0; // 1: a line per size, 2: per measure_one (migration_debug=)
+    std::string clock = "tsc";        // sched_clock(): tsc | jiffies (an unstable TSC)
+
+    void validate(const std::string& path) const;
+};
+
 struct KernelConfig {
     bool enabled = true; // false: bare-metal, each task runs alone on its first CPU
     std::string era = "linux-2.6.10";
@@ -105,6 +117,7 @@ struct KernelConfig {
     SchedPolicy policy;
     KernelCosts costs;
     bool trace = false; // record the kernel event trace (tests, trace output)
+    CalibrationConfig calibration;
 
     KernelConfig() { set_era(era); }
     // Selects an era and fills hz and every policy field with that era's values.
@@ -155,6 +168,14 @@ template <class C, class V> void visit_costs(C& c, V&& v) { // KernelCosts
     v("softirq", c.softirq);
     v("stop_work", c.stop_work);
     v("select_rq", c.select_rq);
+}
+
+template <class C, class V> void visit_calibration(C& c, V&& v) { // CalibrationConfig
+    v("enabled", c.enabled);
+    v("max_cache_size", c.max_cache_size);
+    v("migration_factor", c.migration_factor);
+    v("migration_debug", c.migration_debug);
+    v("clock", c.clock);
 }
 
 template <class A, class V> void visit_action(A& a, V&& v) { // ActionConfig

@@ -98,6 +98,10 @@ struct MigrationEvent {
     std::string reason_detail; // the era's finer name: lb_tick, wake_affine, ...
     std::string mechanism;     // migration_thread, balancer, wakeup, caller
     int kernel_hot = -1;       // task_hot() at the decision (-1: not evaluated)
+    // The age the era's hot test compares, at the decision (ns): now - exec_start on the
+    // source's rq clock (2.6.24, 4.7), timestamp_last_tick - last_ran (2.6.10), jiffies since
+    // last_run (2.4.21); -1 for a task that never ran.
+    long long since_ran_ns = -1;
     Cycle t_decision = 0;
     Cycle t_dequeue = 0;     // 0 when the task was not queued (sleeping)
     Cycle t_enqueue = 0;     // when it was queued on dst (0: not yet)

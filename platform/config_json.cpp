@@ -183,6 +183,7 @@ void fields_from_json(const json& j, const std::string& path, T& x, Visit visit)
 const auto kDomainVisit = [](auto& d, auto&& v) { os::visit_fields(d, v); };
 const auto kCostVisit = [](auto& c, auto&& v) { os::visit_costs(c, v); };
 const auto kActionVisit = [](auto& a, auto&& v) { os::visit_action(a, v); };
+const auto kCalibrationVisit = [](auto& c, auto&& v) { os::visit_calibration(c, v); };
 const auto kMeasureVisit = [](auto& m, auto&& v) { visit_measure(m, v); };
 const auto kTlbVisit = [](auto& t, auto&& v) { visit_tlb(t, v); };
 const auto kPrefetchVisit = [](auto& p, auto&& v) { visit_prefetch(p, v); };
@@ -227,7 +228,12 @@ void read_kernel(const json& j, const std::string& path, KernelConfig& k) {
         .get("hz", k.hz)
         .get("trace", k.trace)
         .apply("policy", [&](const json& v, const std::string& p) { read_policy(v, p, k.policy); })
-        .apply("costs", [&](const json& v, const std::string& p) { fields_from_json(v, p, k.costs, kCostVisit); })
+        .apply("costs", [&](const json& v,
+                            const std::string& p) { fields_from_json(v, p, k.costs, kCostVisit); })
+        .apply("calibration",
+               [&](const json& v, const std::string& p) {
+                   fields_from_json(v, p, k.calibration, kCalibrationVisit);
+               })
         .finish();
 }
 
@@ -427,7 +433,8 @@ json kernel_to_json(const KernelConfig& k) {
             {"hz", k.hz},
             {"trace", k.trace},
             {"policy", policy_to_json(k.policy)},
-            {"costs", fields_to_json(k.costs, kCostVisit)}};
+            {"costs", fields_to_json(k.costs, kCostVisit)},
+            {"calibration", fields_to_json(k.calibration, kCalibrationVisit)}};
 }
 
 json config_to_json(const SystemConfig& c) {

@@ -159,6 +159,7 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
         auto it = objects.find(name);
         return it == objects.end() ? -1 : it->second;
     };
+    const int calibrator = cfg.kernel.calibration.enabled ? add_calibration(env) : -1;
     std::vector<int> mm_of(cfg.tasks.size());
     std::vector<int> pid_of(cfg.tasks.size());
     for (std::size_t i = 0; i < cfg.tasks.size(); ++i) {
@@ -185,6 +186,7 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
             if (!t.start_after.empty() && cfg.tasks[k].name == t.start_after)
                 spec.start_after = pid_of[k];
         }
+        if (calibrator >= 0 && t.start_after.empty() && !t.forked) spec.start_after = calibrator;
         pid_of[i] = m_kernel->add_task(std::move(spec));
         thread(pid_of[i]).as = m_spaces[std::size_t(mm_of[i])].get();
         ++m_user_tasks;
@@ -197,6 +199,43 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
     }
     m_ipis_pending.resize(sys.cpus());
     m_computing.assign(sys.cpus(), 0);
+}
+
+int GuestMachine::add_calibration(const ProgramEnv& env) {
+    const os::CalibrationConfig& cc = m_cfg.kernel.calibration;
+    os::CalibrationParams p;
+    // i386 smp_tune_scheduling: max_cache_size = x86_cache_size * 1024 (the CPUID L2).
+    const CacheConfig& l2 = m_cfg.l2.enabled ? m_cfg.l2 : m_cfg.llc;
+    const std::int64_t l2_size = l2.enabled ? l2.size : 0;
+    p.max_cache_size = unsigned(cc.max_cache_size >= 0 ? cc.max_cache_size : l2_size);
+    p.ncpus = int(m_sys.cpus());
+    os::Kernel* k = m_kernel.get();
+    p.distance = [k](int a, int b) { return k->domain_distance(a, b); };
+    p.freq_ghz = env.freq_ghz;
+    p.hz = m_cfg.kernel.hz;
+    p.jiffies_clock = cc.clock == "jiffies";
+    p.migration_factor = int(cc.migration_factor * 128 / 100); // migration_factor= (percent)
+    p.debug = int(cc.migration_debug);
+    p.done = [this](const os::CalibrationResult& r) {
+        m_calibration = r;
+        m_calibration_done = true;
+        m_kernel->set_migration_cost(r.migration_cost);
+        for (const std::string& line : r.log)
+            m_kernel->printk(r.end_cycle, line);
+        if (m_on_boot_done) m_on_boot_done();
+    };
+    os::TaskSpec spec;
+    spec.name = "init";
+    for (int c = 0; c < p.ncpus; ++c)
+        spec.cpus.push_back(c);
+    spec.program = std::make_unique<os::MigrationCalibration>(std::move(p));
+    spec.mm = int(m_spaces.size());
+    m_spaces.push_back(std::make_unique<AddressSpace>(std::uint32_t(m_spaces.size()),
+                                                      m_cfg.memory.mapping == "random", &m_frames));
+    const int pid = m_kernel->add_task(std::move(spec));
+    thread(pid).as = m_spaces.back().get();
+    ++m_user_tasks;
+    return pid;
 }
 
 void GuestMachine::set_program(const std::string& name, std::unique_ptr<OpSource> program) {

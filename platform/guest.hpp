@@ -5,6 +5,7 @@
 #include "models/ghost/ghost_cache.hpp"
 #include "models/ghost/stall_probe.hpp"
 #include "os/kernel.hpp"
+#include "os/migration_calibration.hpp"
 #include "os/workload.hpp"
 #include "platform/system.hpp"
 #include "platform/timeline.hpp"
@@ -65,8 +66,17 @@ public:
     void migrated(int cpu, int pid, int src, int dst, long event) override;
     void first_run(int cpu, int pid, long event) override;
     const std::string& failure() const { return m_failure; }
+    // The boot-time migration-cost calibration (cfg.kernel.calibration): its outcome once it
+    // has ended, and a hook run at that moment (the platform moves the stats baseline there).
+    const os::CalibrationResult* calibration() const {
+        return m_calibration_done ? &m_calibration : nullptr;
+    }
+    void on_boot_done(std::function<void()> f) { m_on_boot_done = std::move(f); }
 
 private:
+    // Adds the calibrating thread ("init", as in Linux) before the tasks; returns its pid.
+    int add_calibration(const ProgramEnv& env);
+
     struct Thread {
         sc_core::sc_event resume;
         bool runnable = false;
@@ -107,6 +117,9 @@ private:
     std::string m_failure;
     std::vector<char> m_computing; // per CPU: inside a user compute operation
     Counter m_user_ops = 0;        // user operations retired on every CPU (watchdog)
+    os::CalibrationResult m_calibration;
+    bool m_calibration_done = false;
+    std::function<void()> m_on_boot_done;
 };
 
 } // namespace smp

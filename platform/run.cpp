@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -30,6 +31,42 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
     std::ofstream f(p, std::ios::binary);
     if (!f) throw SimulationError("cannot write " + p.string());
     f << text;
+}
+
+// A kernel log line as dmesg prints it: "[    0.104000] migration_cost=19".
+std::string dmesg_line(std::uint64_t cycle, double ghz, const std::string& line) {
+    const double s = double(cycle) / (ghz * 1e9);
+    char stamp[32];
+    std::snprintf(stamp, sizeof stamp, "[%5lu.%06lu] ", static_cast<unsigned long>(s),
+                  static_cast<unsigned long>((s - std::floor(s)) * 1e6));
+    return stamp + line;
+}
+
+nlohmann::json calibration_json(const os::CalibrationResult& c, double ghz) {
+    nlohmann::json levels = nlohmann::json::array();
+    for (const os::CalibrationLevel& l : c.levels) {
+        nlohmann::json points = nlohmann::json::array();
+        for (const os::CalibrationPoint& p : l.points)
+            points.push_back(
+                {{"size", p.size}, {"cost_ns", p.cost}, {"avg_fluct_ns", p.avg_fluct}});
+        levels.push_back({{"distance", l.distance},
+                          {"cpu1", l.cpu1},
+                          {"cpu2", l.cpu2},
+                          {"size_found", l.size_found},
+                          {"max_cost_ns", l.max_cost},
+                          {"migration_cost_ns", l.migration_cost},
+                          {"points", points}});
+    }
+    std::vector<long long> us;
+    for (long long ns : c.migration_cost)
+        us.push_back(static_cast<long>(ns) / 1000);
+    return {{"max_cache_size", c.max_cache_size},
+            {"migration_cost_ns", c.migration_cost},
+            {"migration_cost_us", us},
+            {"levels", levels},
+            {"start_cycle", c.start_cycle},
+            {"end_cycle", c.end_cycle},
+            {"seconds", double(c.end_cycle - c.start_cycle) / (ghz * 1e9)}};
 }
 
 nlohmann::json task_json(const TaskResult& t) {
@@ -123,6 +160,7 @@ nlohmann::json migration_json(const os::MigrationEvent& m, const MigrationCost& 
                         {"reason_detail", m.reason_detail},
                         {"mechanism", m.mechanism},
                         {"kernel_hot", m.kernel_hot},
+                        {"since_ran_ns", m.since_ran_ns},
                         {"t_decision", m.t_decision},
                         {"t_dequeue", m.t_dequeue},
                         {"t_enqueue", m.t_enqueue},
@@ -150,7 +188,8 @@ nlohmann::json migration_json(const os::MigrationEvent& m, const MigrationCost& 
 std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
                            const std::vector<MigrationCost>& costs) {
     std::ostringstream os;
-    os << "task,src,dst,reason,reason_detail,mechanism,kernel_hot,t_decision,t_dequeue,t_enqueue,"
+    os << "task,src,dst,reason,reason_detail,mechanism,kernel_hot,since_ran_ns,t_decision,t_"
+          "dequeue,t_enqueue,"
           "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,path_budget_cycles,path_memory_cycles,"
           "path_ipi_cycles,path_spin_cycles,footprint_lines,cold_misses,cold_stall_cycles,"
           "shift_stall_cycles,cold_misses_l1i,cold_misses_l1d,cold_misses_l2,ghost_end,"
@@ -160,10 +199,11 @@ std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
         const os::MigrationEvent& m = ms[i];
         const MigrationCost& c = costs[i];
         os << m.task_name << ',' << m.src << ',' << m.dst << ',' << os::reason_name(m.reason) << ','
-           << m.reason_detail << ',' << m.mechanism << ',' << m.kernel_hot << ',' << m.t_decision
-           << ',' << m.t_dequeue << ',' << m.t_enqueue << ',' << m.t_first_run << ',' << m.ipis
-           << ',' << m.rq_lock_wait_cycles << ',' << m.path_cycles << ',' << m.split.budget << ','
-           << m.split.memory << ',' << m.split.ipi << ',' << m.split.spin << ',';
+           << m.reason_detail << ',' << m.mechanism << ',' << m.kernel_hot << ',' << m.since_ran_ns
+           << ',' << m.t_decision << ',' << m.t_dequeue << ',' << m.t_enqueue << ','
+           << m.t_first_run << ',' << m.ipis << ',' << m.rq_lock_wait_cycles << ',' << m.path_cycles
+           << ',' << m.split.budget << ',' << m.split.memory << ',' << m.split.ipi << ','
+           << m.split.spin << ',';
         if (c.ghost) {
             const ColdCost& k = c.cold;
             os << k.footprint_lines << ',' << k.misses << ',' << k.stall_cycles << ','
@@ -260,6 +300,13 @@ void write_outputs(const std::string& dir, const SystemConfig& cfg, const RunRes
                           {"migrations", migrations},
                           {"actions", actions},
                           {"stats", stats}};
+    if (!r.kernel_log.empty()) {
+        nlohmann::json log = nlohmann::json::array();
+        for (const auto& [cycle, line] : r.kernel_log)
+            log.push_back(dmesg_line(cycle, cfg.freq_ghz, line));
+        res["kernel_log"] = log;
+    }
+    if (r.calibrated) res["calibration"] = calibration_json(r.calibration, cfg.freq_ghz);
     if (r.probe.migration >= 0 || cfg.measure.cf_migration >= 0) {
         res["counterfactual"] = {{"migration", r.probe.migration},
                                  {"task", r.probe.task},
@@ -340,6 +387,11 @@ void collect_guest(System& sys, GuestMachine& g, RunResult& r) {
     r.timeline.samples = core_samples(sys);
     r.migrations = k.migrations();
     r.costs = g.costs();
+    r.kernel_log.assign(k.log().begin(), k.log().end());
+    if (const os::CalibrationResult* c = g.calibration()) {
+        r.calibrated = true;
+        r.calibration = *c;
+    }
     r.probe = g.probe();
     r.actions.clear();
     for (std::size_t i = 0; i < k.actions().size(); ++i) {
@@ -446,6 +498,12 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
     std::sort(resets.begin(), resets.end());
     std::map<std::string, Counter> baseline;
     Cycle stats_since = 0;
+    if (guest && cfg.kernel.calibration.enabled) {
+        guest->on_boot_done([&] { // the boot calibration is not the experiment
+            baseline = sys->stats().snapshot();
+            stats_since = sys->clock().now_cycles();
+        });
+    }
     if (!resets.empty()) {
         sc_core::sc_spawn(
             [&] {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "models/ghost/ghost_stats.hpp"
+#include "os/migration_calibration.hpp"
 #include "os/trace.hpp"
 #include "platform/system_config.hpp"
 #include "platform/timeline.hpp"
@@ -62,6 +63,9 @@ struct RunResult {
     ProbeResult probe;                 // counterfactual runs only
     std::vector<ActionOutcome> actions;
     Timeline timeline;                 // what ran where, IPIs, per-CPU access samples
+    std::vector<std::pair<std::uint64_t, std::string>> kernel_log; // printk lines and cycles
+    bool calibrated = false;           // cfg.kernel.calibration ran to its end:
+    os::CalibrationResult calibration; //   its outcome
     std::uint64_t sim_cycles = 0;
     std::uint64_t stats_since = 0; // the last stats reset (warm-up end), 0: none
     double host_seconds = 0.0;

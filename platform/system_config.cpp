@@ -87,6 +87,10 @@ void SystemConfig::validate() const {
     require_range<std::int64_t>("watchdog_cycles", watchdog_cycles, 0, 1000000000000000LL);
     require_range<std::int64_t>("seed", seed, 0, std::int64_t(1) << 62);
 
+    if (kernel.calibration.enabled && !kernel.enabled) {
+        throw ConfigError("kernel.calibration.enabled", "the boot calibration needs the guest "
+                                                        "kernel (kernel.enabled = True)");
+    }
     std::set<std::string> names;
     std::map<std::string, std::pair<std::string, std::int64_t>> objects; // name -> kind, parties
     for (std::size_t i = 0; i < tasks.size(); ++i) {
@@ -95,6 +99,10 @@ void SystemConfig::validate() const {
         if (t.name.empty()) throw ConfigError(join(path, "name"), "must not be empty");
         if (names.count(t.name)) {
             throw ConfigError(join(path, "name"), "duplicate task name '" + t.name + "'");
+        }
+        if (kernel.calibration.enabled && t.name == "init") {
+            throw ConfigError(join(path, "name"), "'init' is the boot calibration's thread "
+                                                  "(kernel.calibration.enabled)");
         }
         if (t.cpus.empty()) {
             throw ConfigError(join(path, "cpus"), "must list at least one CPU");
@@ -172,6 +180,11 @@ void SystemConfig::validate_actions(const std::set<std::string>& names) const {
         if (a.kind == "reset_stats") continue; // the platform's, with or without a kernel
         if (!kernel.enabled) {
             throw ConfigError(path, "actions need the guest kernel (kernel.enabled = True)");
+        }
+        if (kernel.calibration.enabled) {
+            throw ConfigError(path, "timed actions cannot be combined with "
+                                    "kernel.calibration.enabled: their times would fall inside "
+                                    "the boot calibration (use workload steps instead)");
         }
         const bool needs_task = a.kind == "set_affinity" || a.kind == "exec" || a.kind == "fork" ||
                                 a.kind == "sleep" || a.kind == "wake";

@@ -322,6 +322,16 @@ PYBIND11_MODULE(_smpsim, m) {
     add_common(policy);
     add_field_pickle(policy);
 
+    py::class_<os::CalibrationConfig> calibration(
+        m, "CalibrationConfig",
+        "Linux 2.6.16's boot-time migration-cost calibration (calibrate_migration_costs): "
+        "enabled, max_cache_size (bytes; -1 = the L2's size, 0 = unknown), migration_factor "
+        "(percent), migration_debug (0-2), clock (tsc | jiffies).");
+    bind_fields(calibration, [](auto& c, auto&& v) { os::visit_calibration(c, v); });
+    calibration.def("validate", &os::CalibrationConfig::validate, py::arg("path") = "");
+    add_common(calibration);
+    add_field_pickle(calibration);
+
     py::class_<KernelConfig> kernel(m, "KernelConfig", "Guest kernel (disabled = bare-metal).");
     kernel.def_readwrite("enabled", &KernelConfig::enabled)
         .def_property(
@@ -333,6 +343,8 @@ PYBIND11_MODULE(_smpsim, m) {
         .def_readwrite("policy", &KernelConfig::policy)
         .def_readwrite("costs", &KernelConfig::costs)
         .def_readwrite("trace", &KernelConfig::trace, "record the kernel event trace")
+        .def_readwrite("calibration", &KernelConfig::calibration,
+                       "boot-time migration-cost calibration (Linux 2.6.16-2.6.22)")
         .def("validate", &KernelConfig::validate, py::arg("path") = "");
     add_common(kernel);
     add_field_pickle(kernel);

@@ -18,7 +18,8 @@ An invalid configuration raises ValueError naming the dotted field and its allow
 __version__ = "0.1.0"
 
 from . import _smpsim
-from ._smpsim import (ActionConfig, BusConfig, CacheConfig, CoreConfig, DomainParams, DramConfig,
+from ._smpsim import (ActionConfig, BusConfig, CacheConfig, CalibrationConfig, CoreConfig,
+                      DomainParams, DramConfig,
                       IrqConfig, KernelConfig, KernelCosts, LinkConfig, MemoryConfig,
                       PrefetchConfig, SchedPolicy, SystemConfig, TaskConfig, TlbConfig,
                       TopologyConfig, WorkloadConfig)
@@ -48,7 +49,7 @@ def _name_wrong_types(cls):
     cls.__setattr__ = __setattr__
 
 
-for _cls in (ActionConfig, BusConfig, CacheConfig, CoreConfig, DomainParams, DramConfig, IrqConfig,
+for _cls in (ActionConfig, BusConfig, CacheConfig, CalibrationConfig, CoreConfig, DomainParams, DramConfig, IrqConfig,
              KernelConfig, KernelCosts, LinkConfig, MemoryConfig, PrefetchConfig, SchedPolicy,
              SystemConfig, TaskConfig, TlbConfig, TopologyConfig, WorkloadConfig):
     _name_wrong_types(_cls)
@@ -59,4 +60,4 @@ __all__ = ["__version__", "analysis", "presets", "workloads", "actions", "units"
            "SimulationError", "ConfigTypeError", "ActionConfig", "DomainParams", "KernelCosts", "SchedPolicy",
            "SystemConfig", "CacheConfig", "TopologyConfig", "BusConfig", "LinkConfig",
            "MemoryConfig", "DramConfig", "IrqConfig", "CoreConfig", "KernelConfig",
-           "WorkloadConfig", "TaskConfig", "TlbConfig", "PrefetchConfig"]
+           "WorkloadConfig", "TaskConfig", "TlbConfig", "PrefetchConfig", "CalibrationConfig"]

@@ -13,7 +13,7 @@ class Result:
                   walk_cycles} (cpu: where it ran last; migrations/switches: 0 on bare metal;
                   accesses ... served count the task's own lines, its page walks are apart)
     migrations    list of dicts, one per migration (empty without the guest kernel): task, src,
-                  dst, reason, reason_detail, mechanism, kernel_hot, t_decision, t_dequeue,
+                  dst, reason, reason_detail, mechanism, kernel_hot, since_ran_ns, t_decision, t_dequeue,
                   t_enqueue, t_first_run (cycles; 0 = did not happen), and the measured cost:
                   footprint_lines, cold_misses, cold_stall_cycles, shift_stall_cycles (signed:
                   the misses that happen anyway served nearer or farther than from the source),
@@ -39,6 +39,12 @@ class Result:
     host_seconds  wall-clock seconds the simulation took
     peak_rss_mb   peak resident memory of the simulating process (MiB)
     ops           operations issued by every task together
+    kernel_log    what the guest kernel printed, dmesg-style ("[    0.104000] migration_cost=19")
+    calibration   with cfg.kernel.calibration.enabled: the boot calibration's outcome
+                  {max_cache_size, migration_cost_ns, migration_cost_us (per domain distance;
+                  -1 ns: not measured), levels [{distance, cpu1, cpu2, size_found, max_cost_ns,
+                  migration_cost_ns, points [{size, cost_ns, avg_fluct_ns}]}], start_cycle,
+                  end_cycle, seconds}; the stats count from its end (else None)
     counterfactual  counterfactual runs only: {migration, task, resumed, accesses,
                   user_stall_cycles, complete} of the held task's probe window (else None)
     out           the output directory, or None when the run used a removed temporary one
@@ -49,7 +55,7 @@ class Result:
 
     def __init__(self, stats, tasks, sim_cycles, host_seconds, ops, out=None, config=None,
                  migrations=None, actions=None, counterfactual=None, stats_since=0,
-                 peak_rss_kb=0):
+                 peak_rss_kb=0, kernel_log=None, calibration=None):
         self.stats = dict(stats)
         self.tasks = dict(tasks)
         self.sim_cycles = int(sim_cycles)
@@ -62,6 +68,8 @@ class Result:
         self.counterfactual = counterfactual
         self.stats_since = int(stats_since)
         self.peak_rss_kb = int(peak_rss_kb)
+        self.kernel_log = list(kernel_log or [])
+        self.calibration = calibration
         self.replicas = [self]  # smpsim.sweep(replicas=n): every replica's Result, this first
 
     def summary(self):
@@ -81,7 +89,8 @@ class Result:
                        migrations=data.get("migrations", []), actions=data.get("actions", []),
                        counterfactual=data.get("counterfactual"),
                        stats_since=data.get("stats_since", 0),
-                       peak_rss_kb=data.get("peak_rss_kb", 0))
+                       peak_rss_kb=data.get("peak_rss_kb", 0),
+                       kernel_log=data.get("kernel_log"), calibration=data.get("calibration"))
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise ValueError(f"result.json: malformed ({type(e).__name__}: {e})") from None
 
@@ -94,7 +103,8 @@ class Result:
         return {"stats": self.stats, "tasks": self.tasks, "sim_cycles": self.sim_cycles,
                 "stats_since": self.stats_since, "host_seconds": self.host_seconds,
                 "ops": self.ops, "peak_rss_kb": self.peak_rss_kb, "migrations": self.migrations,
-                "actions": self.actions, "counterfactual": self.counterfactual}
+                "actions": self.actions, "counterfactual": self.counterfactual,
+                "kernel_log": self.kernel_log, "calibration": self.calibration}
 
     def to_dataframe(self):
         """Return the per-task results as a pandas DataFrame (one row per task; the ``served``
