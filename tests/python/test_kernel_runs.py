@@ -49,7 +49,7 @@ def test_forced_migration_by_a_control_task(tmp_path):
 
     rows = list(csv.DictReader(open(tmp_path / "migrations.csv")))
     assert (tmp_path / "migrations.csv").read_text().splitlines()[0] == (
-        "task,src,dst,reason,reason_detail,mechanism,kernel_hot,t_decision,t_dequeue,t_enqueue,"
+        "task,src,dst,reason,reason_detail,mechanism,kernel_hot,since_ran_ns,t_decision,t_dequeue,t_enqueue,"
         "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,path_budget_cycles,path_memory_cycles,"
         "path_ipi_cycles,path_spin_cycles,footprint_lines,cold_misses,"
         "cold_stall_cycles,shift_stall_cycles,cold_misses_l1i,cold_misses_l1d,cold_misses_l2,ghost_end,"
