@@ -83,6 +83,7 @@ System::System(const SystemConfig& cfg) : m_cfg(cfg), m_clock(cfg.freq_ghz) {
         }
         m_cores[c]->inst_mem_side.bind(l1i[c]->cpu_side);
         m_cores[c]->data_mem_side.bind(l1d[c]->cpu_side);
+        m_cores[c]->set_hit_paths(l1i[c], l1d[c]);
         if (m_cfg.l2.enabled) {
             l2[c] = (c % group_of(m_cfg.l2) == 0)
                         ? make_cache("l2", m_cfg.l2, CacheLevel::L2, c, socket_of(c))
@@ -114,6 +115,7 @@ System::System(const SystemConfig& cfg) : m_cfg(cfg), m_clock(cfg.freq_ghz) {
             for (Cache* up : {first_i ? l1i[c] : nullptr, first_d ? l1d[c] : nullptr}) {
                 if (!up) continue;
                 up->mem_side.bind(l2[c]->cpu_side);
+                up->set_below(l2[c]);
                 l2[c]->snoop_out.bind(up->snoop_in);
                 m_agents.back().hierarchy.push_back(up);
             }

@@ -60,6 +60,28 @@ bool Cache::prefetched(Addr line) const {
            m_marks.marked(m_tags.set_of(line) * m_tags.ways() + static_cast<std::uint32_t>(way));
 }
 
+bool Cache::try_hit(Addr paddr, bool store, MemExt& ext, sc_time& delay) {
+    if (m_pf_on || m_coherent_uppers) return false;
+    const Addr line = paddr >> m_line_bits;
+    const int way = m_tags.find(line);
+    m_probe = {line, way}; // b_transport, called next on a miss, need not look again
+    if (way < 0) return false;
+    const std::uint64_t set = m_tags.set_of(line);
+    LineInfo& l = m_tags.at(set, static_cast<std::uint32_t>(way));
+    const mesi::Transition t =
+        mesi::transition(l.state, store ? mesi::Event::Store : mesi::Event::Load);
+    if (!t.hit) return false;
+    m_probe.line = kNoProbe;
+    delay += m_hit_time;
+    ++stats.accesses;
+    ++stats.hits;
+    ext.exclusive = mesi::is_exclusive(l.state);
+    l.state = t.next;
+    m_tags.touch(set, static_cast<std::uint32_t>(way));
+    ext.served_by = m_served;
+    return true;
+}
+
 void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
     MemExt* ext = nullptr;
     p.get_extension(ext);
@@ -76,7 +98,8 @@ void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
     }
     ++stats.accesses;
     const std::uint64_t set = m_tags.set_of(line);
-    int way = m_tags.find(line);
+    int way = m_probe.line == line ? m_probe.way : m_tags.find(line);
+    m_probe.line = kNoProbe;
     const mesi::Event ev = ext->cmd == CohCmd::GetS ? mesi::Event::Load : mesi::Event::Store;
     // With a prefetcher: the cycle of this lookup, and whether it is a prefetched line's first use.
     const Cycle looked = m_pf_on ? m_clock.now_cycles() + m_clock.to_cycles(delay) : 0;
@@ -118,7 +141,8 @@ void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
         stats.mshr_stall_cycles += stall;
         delay += m_clock.cycles(stall);
     }
-    mem_side->b_transport(p, delay);
+    if (!m_below || !m_below->try_hit(p.get_address(), ext->cmd != CohCmd::GetS, *ext, delay))
+        mem_side->b_transport(p, delay);
     m_mshr_free[mshr] = m_clock.now_cycles() + m_clock.to_cycles(delay);
     ext->cmd = request;
 

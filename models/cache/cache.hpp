@@ -25,7 +25,7 @@ enum class CacheLevel : std::uint8_t { L1, L2, Llc };
 // A set-associative write-back, write-allocate cache. Requests arrive on cpu_side (from cores or
 // upper caches), misses and writebacks leave on mem_side, snoops arrive on snoop_in and are
 // forwarded to the caches above through snoop_out (which also carries back-invalidations).
-class Cache : public sc_core::sc_module {
+class Cache : public sc_core::sc_module, public HitPath {
 public:
     tlm_utils::multi_passthrough_target_socket<Cache, 32, tlm::tlm_base_protocol_types, 0,
                                                sc_core::SC_ZERO_OR_MORE_BOUND>
@@ -46,6 +46,10 @@ public:
     // Set when several cores' caches sit above this one (a cluster-shared cache): each request
     // then snoops the other upper caches, so this level keeps them coherent, as a bus would.
     void set_coherent_uppers(bool on) { m_coherent_uppers = on; }
+    // The hit path of the cache below mem_side (the platform sets it; null: none).
+    void set_below(HitPath* below) { m_below = below; }
+    // HitPath: b_transport's hit, when no prefetcher and no cache above need to hear of it.
+    bool try_hit(Addr paddr, bool store, MemExt& ext, sc_core::sc_time& delay) override;
     bool coherent_uppers() const { return m_coherent_uppers; }
 
     const CacheConfig& config() const { return m_cfg; }
@@ -108,6 +112,13 @@ private:
     sc_core::sc_time m_hit_time;
     std::vector<Cycle> m_mshr_free; // cycle at which each MSHR becomes free
     bool m_coherent_uppers = false;
+    HitPath* m_below = nullptr;
+    // try_hit's lookup when it missed, for the b_transport that follows it at once.
+    static constexpr Addr kNoProbe = ~Addr(0);
+    struct Probe {
+        Addr line = kNoProbe;
+        int way = -1;
+    } m_probe;
     bool m_pf_on; // this level has a prefetcher (else none of it runs)
     bool m_broken_invalidation = false;
     Prefetcher m_pf;

@@ -61,6 +61,20 @@ struct PrefetchUse {
     ServedBy from = ServedBy::Memory; // where the prefetch found the line
 };
 
+struct MemExt;
+
+// A cache's hit path without a transaction, as TLM's direct memory interface bypasses the socket:
+// the core looks its L1 up directly, and on a hit the cache changes exactly what its b_transport
+// would have changed.
+class HitPath {
+public:
+    virtual ~HitPath() = default;
+    // A load (store = false) or store hit on paddr that needs nothing but this cache: state, LRU
+    // and stats updated, ext.served_by and ext.exclusive set, the hit time added to delay.
+    // Returns false, having changed nothing, when the request must go through b_transport.
+    virtual bool try_hit(Addr paddr, bool store, MemExt& ext, sc_core::sc_time& delay) = 0;
+};
+
 // What TLM lacks: who asks, what for, and the coherence answer.
 struct MemExt : tlm::tlm_extension<MemExt> {
     // request

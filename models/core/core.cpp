@@ -50,9 +50,8 @@ void Core::local_irq_enable() {
     if (m_irq_off > 0 && --m_irq_off == 0) take_interrupts();
 }
 
-bool Core::take_interrupts() {
-    if (m_irq_off > 0 || m_apic.next_arrival() == kNever) return false; // the common case
-    if (m_apic.next_arrival() <= local_cycle()) fence(); // the handler runs after the misses
+bool Core::take_arrived() {
+    fence(); // the handler runs after the misses
     bool took = false;
     PendingIrq irq;
     while (m_apic.take(local_cycle(), irq)) {
@@ -258,11 +257,14 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     m_ext.cmd = (kind == OpKind::Load || kind == OpKind::IFetch) ? CohCmd::GetS : CohCmd::GetM;
     m_ext.served_by = ServedBy::L1;
     m_ext.prefetch = {};
-    set_line_request(m_payload, paddr, 1u << m_line_bits, m_ext.cmd != CohCmd::GetS);
 
     const Cycle before = local_cycle();
     sc_time delay = m_qk.get_local_time();
-    (kind == OpKind::IFetch ? inst_mem_side : data_mem_side)->b_transport(m_payload, delay);
+    HitPath* l1 = kind == OpKind::IFetch ? m_l1i_hit : m_l1d_hit;
+    if (!l1 || !l1->try_hit(paddr, m_ext.cmd != CohCmd::GetS, m_ext, delay)) {
+        set_line_request(m_payload, paddr, 1u << m_line_bits, m_ext.cmd != CohCmd::GetS);
+        (kind == OpKind::IFetch ? inst_mem_side : data_mem_side)->b_transport(m_payload, delay);
+    }
     m_qk.set(delay);
     if (atomic) m_qk.inc(m_clock.cycles(static_cast<Cycle>(m_cfg.atomic_cycles)));
     Cycle latency = local_cycle() - before;

@@ -36,6 +36,11 @@ class Core : public sc_core::sc_module {
 public:
     tlm_utils::simple_initiator_socket<Core> inst_mem_side; // to the L1I
     tlm_utils::simple_initiator_socket<Core> data_mem_side; // to the L1D
+    // The L1s' direct hit paths (the platform sets them; null: every access is a transaction).
+    void set_hit_paths(HitPath* l1i, HitPath* l1d) {
+        m_l1i_hit = l1i;
+        m_l1d_hit = l1d;
+    }
 
     using IrqHandler = std::function<void(Core&, const PendingIrq&)>;
 
@@ -101,9 +106,18 @@ public:
     TlbStats tlb_stats;
 
 private:
+    HitPath* m_l1i_hit = nullptr;
+    HitPath* m_l1d_hit = nullptr;
     void roll_sample(Cycle now);
 
-    bool take_interrupts();
+    // Takes the interrupts that have arrived by now (none while interrupts are off); the common
+    // case, nothing due, stays inline.
+    bool take_interrupts() {
+        if (m_irq_off > 0) return false;
+        const Cycle next = m_apic.next_arrival();
+        return next != kNever && next <= local_cycle() && take_arrived();
+    }
+    bool take_arrived();
     // How a line access may overlap: Block (wait for it), or a user load / store under mlp > 1 /
     // a store buffer.
     enum class Overlap : std::uint8_t { Block, Load, Store };
