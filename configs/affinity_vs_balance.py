@@ -12,7 +12,6 @@ the L2 misses and the cold-miss stall the migrations caused. All runs are one sm
         [--eras linux-2.6.10,linux-4.7] [--replicas N] [--workers N] [--scheduler URL] [--out DIR]
 """
 import argparse
-import csv
 import os
 import sys
 
@@ -61,10 +60,7 @@ def main(argv=None):
                      "by_reason": " ".join(f"{k}={v}" for k, v in sorted(by_reason.items())),
                      "l2_misses": l2, "migration_cold_stall_cycles": sum(stall) / len(stall)})
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "affinity_vs_balance.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["era"], lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+    smpsim.analysis.write_csv(os.path.join(args.out, "affinity_vs_balance.csv"), rows)
     print("%-14s %-7s %14s %11s %12s %14s  %s" % ("era", "mode", "makespan", "migrations",
                                                  "l2_misses", "cold_stall", "by reason"))
     for r in rows:

@@ -10,7 +10,6 @@ smpsim.sweep: on local workers, or on a Dask cluster with --scheduler; finished 
         [--replicas N] [--workers N] [--scheduler tcp://HOST:8786] [--out DIR]
 """
 import argparse
-import csv
 import os
 import sys
 
@@ -63,11 +62,7 @@ def main(argv=None):
                      "cold_stall_us": sum(stall) / len(stall) / (ghz * 1e3),
                      "path_cycles": moves[0][0]["path_cycles"]})
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "sweep_working_set.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["preset"],
-                           lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+    smpsim.analysis.write_csv(os.path.join(args.out, "sweep_working_set.csv"), rows)
     print("%-12s %10s %12s %14s %10s" % ("preset", "size", "cold_misses", "stall_cycles",
                                         "stall_us"))
     for r in rows:

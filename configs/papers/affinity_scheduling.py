@@ -28,7 +28,6 @@ makespan, the migrations and the share of them the kernel judged hot, and the % 
 It writes affinity_scheduling.csv (one row per footprint) and affinity_scheduling.png.
 """
 import argparse
-import csv
 import os
 import statistics
 import sys
@@ -167,11 +166,8 @@ def main(argv=None):
     complete = {f for f in footprints if all((f, m) in results for m in MODES)}
     rows = rows_from({k: v for k, v in results.items() if k[0] in complete})
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "affinity_scheduling.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["footprint"],
-                           lineterminator="\n")
-        w.writeheader()
-        w.writerows({k: fmt(v) for k, v in r.items()} for r in rows)
+    smpsim.analysis.write_csv(os.path.join(args.out, "affinity_scheduling.csv"),
+                              [{k: fmt(v) for k, v in r.items()} for r in rows])
     print("%9s %5s | %10s %10s %6s | %11s %11s %6s | %9s %7s | %5s %5s %4s" % (
         "footprint", "F/L2", "L2 miss w", "L2 miss wo", "saved", "busy w", "busy wo", "saved",
         "makespan", "saved", "mig w", "mig wo", "hot"))

@@ -20,7 +20,6 @@ beside ours; a user-task measurement of the same move at the peak size checks th
 Writes boot_migration_cost.csv (every size of every level), summary.csv and the plot.
 """
 import argparse
-import csv
 import os
 import sys
 
@@ -136,8 +135,8 @@ def main(argv=None):
                             "boot_line": line.split("] ", 1)[-1],
                             "calibration_s": round(c["seconds"], 3)})
     os.makedirs(args.out, exist_ok=True)
-    write_csv(os.path.join(args.out, "boot_migration_cost.csv"), rows)
-    write_csv(os.path.join(args.out, "summary.csv"), summary)
+    smpsim.analysis.write_csv(os.path.join(args.out, "boot_migration_cost.csv"), rows)
+    smpsim.analysis.write_csv(os.path.join(args.out, "summary.csv"), summary)
     print("%-12s %-6s %2s %10s %10s %8s %14s  %s" % ("preset", "core", "d", "ours(us)",
                                                    "published", "peak/L2", "closed form(us)",
                                                    "boot line"))
@@ -148,14 +147,6 @@ def main(argv=None):
             s["peak_size_l2"], cf, s["boot_line"]))
     plot(rows, presets, os.path.join(args.out, "boot_migration_cost.png"))
     return 1 if failed else 0
-
-
-def write_csv(path, rows):
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["preset"],
-                           lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
 
 
 def plot(rows, presets, path):

@@ -36,7 +36,6 @@ Outputs in --out:
         [--hot-us 10] [--workers N] [--no-cache] [--out DIR]
 """
 import argparse
-import csv
 import os
 import statistics
 import sys
@@ -135,13 +134,6 @@ def summarize(cost, rows):
             "median_stall_judged_hot": med(1), "median_stall_judged_cold": med(0)}
 
 
-def write_csv(path, rows, fields):
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--costs", default="500000,-1,0,50000,5000000",
@@ -166,10 +158,12 @@ def main(argv=None):
     summary = [summarize(c, [m for m in moves if m["cost_ns"] == c]) for c in costs]
 
     os.makedirs(args.out, exist_ok=True)
-    write_csv(os.path.join(args.out, "cfs_task_hot_moves.csv"), moves,
-              ["cost_ns", "seed", "reason", "task", "src", "dst", "t_decision", "since_ran_ns",
-               "kernel_hot", "cold_misses", "cold_stall_cycles", "really_hot"])
-    write_csv(os.path.join(args.out, "cfs_task_hot_summary.csv"), summary, list(summary[0]))
+    smpsim.analysis.write_csv(os.path.join(args.out, "cfs_task_hot_moves.csv"), moves,
+                              ["cost_ns", "seed", "reason", "task", "src", "dst", "t_decision",
+                               "since_ran_ns", "kernel_hot", "cold_misses", "cold_stall_cycles",
+                               "really_hot"])
+    smpsim.analysis.write_csv(os.path.join(args.out, "cfs_task_hot_summary.csv"), summary,
+                              list(summary[0]))
     print("really hot: cold stall > %g us (%d cycles at %g GHz)" % (args.hot_us, hot_cycles, freq))
     print("%-16s %6s %5s %5s | %8s %8s %8s %8s | %6s %10s %10s" % (
         "setting", "moves", "hot", "cold", "hot/hot", "hot/cold", "cold/hot", "cold/cold",

@@ -26,7 +26,6 @@ Writes context_switch_cost.csv (the size sweep), context_switch_cost_stride.csv,
 machine.json (C, L, t_hit, t_mem, c1, the predicted peak) and the two plots.
 """
 import argparse
-import csv
 import json
 import os
 import sys
@@ -206,11 +205,8 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     for curve, name in (("size", "context_switch_cost"), ("stride", "context_switch_cost_stride")):
         sel = [r for r in rows if r["curve"] == curve]
-        with open(os.path.join(args.out, name + ".csv"), "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["curve"],
-                               lineterminator="\n")
-            w.writeheader()
-            w.writerows(sel)
+        smpsim.analysis.write_csv(os.path.join(args.out, name + ".csv"), sel,
+                                  list(rows[0]) if rows else ["curve"])
     cfg = machine()
     mlp = cfg.core.mlp
     info = {"l2_bytes": L2_SIZE, "line": LINE, "freq_ghz": ghz, "mlp": mlp,

@@ -19,7 +19,6 @@ normal-tail approximation), trials.csv (a row per trial), manifest.json (the tra
 trial) and footprints.png into --out.
 """
 import argparse
-import csv
 import hashlib
 import json
 import math
@@ -359,13 +358,6 @@ def summarize(rows, cache_lines, forward):
     return out
 
 
-def write_csv(path, rows, fields):
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-
-
 def plot(points, cache_lines, ways, uas, forward, path):
     plt = smpsim.analysis.pyplot()
     if plt is None:
@@ -454,13 +446,13 @@ def main(argv=None):
         print("MISMATCH " + p, file=sys.stderr)
     points = summarize(rows, args.cache_lines, args.forward)
     fields = list(points[0])
-    write_csv(os.path.join(args.out, "footprints.csv"), points, fields)
+    smpsim.analysis.write_csv(os.path.join(args.out, "footprints.csv"), points, fields)
     trial_rows = [{"ways": k, "u_A": ua, "u_B": ub, **r}
                   for (k, ua, ub) in sorted(rows)
                   for r in sorted(rows[(k, ua, ub)], key=lambda r: r["trial"])]
-    write_csv(os.path.join(args.out, "trials.csv"), trial_rows,
-              ["ways", "u_A", "u_B", "trial", "lost", "truth"] +
-              (["forward"] if args.forward else []))
+    smpsim.analysis.write_csv(os.path.join(args.out, "trials.csv"), trial_rows,
+                              ["ways", "u_A", "u_B", "trial", "lost", "truth"] +
+                              (["forward"] if args.forward else []))
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump({"cache_lines": args.cache_lines, "line": LINE, "seed": args.seed,
                    **manifest}, f, indent=1, sort_keys=True)

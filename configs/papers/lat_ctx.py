@@ -23,7 +23,6 @@ time of an L2 hit and of a memory access (one load per line) for the predicted s
 Writes lat_ctx.csv, machine.json and lat_ctx.png.
 """
 import argparse
-import csv
 import json
 import os
 import sys
@@ -152,11 +151,7 @@ def main(argv=None):
               % (args.preset, cap // 1024, line, info["t_hit_cycles"], info["t_mem_cycles"]))
 
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "lat_ctx.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["size"],
-                           lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+    smpsim.analysis.write_csv(os.path.join(args.out, "lat_ctx.csv"), rows)
     with open(os.path.join(args.out, "machine.json"), "w") as f:
         json.dump(info, f, indent=1, sort_keys=True)
         f.write("\n")

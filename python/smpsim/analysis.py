@@ -20,7 +20,7 @@ import json
 import math
 import os
 
-__all__ = ["load_runs", "read_samples", "report", "pyplot", "save_figure"]
+__all__ = ["load_runs", "read_samples", "report", "pyplot", "save_figure", "write_csv"]
 
 LEVELS = ("l1i", "l1d", "l2")
 SERVED = ("l1", "l2", "llc", "peer_cache", "remote_cache", "memory", "remote_memory")
@@ -43,6 +43,18 @@ def save_figure(plt, fig, path, dpi=100):
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
+
+
+def write_csv(path, rows, fields=None):
+    """Write ``rows`` (dicts) to the CSV file ``path`` with the columns ``fields`` (default: the
+    first row's keys), "\n" line ends, so that the same rows give the same bytes."""
+    import csv
+    if fields is None:
+        fields = list(rows[0]) if rows else []
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
 
 
 def load_runs(out_dir):
