@@ -258,16 +258,21 @@ ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& co
     m_ext.served_by = ServedBy::L1;
     m_ext.prefetch = {};
 
-    const Cycle before = local_cycle();
+    // A direct hit takes no global time, so its end is now + the new local time (one read of
+    // the SystemC clock instead of two).
+    const sc_time now = sc_core::sc_time_stamp();
     sc_time delay = m_qk.get_local_time();
+    const Cycle before = m_clock.to_cycles(now + delay);
     HitPath* l1 = kind == OpKind::IFetch ? m_l1i_hit : m_l1d_hit;
-    if (!l1 || !l1->try_hit(paddr, m_ext.cmd != CohCmd::GetS, m_ext, delay)) {
+    const bool direct = l1 && l1->try_hit(paddr, m_ext.cmd != CohCmd::GetS, m_ext, delay);
+    if (!direct) {
         set_line_request(m_payload, paddr, 1u << m_line_bits, m_ext.cmd != CohCmd::GetS);
         (kind == OpKind::IFetch ? inst_mem_side : data_mem_side)->b_transport(m_payload, delay);
     }
     m_qk.set(delay);
     if (atomic) m_qk.inc(m_clock.cycles(static_cast<Cycle>(m_cfg.atomic_cycles)));
-    Cycle latency = local_cycle() - before;
+    Cycle latency =
+        (direct ? m_clock.to_cycles(now + m_qk.get_local_time()) : local_cycle()) - before;
     Cycle stall = latency > m_l1_latency ? latency - m_l1_latency : 0;
     Cycle after = before + latency; // local_cycle() from here on
     bool overlapped = false;

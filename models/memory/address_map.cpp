@@ -4,8 +4,7 @@
 
 namespace smp {
 
-Addr AddressSpace::translate(Addr vaddr) {
-    if (!m_random) return ((static_cast<Addr>(m_asid) + 1) << 47) | vaddr;
+Addr AddressSpace::translate_random(Addr vaddr) {
     const Addr vpage = vaddr >> kPageBits;
     if (vpage != m_last_vpage) {
         auto it = m_pages.find(vpage);

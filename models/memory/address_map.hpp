@@ -32,7 +32,10 @@ public:
         : m_asid(asid), m_random(random), m_pool(pool) {}
 
     std::uint32_t asid() const { return m_asid; }
-    Addr translate(Addr vaddr);
+    Addr translate(Addr vaddr) {
+        if (!m_random) return ((static_cast<Addr>(m_asid) + 1) << 47) | vaddr; // contiguous
+        return translate_random(vaddr);
+    }
     // Physical addresses of the page-table entries a walk of vaddr reads, PML4E first. A table
     // page gets the next frame of this space's page-table slice when a walk first needs it.
     std::array<Addr, kPageTableLevels> walk(Addr vaddr);
@@ -40,6 +43,7 @@ public:
     std::size_t table_pages() const { return m_tables.size(); }
 
 private:
+    Addr translate_random(Addr vaddr);
     Addr table(unsigned level, Addr vaddr);
 
     std::uint32_t m_asid;
