@@ -112,6 +112,37 @@ TEST_F(Sched, HotOnlyUntilTheOldCpusNextTick) {
     EXPECT_FALSE(k->task_hot(t(a), last_tick, sd));
 }
 
+// calibrate_migration_costs' second pass (2.6.20): level d of every CPU gets the cost measured at
+// domain distance d; -1 (a level no pair measured) is never hot, compared as a long long.
+TEST_F(Sched, CalibratedMigrationCostIsEachLevelsCacheHotTime) {
+    KernelConfig cfg;
+    MachineShape shape;
+    shape.sockets = 2;
+    shape.cores_per_socket = 2;
+    shape.freq_ghz = 2.0;
+    k = std::make_unique<Kernel>(hal, cfg, shape);
+    EXPECT_EQ(k->domain_distance(0, 1), 0);
+    EXPECT_EQ(k->domain_distance(2, 3), 0);
+    EXPECT_EQ(k->domain_distance(0, 2), 1);
+    EXPECT_EQ(k->domain_distance(3, 1), 1);
+    k->set_migration_cost({100000, 300000}); // ns
+    for (int c = 0; c < 4; ++c) {
+        ASSERT_EQ(k->rq(c).domains.size(), 2u);
+        EXPECT_EQ(k->rq(c).domains[0]->cache_hot_time, 200000u); // 100 us at 2 GHz
+        EXPECT_EQ(k->rq(c).domains[1]->cache_hot_time, 600000u);
+    }
+    const int a = add("a", {0, 1, 2, 3});
+    const Cycle now = 1000000;
+    t(a).last_ran = now - 199999;
+    EXPECT_TRUE(k->task_hot(t(a), now, *k->rq(0).domains[0]));
+    t(a).last_ran = now - 200000;
+    EXPECT_FALSE(k->task_hot(t(a), now, *k->rq(0).domains[0]));
+    EXPECT_TRUE(k->task_hot(t(a), now, *k->rq(0).domains[1])); // across the sockets: 300 us
+    k->set_migration_cost({100000, -1});
+    t(a).last_ran = now - 1;
+    EXPECT_FALSE(k->task_hot(t(a), now, *k->rq(0).domains[1])) << "-1: never hot";
+}
+
 // find_busiest_group on four single-CPU groups of power 128, loads set by hand.
 TEST_F(Sched, ImbalanceArithmetic) {
     make();
