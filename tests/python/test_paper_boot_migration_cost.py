@@ -110,3 +110,18 @@ def test_invalid_calibration_fields_are_named():
     cfg.at("1ms", smpsim.actions.SetAffinity("a", cpus=[1]))
     with pytest.raises(ValueError, match="boot calibration"):
         cfg.validate()
+
+
+@pytest.mark.parametrize("hz,printed", [(250, 4000), (1000, 1000)])
+def test_a_jiffy_clock_prints_the_published_artifact(hz, printed):
+    """reference §2.3/§2.7 T2d: with an unstable TSC sched_clock() counts jiffies, so costs are
+    whole ticks, and the published 4000 (HZ=250) and 1000 (HZ=1000) lines come out."""
+    cfg = smpsim.presets.get("athlon_x2")
+    cfg.kernel.hz = hz
+    cfg.kernel.calibration.enabled = True
+    cfg.kernel.calibration.clock = "jiffies"
+    res = smpsim.run(cfg)
+    tick_us = 1_000_000 // hz
+    assert res.calibration["migration_cost_us"] == [printed]
+    assert res.calibration["levels"][0]["max_cost_ns"] % (tick_us * 1000 // 2) == 0
+    assert "migration_cost=%d" % printed in res.kernel_log[-1]
