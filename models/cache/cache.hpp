@@ -25,7 +25,7 @@ enum class CacheLevel : std::uint8_t { L1, L2, Llc };
 // A set-associative write-back, write-allocate cache. Requests arrive on cpu_side (from cores or
 // upper caches), misses and writebacks leave on mem_side, snoops arrive on snoop_in and are
 // forwarded to the caches above through snoop_out (which also carries back-invalidations).
-class Cache : public sc_core::sc_module, public HitPath {
+class Cache : public HitPath, public sc_core::sc_module {
 public:
     tlm_utils::multi_passthrough_target_socket<Cache, 32, tlm::tlm_base_protocol_types, 0,
                                                sc_core::SC_ZERO_OR_MORE_BOUND>
