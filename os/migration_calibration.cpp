@@ -21,6 +21,17 @@ long long kabs(long long x) {
     return v < 0 ? -static_cast<long long>(v) : v;
 }
 
+// measure_migration_cost's search range: [max(L2/2, 64K), max(2 L2, 64K)], or 64K .. 10 MiB
+// when max_cache_size is unknown (0).
+struct Range {
+    unsigned first, last;
+};
+Range search_range(unsigned max_cache_size) {
+    if (!max_cache_size) return {MIN_CACHE_SIZE, DEFAULT_CACHE_SIZE * SEARCH_SCOPE};
+    return {std::max(max_cache_size / SEARCH_SCOPE, MIN_CACHE_SIZE),
+            std::max(max_cache_size * SEARCH_SCOPE, MIN_CACHE_SIZE)};
+}
+
 std::string format(const char* fmt, long long a, long long b = 0, long long c = 0, long long d = 0,
                    long long e = 0, long long f = 0, long long g = 0, long long h = 0) {
     char buf[160];
@@ -30,18 +41,17 @@ std::string format(const char* fmt, long long a, long long b = 0, long long c = 
 
 } // namespace
 
-MigrationCalibration::MigrationCalibration(CalibrationParams p) : m_p(std::move(p)) {
+MigrationCalibration::MigrationCalibration(CalibrationParams p)
+    : m_p(std::move(p)), m_all(static_cast<std::size_t>(m_p.ncpus)) {
     m_out.max_cache_size = m_p.max_cache_size;
+    for (int c = 0; c < m_p.ncpus; ++c)
+        m_all[std::size_t(c)] = c;
 }
 
 std::vector<unsigned> MigrationCalibration::grid(unsigned max_cache_size) {
-    unsigned size =
-        max_cache_size ? std::max(max_cache_size / SEARCH_SCOPE, MIN_CACHE_SIZE) : MIN_CACHE_SIZE;
-    const unsigned max_size = max_cache_size
-                                  ? std::max(max_cache_size * SEARCH_SCOPE, MIN_CACHE_SIZE)
-                                  : DEFAULT_CACHE_SIZE * SEARCH_SCOPE;
+    const Range r = search_range(max_cache_size);
     std::vector<unsigned> out;
-    for (; size <= max_size; size = size * 10 / 9)
+    for (unsigned size = r.first; size <= r.last; size = size * 10 / 9)
         out.push_back(size);
     return out;
 }
@@ -75,11 +85,9 @@ void MigrationCalibration::start_pair() {
         m_level.distance = d;
         m_level.cpu1 = m_cpu1;
         m_level.cpu2 = m_cpu2;
-        const auto sizes = grid(m_p.max_cache_size);
-        m_size = sizes.front();
-        m_max_size = m_p.max_cache_size
-                         ? std::max(m_p.max_cache_size * SEARCH_SCOPE, MIN_CACHE_SIZE)
-                         : DEFAULT_CACHE_SIZE * SEARCH_SCOPE;
+        const Range r = search_range(m_p.max_cache_size);
+        m_size = r.first;
+        m_max_size = r.last;
         m_cost = 0;
         queue_measure_cost();
         return;
@@ -159,12 +167,12 @@ void MigrationCalibration::finish_all() {
     m_return_steps = 2; // set_cpus_allowed(orig_cpu), then the saved mask
 }
 
-bool MigrationCalibration::emit_sys(Op& op, SysOp what, std::vector<int> cpus) {
+bool MigrationCalibration::emit_sys(Op& op, SysOp what, const std::vector<int>& cpus) {
     op = Op{};
     op.kind = OpKind::Sys;
     op.sys = what;
     if (what == SysOp::SetAffinity) {
-        m_cpus = std::move(cpus);
+        m_cpus = cpus;
         op.cpus = &m_cpus;
     }
     return true;
@@ -176,17 +184,14 @@ bool MigrationCalibration::next(Op& op) {
         m_pending_clock = 4; // the start of the calibration
         return emit_sys(op, SysOp::Clock);
     }
-    std::vector<int> all(static_cast<std::size_t>(m_p.ncpus));
-    for (int c = 0; c < m_p.ncpus; ++c)
-        all[std::size_t(c)] = c;
     if (m_finished) {
-        if (m_return_steps == 2) {
+        if (m_return_steps == 2) { // NUMA-Q gets confused if init ends on another CPU
             m_return_steps = 1;
-            return emit_sys(op, SysOp::SetAffinity, {m_orig_cpu});
+            return emit_sys(op, SysOp::SetAffinity, {kBootCpu});
         }
         if (m_return_steps == 1) {
             m_return_steps = 0;
-            return emit_sys(op, SysOp::SetAffinity, all);
+            return emit_sys(op, SysOp::SetAffinity, m_all);
         }
         if (m_return_steps == 0) {
             m_return_steps = -1;
@@ -229,7 +234,7 @@ bool MigrationCalibration::next(Op& op) {
         return emit_sys(op, SysOp::Wbinvd);
     case Step::Restore:
         m_step = Step::Done;
-        return emit_sys(op, SysOp::SetAffinity, all);
+        return emit_sys(op, SysOp::SetAffinity, m_all);
     case Step::Done: {
         const unsigned long long cost = (m_t[1] - m_t[0]) + (m_t[3] - m_t[2]);
         if (m_p.debug >= 2) {

@@ -94,9 +94,10 @@ private:
     void finish_all();
     unsigned long long clock_ns(std::int64_t cycles) const;
     void printk(std::string line) { m_out.log.push_back(std::move(line)); }
-    bool emit_sys(Op& op, SysOp what, std::vector<int> cpus = {});
+    bool emit_sys(Op& op, SysOp what, const std::vector<int>& cpus = {});
 
     CalibrationParams m_p;
+    std::vector<int> m_all; // every CPU: init's cpus_allowed, restored after each measure_one
     CalibrationResult m_out;
     // Where the outer loops are: the pair (cpu1, cpu2), the size of measure_migration_cost.
     int m_cpu1 = 0, m_cpu2 = -1;
@@ -113,7 +114,7 @@ private:
     std::vector<int> m_cpus; // the mask of the last set_cpus_allowed (owned for the op)
     bool m_started = false, m_finished = false;
     int m_return_steps = 0; // the moves back to the boot CPU at the end
-    int m_orig_cpu = 0;
+    static constexpr int kBootCpu = 0; // where init ran the calibration from (orig_cpu)
 };
 
 } // namespace smp::os
