@@ -74,12 +74,17 @@ bool Cache::try_hit(Addr paddr, bool store, MemExt& ext, sc_time& delay) {
     m_probe.line = kNoProbe;
     delay += m_hit_time;
     ++stats.accesses;
-    ++stats.hits;
-    ext.exclusive = mesi::is_exclusive(l.state);
-    l.state = t.next;
-    m_tags.touch(set, static_cast<std::uint32_t>(way));
-    ext.served_by = m_served;
+    hit(set, static_cast<std::uint32_t>(way), t.next, mesi::is_exclusive(l.state), ext);
     return true;
+}
+
+void Cache::hit(std::uint64_t set, std::uint32_t way, mesi::State next, bool exclusive,
+                MemExt& ext) {
+    ++stats.hits;
+    m_tags.at(set, way).state = next;
+    m_tags.touch(set, way);
+    ext.exclusive = exclusive;
+    ext.served_by = m_served;
 }
 
 void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
@@ -110,12 +115,8 @@ void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
         if (t.hit) {
             // A hit never waits, so snooping the cluster's other caches here is atomic with it.
             const bool peer_copy = m_coherent_uppers && snoop_peers_above(id, p, *ext, way, delay);
-            ++stats.hits;
-            const bool exclusive = mesi::is_exclusive(l.state) && !peer_copy;
-            l.state = t.next;
-            m_tags.touch(set, static_cast<std::uint32_t>(way));
-            ext->exclusive = exclusive;
-            ext->served_by = m_served;
+            hit(set, static_cast<std::uint32_t>(way), t.next,
+                mesi::is_exclusive(l.state) && !peer_copy, *ext);
             if (m_pf_on) {
                 prefetch_after(line, first_use ? DemandOutcome::PrefetchedHit : DemandOutcome::Hit,
                                *ext, looked);

@@ -69,6 +69,9 @@ public:
     CacheStats stats;
 
 private:
+    // A hit's effect, shared by b_transport and try_hit: the line's next state, the way made most
+    // recent, and the answer (exclusive, served here).
+    void hit(std::uint64_t set, std::uint32_t way, mesi::State next, bool exclusive, MemExt& ext);
     void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
     void snoop(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
 

@@ -50,22 +50,17 @@ void TagArray::touch(std::uint64_t set, std::uint32_t way) {
 }
 
 std::uint32_t TagArray::victim(std::uint64_t set) {
-    LineInfo* base = &m_lines[set * m_ways];
-    if (m_policy == Replacement::Lru) { // one pass: the first invalid way, else the oldest stamp
-        const std::uint64_t* st = &m_stamp[set * m_ways];
-        std::uint32_t oldest = 0;
-        for (std::uint32_t w = 0; w < m_ways; ++w) {
-            if (!base[w].valid()) return w;
-            if (st[w] < st[oldest]) oldest = w;
-        }
-        return oldest;
-    }
+    const LineInfo* base = &m_lines[set * m_ways];
+    // One pass: the first invalid way, and under LRU the oldest stamp on the way.
+    const std::uint64_t* st = m_policy == Replacement::Lru ? &m_stamp[set * m_ways] : nullptr;
+    std::uint32_t oldest = 0;
     for (std::uint32_t w = 0; w < m_ways; ++w) {
         if (!base[w].valid()) return w;
+        if (st && st[w] < st[oldest]) oldest = w;
     }
     switch (m_policy) {
     case Replacement::Lru:
-        return 0; // handled above
+        return oldest;
     case Replacement::Plru: {
         if (m_ways == 1) return 0;
         const std::uint8_t* bits = &m_plru[set * (m_ways - 1)];
