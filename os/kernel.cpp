@@ -321,10 +321,8 @@ long long Kernel::since_ran_ns(const Task& p, int src) const {
     if (!p.started) return -1;
     const Runqueue& rq = *m_rqs[std::size_t(src)];
     switch (m_kind.hot_test) {
-    case HotTest::JiffiesLastRun: {
-        const auto j = static_cast<unsigned long>(m_hal.now(src) / m_tick_cycles);
-        return static_cast<long long>(j - p.last_run) * (1000000000LL / m_cfg.hz);
-    }
+    case HotTest::JiffiesLastRun:
+        return static_cast<long long>(jiffies(src) - p.last_run) * (1000000000LL / m_cfg.hz);
     case HotTest::MigrationCost:
         return static_cast<long long>(rq.clock - p.se.exec_start);
     default:

@@ -138,7 +138,7 @@ public:
     const Pipe& pipe(int id) const { return *m_pipes[std::size_t(id)]; }
     unsigned nr_cpus() const { return m_ncpus; }
     bool all_user_tasks_exited() const { return m_user_alive == 0; }
-    unsigned long jiffies(int cpu) {
+    unsigned long jiffies(int cpu) const {
         return static_cast<unsigned long>(m_hal.now(cpu) / m_tick_cycles);
     }
     unsigned long msecs_to_jiffies(unsigned long ms) const {

@@ -137,7 +137,6 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
     }
     m_kernel = std::make_unique<os::Kernel>(*this, cfg.kernel, shape);
     m_kernel->set_checking(cfg.check);
-    const bool random = cfg.memory.mapping == "random";
     // Named pipes and barriers, shared by every task, numbered in order of first mention.
     std::map<std::string, int> objects;
     std::function<void(const WorkloadConfig&)> declare = [&](const WorkloadConfig& w) {
@@ -159,7 +158,7 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
         auto it = objects.find(name);
         return it == objects.end() ? -1 : it->second;
     };
-    const int calibrator = cfg.kernel.calibration.enabled ? add_calibration(env) : -1;
+    const int calibrator = cfg.kernel.calibration.enabled ? add_calibration(env, shape.l2_kib) : -1;
     std::vector<int> mm_of(cfg.tasks.size());
     std::vector<int> pid_of(cfg.tasks.size());
     for (std::size_t i = 0; i < cfg.tasks.size(); ++i) {
@@ -172,9 +171,7 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
             spec.cpus.push_back(int(c));
         spec.nice = int(t.nice);
         if (t.threads_of.empty()) {
-            mm_of[i] = int(m_spaces.size());
-            m_spaces.push_back(
-                std::make_unique<AddressSpace>(std::uint32_t(m_spaces.size()), random, &m_frames));
+            mm_of[i] = new_space();
         } else {
             for (std::size_t k = 0; k < i; ++k) {
                 if (cfg.tasks[k].name == t.threads_of) mm_of[i] = mm_of[k];
@@ -201,12 +198,17 @@ GuestMachine::GuestMachine(System& sys, const SystemConfig& cfg)
     m_computing.assign(sys.cpus(), 0);
 }
 
-int GuestMachine::add_calibration(const ProgramEnv& env) {
+int GuestMachine::new_space() {
+    m_spaces.push_back(std::make_unique<AddressSpace>(std::uint32_t(m_spaces.size()),
+                                                      m_cfg.memory.mapping == "random", &m_frames));
+    return int(m_spaces.size()) - 1;
+}
+
+int GuestMachine::add_calibration(const ProgramEnv& env, std::int64_t l2_kib) {
     const os::CalibrationConfig& cc = m_cfg.kernel.calibration;
     os::CalibrationParams p;
     // i386 smp_tune_scheduling: max_cache_size = x86_cache_size * 1024 (the CPUID L2).
-    const CacheConfig& l2 = m_cfg.l2.enabled ? m_cfg.l2 : m_cfg.llc;
-    const std::int64_t l2_size = l2.enabled ? l2.size : 0;
+    const std::int64_t l2_size = l2_kib >= 0 ? l2_kib * 1024 : 0;
     p.max_cache_size = unsigned(cc.max_cache_size >= 0 ? cc.max_cache_size : l2_size);
     p.ncpus = int(m_sys.cpus());
     os::Kernel* k = m_kernel.get();
@@ -229,9 +231,7 @@ int GuestMachine::add_calibration(const ProgramEnv& env) {
     for (int c = 0; c < p.ncpus; ++c)
         spec.cpus.push_back(c);
     spec.program = std::make_unique<os::MigrationCalibration>(std::move(p));
-    spec.mm = int(m_spaces.size());
-    m_spaces.push_back(std::make_unique<AddressSpace>(std::uint32_t(m_spaces.size()),
-                                                      m_cfg.memory.mapping == "random", &m_frames));
+    spec.mm = new_space();
     const int pid = m_kernel->add_task(std::move(spec));
     thread(pid).as = m_spaces.back().get();
     ++m_user_tasks;

@@ -75,7 +75,9 @@ public:
 
 private:
     // Adds the calibrating thread ("init", as in Linux) before the tasks; returns its pid.
-    int add_calibration(const ProgramEnv& env);
+    // l2_kib: the second-level cache the CPU reports (MachineShape::l2_kib), -1 if none.
+    int add_calibration(const ProgramEnv& env, std::int64_t l2_kib);
+    int new_space(); // a new address space (cfg.memory.mapping); returns its id
 
     struct Thread {
         sc_core::sc_event resume;

@@ -188,9 +188,9 @@ nlohmann::json migration_json(const os::MigrationEvent& m, const MigrationCost& 
 std::string migrations_csv(const std::vector<os::MigrationEvent>& ms,
                            const std::vector<MigrationCost>& costs) {
     std::ostringstream os;
-    os << "task,src,dst,reason,reason_detail,mechanism,kernel_hot,since_ran_ns,t_decision,t_"
-          "dequeue,t_enqueue,"
-          "t_first_run,ipis,rq_lock_wait_cycles,path_cycles,path_budget_cycles,path_memory_cycles,"
+    os << "task,src,dst,reason,reason_detail,mechanism,kernel_hot,since_ran_ns,"
+          "t_decision,t_dequeue,t_enqueue,t_first_run,ipis,rq_lock_wait_cycles,path_cycles,path_"
+          "budget_cycles,path_memory_cycles,"
           "path_ipi_cycles,path_spin_cycles,footprint_lines,cold_misses,cold_stall_cycles,"
           "shift_stall_cycles,cold_misses_l1i,cold_misses_l1d,cold_misses_l2,ghost_end,"
           "stay_accesses,stay_user_stall_cycles,"
@@ -498,20 +498,19 @@ RunResult simulate(const SystemConfig& cfg, const RunOptions& opts) {
     std::sort(resets.begin(), resets.end());
     std::map<std::string, Counter> baseline;
     Cycle stats_since = 0;
-    if (guest && cfg.kernel.calibration.enabled) {
-        guest->on_boot_done([&] { // the boot calibration is not the experiment
-            baseline = sys->stats().snapshot();
-            stats_since = sys->clock().now_cycles();
-        });
-    }
+    const auto reset_stats = [&] {
+        baseline = sys->stats().snapshot();
+        stats_since = sys->clock().now_cycles();
+    };
+    // The boot calibration is not the experiment: the stats count from its end.
+    if (guest && cfg.kernel.calibration.enabled) guest->on_boot_done(reset_stats);
     if (!resets.empty()) {
         sc_core::sc_spawn(
             [&] {
                 for (Cycle at : resets) {
                     const Cycle now = sys->clock().now_cycles();
                     if (at > now) sc_core::wait(sys->clock().cycles(at - now));
-                    baseline = sys->stats().snapshot();
-                    stats_since = sys->clock().now_cycles();
+                    reset_stats();
                 }
             },
             "stats_reset");
