@@ -72,9 +72,8 @@ def main(argv=None):
 
 
 def plot(rows, path):
-    plt = smpsim.analysis.pyplot()
+    plt = smpsim.analysis.pyplot(announce=True)
     if plt is None:
-        print("no plot: matplotlib is not installed for this interpreter")
         return
     eras = list(dict.fromkeys(r["era"] for r in rows))
     fig, ax = plt.subplots(figsize=(7, 4))

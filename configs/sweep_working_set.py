@@ -74,9 +74,8 @@ def main(argv=None):
 
 
 def plot(rows, presets, path):
-    plt = smpsim.analysis.pyplot()
+    plt = smpsim.analysis.pyplot(announce=True)
     if plt is None:
-        print("no plot: matplotlib is not installed for this interpreter")
         return
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for p in presets:

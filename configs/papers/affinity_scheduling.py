@@ -184,9 +184,8 @@ def main(argv=None):
 
 
 def plot(rows, path, args):
-    plt = smpsim.analysis.pyplot()
+    plt = smpsim.analysis.pyplot(announce=True)
     if plt is None:
-        print("no plot: matplotlib is not installed for this interpreter")
         return
     if not rows:
         return

@@ -150,9 +150,8 @@ def main(argv=None):
 
 
 def plot(rows, presets, path):
-    plt = smpsim.analysis.pyplot()
+    plt = smpsim.analysis.pyplot(announce=True)
     if plt is None:
-        print("no plot: matplotlib is not installed for this interpreter")
         return
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=False)
     for ax, mode in zip(axes, MODES):

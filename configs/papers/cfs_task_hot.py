@@ -178,9 +178,8 @@ def main(argv=None):
 
 
 def plot(costs, moves, freq, hot_us, path):
-    plt = smpsim.analysis.pyplot()
+    plt = smpsim.analysis.pyplot(announce=True)
     if plt is None:
-        print("no plot: matplotlib is not installed for this interpreter")
         return
     fig, axes = plt.subplots(2, len(costs), figsize=(3.2 * len(costs), 6), squeeze=False)
     for k, cost in enumerate(costs):

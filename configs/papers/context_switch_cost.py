@@ -239,9 +239,8 @@ def main(argv=None):
 
 
 def plot_sizes(rows, path):
-    plt = smpsim.analysis.pyplot()
+    plt = smpsim.analysis.pyplot(announce=True)
     if plt is None:
-        print("no plot: matplotlib is not installed for this interpreter")
         return
     pts = [(r["size"] / 1024, r["c2_us"]) for r in rows if r["curve"] == "size" and r["size"]]
     fig, ax = plt.subplots(figsize=(7, 4.5))

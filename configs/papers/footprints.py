@@ -359,9 +359,8 @@ def summarize(rows, cache_lines, forward):
 
 
 def plot(points, cache_lines, ways, uas, forward, path):
-    plt = smpsim.analysis.pyplot()
+    plt = smpsim.analysis.pyplot(announce=True)
     if plt is None:
-        print("no plot: matplotlib is not installed for this interpreter")
         return
     panels = len(uas) + (1 if forward else 0)
     cols = 2 if panels > 1 else 1

@@ -27,13 +27,16 @@ SERVED = ("l1", "l2", "llc", "peer_cache", "remote_cache", "memory", "remote_mem
 MAX_MISS_RATE_PANELS = 6
 
 
-def pyplot():
-    """matplotlib.pyplot on the Agg backend, or None when matplotlib is not installed."""
+def pyplot(announce=False):
+    """matplotlib.pyplot on the Agg backend, or None when matplotlib is not installed (which,
+    with ``announce``, is said on stdout: a script then writes its data without the plot)."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
+        if announce:
+            print("no plot: matplotlib is not installed for this interpreter")
         return None
     return plt
 
