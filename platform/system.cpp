@@ -145,6 +145,9 @@ System::System(const SystemConfig& cfg) : m_cfg(cfg), m_clock(cfg.freq_ghz) {
                 if (socket_of(c) == s) m_reach[c].push_back(llc);
             }
             bus.mem_side.bind(llc->cpu_side);
+            bus.set_shared_below([llc](Addr pa) {
+                return llc->state_of(pa >> llc->line_bits()) != mesi::State::I;
+            });
             llc->snoop_out.bind(bus.snoop_in);
             llc->mem_side.bind(m_fabric->cpu_side);
             m_fabric->snoop_out.bind(llc->snoop_in);

@@ -305,7 +305,7 @@ void Cache::snoop(tlm_generic_payload& p, sc_time& delay) {
         const mesi::Transition t = mesi::transition(s, snoop_event(ext->snoop));
         hit = true;
         dirty |= s == mesi::State::M;
-        if (t.actions & mesi::kSupply) {
+        if ((t.actions & mesi::kSupply) && (s == mesi::State::M || !ext->clean_below)) {
             supplied = true;
             ++stats.supplied;
         }

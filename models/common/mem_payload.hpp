@@ -7,7 +7,8 @@
 //   Nothing below the bus waits, so a transaction from the bus downwards is atomic.
 // * Latency composition (all in core cycles; ns figures are converted once, rounded up):
 //   each cache level adds its `latency` when it is looked up, hit or miss; the bus adds
-//   `bus.snoop_ns` (+ `bus.c2c_ns` when another core's cache supplies the line) plus any wait for
+//   `bus.snoop_ns` (+ `bus.c2c_ns` when another core's cache supplies the line: a modified line,
+//   or a clean one the socket's LLC does not hold, which otherwise supplies it) plus any wait for
 //   the bus; crossing to another socket adds `link.latency_ns` each way; memory adds
 //   `memory.latency_ns` plus queueing behind earlier transfers on that controller.
 // * Address: the payload address is the physical address of the line (line-aligned);
@@ -92,6 +93,7 @@ struct MemExt : tlm::tlm_extension<MemExt> {
     bool snoop_hit = false;    // some cache above held the line
     bool snoop_dirty = false;  // the line was modified above (data supplied or written back)
     bool snoop_supplied = false;
+    bool clean_below = false; // the bus's shared cache holds the line: only a dirty copy supplies
 
     tlm::tlm_extension_base* clone() const override { return new MemExt(*this); }
     void copy_from(const tlm::tlm_extension_base& other) override {

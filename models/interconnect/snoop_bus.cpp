@@ -117,14 +117,17 @@ void SnoopBus::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
     const SnoopCmd sc = cmd == CohCmd::GetS   ? SnoopCmd::Read
                         : cmd == CohCmd::GetM ? SnoopCmd::ReadExcl
                                               : SnoopCmd::Invalidate;
+    // A clean line the shared cache below holds comes from there; a dirty one only from a peer.
+    ext->clean_below = m_below_holds && m_below_holds(p.get_address());
     broadcast(p, *ext, id, sc, delay);
+    ext->clean_below = false;
     const bool peer_hit = ext->snoop_hit;
     const bool peer_dirty = ext->snoop_dirty;
     const bool peer_supplied = ext->snoop_supplied;
 
     if (cmd == CohCmd::Upgrade) ++stats.upgrades;
     if (peer_supplied && cmd != CohCmd::Upgrade) {
-        // Cache-to-cache transfer of an E or M line.
+        // Cache-to-cache transfer of an M line, or of an E line the shared cache below lacks.
         ++stats.c2c_transfers;
         latency += m_c2c_cycles;
         delay += m_clock.cycles(latency);

@@ -20,7 +20,9 @@ namespace smp {
 // Agents (the lowest private cache of each core or thread group) bind cpu_side[i] and
 // snoop_out[i] in the same order. A request first waits for its annotated delay (the requester's
 // local time), then for the bus, broadcasts a snoop to the other agents, and takes the line from
-// a peer (cache-to-cache) or from below (mem_side: the socket's LLC or the fabric).
+// a peer (cache-to-cache) or from below (mem_side: the socket's LLC or the fabric). A peer
+// supplies a line it holds modified; a clean (E) line comes from the shared cache below when that
+// cache holds it (set_shared_below), as a snoop answered "clean" lets it, else from the peer.
 // Snoops arriving from below on snoop_in are broadcast to every agent. With cfg.snoop_filter, a
 // snoop filter keeps, per
 // line, a superset of the agents that may hold it (set when an agent fetches the line, cleared
@@ -45,6 +47,10 @@ public:
     // Called with the cycles [start, end) each transaction occupies the bus (tracing).
     void set_occupancy_observer(std::function<void(Cycle, Cycle)> f) { m_on_occupy = std::move(f); }
 
+    // The shared cache under the bus: whether it holds a valid copy of a line. Without it, every
+    // line a peer holds exclusively comes from that peer.
+    void set_shared_below(std::function<bool(Addr)> holds) { m_below_holds = std::move(holds); }
+
     BusStats stats;
 
 private:
@@ -64,6 +70,7 @@ private:
     std::unordered_map<Addr, std::uint64_t> m_holders; // snoop filter: line -> agents (bits)
     std::function<void(Addr)> m_observer;
     std::function<void(Cycle, Cycle)> m_on_occupy;
+    std::function<bool(Addr)> m_below_holds;
 
     tlm::tlm_generic_payload m_own;
     MemExt m_own_ext;

@@ -14,9 +14,10 @@ using mesi::State;
 
 constexpr Cycle kMemory = kL1 + kL2 + kSnoop + kLlc + kMem; // 148
 constexpr Cycle kPeer = kL1 + kL2 + kSnoop + kC2c;          // 25: another core's cache supplies
+constexpr Cycle kShared = kL1 + kL2 + kSnoop + kLlc;        // 48: the LLC supplies a clean line
 constexpr Cycle kUpgrade = kL1 + kL2 + kSnoop + kLlc;       // 48: S->M, the LLC grants ownership
 
-static_assert(kMemory == 148 && kPeer == 25 && kUpgrade == 48);
+static_assert(kMemory == 148 && kPeer == 25 && kShared == 48 && kUpgrade == 48);
 
 constexpr Addr kX = 0x40000, kY = 0x40040, kZ = 0x40080;
 
@@ -72,25 +73,55 @@ TEST(Coherence, LoadOfModifiedLineIsCacheToCacheAndWritesBack) {
     EXPECT_EQ(stat(t.sys, "system.cpu0.l1d.supplied"), 1u);
 }
 
-TEST(Coherence, LoadOfExclusiveLineIsCacheToCacheWithoutWriteback) {
+// A clean line comes from the LLC that holds it, not from the peer: the snoop answers "clean".
+TEST(Coherence, LoadOfExclusiveLineComesFromTheLlcThatHoldsIt) {
     TwoCores t(reference_config());
     std::vector<Cycle> lat;
     std::vector<std::string> s0;
     sc_core::sc_spawn([&] {
         lat.push_back(timed(t.c(0), OpKind::Load, kY)); // alone: E
         s0.push_back(states(t.sys, 0, kY));
-        lat.push_back(timed(t.c(1), OpKind::Load, kY)); // core 0 supplies, E -> S
+        lat.push_back(timed(t.c(1), OpKind::Load, kY)); // the LLC supplies, core 0 E -> S
         s0.push_back(states(t.sys, 0, kY));
     });
     sc_core::sc_start();
 
-    EXPECT_EQ(lat, (std::vector<Cycle>{kMemory, kPeer}));
+    EXPECT_EQ(lat, (std::vector<Cycle>{kMemory, kShared}));
     EXPECT_EQ(s0, (std::vector<std::string>{"E/E", "S/S"}));
     EXPECT_EQ(states(t.sys, 1, kY), "S/S");
-    EXPECT_EQ(stat(t.sys, "system.bus0.c2c_transfers"), 1u);
+    EXPECT_EQ(t.served(1, ServedBy::Llc), 1u);
+    EXPECT_EQ(stat(t.sys, "system.bus0.c2c_transfers"), 0u);
+    EXPECT_EQ(stat(t.sys, "system.cpu0.l2.supplied"), 0u);
+    EXPECT_EQ(stat(t.sys, "system.llc0.accesses"), 2u);
     EXPECT_EQ(stat(t.sys, "system.bus0.writebacks"), 0u);
     EXPECT_EQ(stat(t.sys, "system.llc0.writebacks_in"), 0u);
     EXPECT_EQ(cache(t.sys, "system.llc0").state_of(line0(kY)), State::E);
+}
+
+// A non-inclusive LLC that has evicted the line cannot supply it: the peer's clean copy does.
+TEST(Coherence, LoadOfExclusiveLineTheLlcDroppedIsCacheToCache) {
+    SystemConfig cfg = reference_config();
+    cfg.llc.inclusive = false;
+    TwoCores t(cfg);
+    constexpr Addr kLlcWay = 8 * 1024; // 64 KiB, 8 ways: lines this far apart share an LLC set
+    std::vector<Cycle> lat;
+    State in_llc = State::M;
+    sc_core::sc_spawn([&] {
+        lat.push_back(timed(t.c(0), OpKind::Load, kY)); // alone: E
+        for (Addr k = 1; k <= 8; ++k) timed(t.c(1), OpKind::Load, kY + k * kLlcWay); // evict kY
+        in_llc = cache(t.sys, "system.llc0").state_of(line0(kY));
+        lat.push_back(timed(t.c(1), OpKind::Load, kY)); // core 0 supplies, E -> S
+    });
+    sc_core::sc_start();
+
+    EXPECT_EQ(in_llc, State::I);
+    EXPECT_EQ(lat, (std::vector<Cycle>{kMemory, kPeer}));
+    EXPECT_EQ(states(t.sys, 0, kY), "S/S");
+    EXPECT_EQ(states(t.sys, 1, kY), "S/S");
+    EXPECT_EQ(t.served(1, ServedBy::PeerCache), 1u);
+    EXPECT_EQ(stat(t.sys, "system.bus0.c2c_transfers"), 1u);
+    EXPECT_EQ(stat(t.sys, "system.cpu0.l2.supplied"), 1u);
+    EXPECT_EQ(stat(t.sys, "system.bus0.writebacks"), 0u);
 }
 
 TEST(Coherence, StoreToSharedLineUpgradesAndInvalidatesTheSharer) {
@@ -99,7 +130,7 @@ TEST(Coherence, StoreToSharedLineUpgradesAndInvalidatesTheSharer) {
     std::vector<std::string> s0, s1;
     sc_core::sc_spawn([&] {
         lat.push_back(timed(t.c(0), OpKind::Load, kX)); // E
-        lat.push_back(timed(t.c(1), OpKind::Load, kX)); // both S
+        lat.push_back(timed(t.c(1), OpKind::Load, kX)); // both S, from the LLC
         s0.push_back(states(t.sys, 0, kX));
         s1.push_back(states(t.sys, 1, kX));
         // Upgrade: misses the S copies in L1 and L2, broadcasts an invalidation, and the LLC
@@ -111,12 +142,12 @@ TEST(Coherence, StoreToSharedLineUpgradesAndInvalidatesTheSharer) {
     });
     sc_core::sc_start();
 
-    EXPECT_EQ(lat, (std::vector<Cycle>{kMemory, kPeer, kUpgrade, kL1}));
+    EXPECT_EQ(lat, (std::vector<Cycle>{kMemory, kShared, kUpgrade, kL1}));
     EXPECT_EQ(s0, (std::vector<std::string>{"S/S", "M/M"}));
     EXPECT_EQ(s1, (std::vector<std::string>{"S/S", "I/I"}));
     EXPECT_EQ(stat(t.sys, "system.bus0.upgrades"), 1u);
     EXPECT_EQ(stat(t.sys, "system.bus0.transactions"), 3u);
-    EXPECT_EQ(stat(t.sys, "system.bus0.c2c_transfers"), 1u); // the load only
+    EXPECT_EQ(stat(t.sys, "system.bus0.c2c_transfers"), 0u);
     EXPECT_EQ(stat(t.sys, "system.cpu1.l2.invalidations"), 1u);
     EXPECT_EQ(stat(t.sys, "system.cpu1.l1d.invalidations"), 1u);
     EXPECT_EQ(stat(t.sys, "system.cpu0.l2.invalidations"), 0u);

@@ -183,7 +183,8 @@ TEST(PrefetchModel, PrefetchedLinesEvictedUnusedAreUseless) {
 
 // Prefetches stay coherent: core 0 (next line, degree 1) loads the even lines of a page and so
 // prefetches the odd ones, exclusively (no other copy). Core 1 then stores to each odd line:
-// its GetM takes the line from core 0's L2 (cache to cache, E -> I), and core 0's unused
+// its GetM invalidates core 0's clean copy (E -> I) and takes the line from the LLC, which holds
+// it (a clean line is not supplied cache to cache), and core 0's unused
 // prefetch becomes useless. Core 1's own L2 prefetcher asks, after each store miss to line
 // 2k + 1, for line 2k + 2 (up to 62; 64 is in the next page): 31 shared copies of core 0's even
 // lines (E -> S there), which core 1 never uses.
@@ -217,7 +218,8 @@ TEST(PrefetchModel, AnotherCoresWriteInvalidatesAnUnusedPrefetch) {
     EXPECT_EQ(l2a.prefetched_resident(), 0u);
     EXPECT_EQ(l2a.stats.invalidations, 32u);
     expect_balanced(l2a);
-    EXPECT_EQ(tc[1].served[static_cast<int>(ServedBy::PeerCache)], 32u);
+    EXPECT_EQ(tc[1].served[static_cast<int>(ServedBy::Llc)], 32u);
+    EXPECT_EQ(tc[1].served[static_cast<int>(ServedBy::PeerCache)], 0u);
     EXPECT_EQ(l2b.stats.prefetch_issued, 31u);
     EXPECT_EQ(l2b.prefetched_resident(), 31u);
     expect_balanced(l2b);

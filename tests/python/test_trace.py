@@ -135,13 +135,14 @@ def test_straddling_access_touches_both_lines_and_fetches_go_to_l1i(tmp_path):
 
 
 def test_modify_is_a_load_then_a_store(tmp_path):
-    """An I record puts the line in the L1I (E). M's load then gets it shared from there and its
-    store must upgrade (a second L1D miss, invalidating the L1I copy); a store first would have
-    taken it exclusively and the load would hit."""
+    """An I record puts the line in the L1I (E). M's load then gets it shared (from the last level,
+    which holds the clean line) and its store must upgrade (a second L1D miss, invalidating the
+    L1I copy); a store first would have taken it exclusively and the load would hit."""
     trace = write(tmp_path / "t.lackey", "I  00005000,4\n M 00005000,8\n")
     s = replay(trace).stats
     assert (s["system.cpu0.l1d.accesses"], s["system.cpu0.l1d.misses"]) == (2, 2)
-    assert s["system.bus0.c2c_transfers"] == 1 and s["system.bus0.upgrades"] == 1
+    assert s["system.bus0.c2c_transfers"] == 0 and s["system.bus0.upgrades"] == 1
+    assert (s["system.llc0.accesses"], s["system.llc0.misses"]) == (3, 1)  # fetch, load, upgrade
     assert s["system.cpu0.l1i.invalidations"] == 1
     assert s["system.cpu0.ops"] == 3
 

@@ -5,8 +5,10 @@ trace replay.
 It follows the protocol of models/cache/cache.cpp and models/interconnect/snoop_bus.cpp as
 documented there, written independently:
 - an L1 hit is a load on S/E/M or a store on E/M; a store to an S line is a miss (an upgrade);
-- a miss snoops the other L1 first: a copy there in E or M is supplied cache-to-cache (the last
-  level is not looked up); a dirty copy supplied for a read is written back into the last level;
+- a miss snoops the other L1 first: a copy there in M, or in E when the last level does not hold
+  the line (non-inclusive), is supplied cache-to-cache (the last level is not looked up); a clean
+  copy the last level holds comes from the last level; a dirty copy supplied for a read is
+  written back into the last level;
   a read leaves the other copy in S, a write (or upgrade) invalidates it;
 - otherwise the last level is looked up (hit: made most recently used; miss: filled, evicting its
   LRU line, which an inclusive last level also invalidates in both L1s);
@@ -98,11 +100,13 @@ class Machine:
         ost = other.lookup(line)
         supplied = dirty = False
         if ost is not None:
-            if not store:  # read snoop: E/M supply and go to S
-                supplied, dirty = ost in (E, M), ost == M
+            # M supplies; E only when the last level lacks the line
+            supplies = ost == M or (ost == E and self.llc.lookup(line) is None)
+            if not store:  # read snoop: the copy goes to S
+                supplied, dirty = supplies, ost == M
                 other.set_state(line, S)
-            else:  # read-exclusive (E/M supply) or invalidate (upgrade): the copy goes
-                supplied = ost in (E, M) and not upgrade
+            else:  # read-exclusive or invalidate (upgrade): the copy goes
+                supplied = supplies and not upgrade
                 other.drop(line)
         if supplied:
             self.c2c += 1
