@@ -8,14 +8,16 @@ times touch_cache() with sched_clock() on the migrated CPU against the same CPU,
 buffer from max(L2/2, 64 KiB) to 2 x L2 in 10/9 steps, stops early as the kernel did, and sets
 each level's cache_hot_time to 2 x the largest cost; it prints ``migration_cost=`` in us.
 
-Each preset runs twice: as the preset is (a blocking core: one miss at a time, stores wait)
-and as an out-of-order core of the era (``--mlp`` misses in flight, a ``--store-buffer``),
-which is how the published machines ran the calibration. The published boot values are put
-beside ours; a user-task measurement of the same move at the peak size checks the closed form
-2 (2/3 S*/L)(t_remote - t_hit) of reference-targets §2.6.
+Each preset runs twice: with a blocking core (one miss at a time, stores wait) and with an
+out-of-order one (``--mlp`` misses in flight, a ``--store-buffer``), the kind of core that
+printed the published values. core2_duo, athlon_x2 and opteron_2x2 are out-of-order presets
+(mlp 2, store buffer 8), smt_quad a blocking one; the column ``preset_core`` marks the run with
+the preset's own core. The published boot values are put beside ours; a user-task measurement
+of the same move at the peak size checks the closed form 2 (2/3 S*/L)(t_remote - t_hit) of
+reference-targets §2.6.
 
     python3 configs/papers/boot_migration_cost.py [--presets core2_duo,athlon_x2,...]
-        [--mlp 4] [--store-buffer 8] [--workers N] [--no-cache] [--out DIR]
+        [--mlp 2] [--store-buffer 8] [--workers N] [--no-cache] [--out DIR]
 
 Writes boot_migration_cost.csv (every size of every level), summary.csv and the plot.
 """
@@ -35,7 +37,7 @@ PUBLISHED = {
     "smt_quad": ("dual-socket HT Xeon (model not in the log)", [(33, 33), None, (1786, 1786)]),
 }
 DEFAULT_PRESETS = "core2_duo,athlon_x2,opteron_2x2,smt_quad"
-MODES = ("preset", "ooo")
+MODES = ("blocking", "ooo")
 
 
 def l2_size(cfg):
@@ -43,16 +45,20 @@ def l2_size(cfg):
     return (cfg.l2 if cfg.l2.enabled else cfg.llc).size
 
 
-def machine(preset, mode, mlp=4, store_buffer=8, seed=1):
-    """The preset, as it is ("preset") or as an out-of-order core ("ooo")."""
+def machine(preset, mode, mlp=2, store_buffer=8, seed=1):
+    """The preset with a blocking core ("blocking") or an out-of-order one ("ooo")."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     cfg = smpsim.presets.get(preset)
     cfg.seed = seed
-    if mode == "ooo":
-        cfg.core.mlp = mlp
-        cfg.core.store_buffer = store_buffer
+    cfg.core.mlp, cfg.core.store_buffer = (1, 0) if mode == "blocking" else (mlp, store_buffer)
     return cfg
+
+
+def preset_core(preset, mode, **kw):
+    """Whether the run's core is the preset's own."""
+    own, run = smpsim.presets.get(preset).core, machine(preset, mode, **kw).core
+    return (own.mlp, own.store_buffer) == (run.mlp, run.store_buffer)
 
 
 def calibration(preset, mode, **kw):
@@ -85,7 +91,7 @@ def move_cost_ns(result):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--presets", default=DEFAULT_PRESETS)
-    ap.add_argument("--mlp", type=int, default=4, help="misses in flight of the ooo core")
+    ap.add_argument("--mlp", type=int, default=2, help="misses in flight of the ooo core")
     ap.add_argument("--store-buffer", type=int, default=8, help="store buffer of the ooo core")
     smpsim.sweeps.add_arguments(ap)
     ap.add_argument("--out", default="out/papers/boot_migration_cost")
@@ -100,8 +106,9 @@ def main(argv=None):
                                             keys))
     failed = args.failed
     ok = [k for k in keys if k in cal]
-    # The user-task check of the closed form, at each level 0 peak of the blocking cores.
-    checks = [(p, m) for p, m in ok if m == "preset" and cal[(p, m)].calibration["levels"][0]["size_found"]]
+    # The user-task check of the closed form, at each level 0 peak, with the presets' own cores.
+    own = {k: preset_core(*k, mlp=args.mlp, store_buffer=args.store_buffer) for k in keys}
+    checks = [k for k in ok if own[k] and cal[k].calibration["levels"][0]["size_found"]]
     direct = dict(smpsim.sweeps.from_arguments(
         [direct_move(p, m, cal[(p, m)].calibration["levels"][0]["size_found"], **kw)
          for p, m in checks], args, checks))
@@ -124,7 +131,8 @@ def main(argv=None):
             closed = ""
             if lvl["distance"] == 0 and (p, m) in direct:
                 closed = round(2 * move_cost_ns(direct[(p, m)]))
-            summary.append({"preset": p, "mode": m, "distance": d,
+            summary.append({"preset": p, "mode": m, "preset_core": int(own[(p, m)]),
+                            "distance": d,
                             "cpu1": lvl["cpu1"], "cpu2": lvl["cpu2"],
                             "migration_cost_us": lvl["migration_cost_ns"] // 1000,
                             "size_found": lvl["size_found"],
@@ -137,14 +145,16 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     smpsim.analysis.write_csv(os.path.join(args.out, "boot_migration_cost.csv"), rows)
     smpsim.analysis.write_csv(os.path.join(args.out, "summary.csv"), summary)
-    print("%-12s %-6s %2s %10s %10s %8s %14s  %s" % ("preset", "core", "d", "ours(us)",
+    print("%-12s %-9s %2s %10s %10s %8s %14s  %s" % ("preset", "core", "d", "ours(us)",
                                                    "published", "peak/L2", "closed form(us)",
                                                    "boot line"))
     for s in summary:
         cf = "" if s["closed_form_ns"] == "" else "%.0f" % (s["closed_form_ns"] / 1000)
-        print("%-12s %-6s %2d %10d %10s %8.2f %14s  %s" % (
-            s["preset"], s["mode"], s["distance"], s["migration_cost_us"], s["published_us"],
+        core = s["mode"] + ("*" if s["preset_core"] else "")
+        print("%-12s %-9s %2d %10d %10s %8.2f %14s  %s" % (
+            s["preset"], core, s["distance"], s["migration_cost_us"], s["published_us"],
             s["peak_size_l2"], cf, s["boot_line"]))
+    print("* the preset's own core")
     plot(rows, presets, os.path.join(args.out, "boot_migration_cost.png"))
     return 1 if failed else 0
 
@@ -164,7 +174,7 @@ def plot(rows, presets, path):
         ax.axvline(1.0, color="grey", lw=0.8, ls="--")
         ax.set_xlabel("buffer size / L2 size")
         ax.set_ylabel("measure_cost (us): migrated - same CPU")
-        ax.set_title("blocking core (preset)" if mode == "preset" else "out-of-order core")
+        ax.set_title("blocking core" if mode == "blocking" else "out-of-order core")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
     fig.suptitle("2.6.16 boot calibration re-enacted: cost of a move vs buffer size")

@@ -33,17 +33,19 @@ def quad():
 
 
 def core2_duo():
-    """Xeon 5130 (Woodcrest) 2 GHz: 2 cores sharing a 4 MiB 16-way L2 (the socket's LLC)."""
+    """Xeon 5130 (Woodcrest) 2 GHz: 2 out-of-order cores sharing a 4 MiB 16-way L2 (the
+    socket's LLC)."""
     return get("core2_duo")
 
 
 def athlon_x2():
-    """Athlon 64 X2 at 2.2 GHz: 2 cores, private 512 KiB L2 each, no L3."""
+    """Athlon 64 X2 at 2.2 GHz: 2 out-of-order cores, private 512 KiB L2 each, no L3."""
     return get("athlon_x2")
 
 
 def opteron_2x2():
-    """Two dual-core Opteron 275 (2.2 GHz): 2 sockets x 2 cores, private 1 MiB L2, NUMA."""
+    """Two dual-core Opteron 275 (2.2 GHz): 2 sockets x 2 out-of-order cores, private 1 MiB L2,
+    NUMA."""
     return get("opteron_2x2")
 
 

@@ -21,7 +21,7 @@ def points():
             for pattern in ("sequential", "random"):
                 cfg = smpsim.presets.get(preset)
                 cfg.add_task("a", wl.WorkingSet(size=size, pattern=pattern, passes=4), cpus=[0])
-                cfg.at("0.05ms", smpsim.actions.SetAffinity("a", cpus=[1]))
+                cfg.at("0.02ms", smpsim.actions.SetAffinity("a", cpus=[1]))
                 cfgs.append(cfg)
     return cfgs
 
