@@ -87,7 +87,7 @@ std::uint64_t CoherenceChecker::check_all() const {
         const TagArray& t = ci.cache->tags();
         for (std::uint64_t s = 0; s < t.sets(); ++s) {
             for (std::uint32_t w = 0; w < t.ways(); ++w) {
-                if (t.at(s, w).valid()) lines.insert(t.at(s, w).line);
+                if (t.at(s, w).valid()) lines.insert(t.line_at(s, w));
             }
         }
     }

@@ -37,7 +37,7 @@ struct Level {
         const std::uint64_t set = tags.set_of(line);
         const std::uint32_t w = tags.victim(set);
         LineInfo& l = tags.at(set, w);
-        l.line = line;
+        tags.set_line(set, w, line);
         l.state = s;
         tags.touch(set, w);
     }

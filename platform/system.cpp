@@ -182,7 +182,7 @@ std::vector<Addr> System::cached_lines(CpuId cpu) const {
         const TagArray& t = c->tags();
         for (std::uint64_t s = 0; s < t.sets(); ++s) {
             for (std::uint32_t w = 0; w < t.ways(); ++w) {
-                if (t.at(s, w).valid()) lines.push_back(t.at(s, w).line << c->line_bits());
+                if (t.at(s, w).valid()) lines.push_back(t.line_at(s, w) << c->line_bits());
             }
         }
     }

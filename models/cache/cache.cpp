@@ -160,7 +160,7 @@ void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
             .next;
     s = mesi::transition(s, ev).next;
     if (fresh) {
-        l.line = line;
+        m_tags.set_line(set, w, line);
         l.filler_task = ext->task;
         l.filler_cpu = ext->cpu;
     }
@@ -223,7 +223,7 @@ void Cache::writeback_in(Addr line, MemExt& ext, sc_time& delay) {
     } else { // non-inclusive level: allocate the written-back line
         w = allocate(set, delay);
         LineInfo& l = m_tags.at(set, w);
-        l.line = line;
+        m_tags.set_line(set, w, line);
         l.filler_task = ext.task;
         l.filler_cpu = ext.cpu;
     }
@@ -247,13 +247,14 @@ void Cache::evict(std::uint64_t set, std::uint32_t way, sc_time& delay) {
         m_own_ext.snoop = SnoopCmd::Invalidate;
         m_own_ext.cpu = v.filler_cpu;
         m_own_ext.task = v.filler_task;
-        set_line_request(m_own, v.line << m_line_bits, static_cast<unsigned>(m_cfg.line), false);
+        set_line_request(m_own, m_tags.line_at(set, way) << m_line_bits,
+                         static_cast<unsigned>(m_cfg.line), false);
         snoop_above(m_own, m_own_ext, delay);
         if (m_own_ext.snoop_hit) ++stats.back_invalidations;
         if (m_own_ext.snoop_dirty) s = mesi::State::M;
     }
     const mesi::Transition t = mesi::transition(s, mesi::Event::Evict);
-    const Addr line = v.line;
+    const Addr line = m_tags.line_at(set, way);
     v.state = t.next;
     if (t.actions & mesi::kWriteback) {
         ++stats.writebacks;

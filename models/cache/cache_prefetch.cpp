@@ -83,7 +83,7 @@ void Cache::prefetch_line(Addr line, const MemExt& demand, Cycle issue) {
     sc_time fill_time = posted; // a dirty victim's writeback leaves when the data arrives
     const std::uint32_t w = allocate(set, fill_time);
     LineInfo& l = m_tags.at(set, w);
-    l.line = line;
+    m_tags.set_line(set, w, line);
     l.filler_task = demand.task;
     l.filler_cpu = demand.cpu;
     l.state = mesi::transition(mesi::State::I, m_pf_ext.exclusive ? mesi::Event::FillExclusive

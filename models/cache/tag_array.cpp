@@ -13,7 +13,7 @@ Replacement parse_replacement(const std::string& name) {
 }
 
 TagArray::TagArray(std::uint64_t sets, std::uint32_t ways, Replacement policy, std::uint64_t seed)
-    : m_sets(sets), m_ways(ways), m_policy(policy), m_lines(sets * ways),
+    : m_sets(sets), m_ways(ways), m_policy(policy), m_tag(sets * ways, 0), m_lines(sets * ways),
       m_rng(seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {
     if (m_policy == Replacement::Lru) m_stamp.assign(sets * ways, 0);
     if (m_policy == Replacement::Plru) m_plru.assign(sets * (ways > 1 ? ways - 1 : 1), 0);

@@ -14,9 +14,9 @@ enum class Replacement : std::uint8_t { Lru, Plru, Random };
 
 Replacement parse_replacement(const std::string& name);
 
-// One cache line's tag and bookkeeping. `line` is the line address (byte address >> line bits).
+// One cache line's bookkeeping; its tag (the line address, byte address >> line bits) is kept
+// apart, in TagArray::line_at, so that a lookup reads one set's tags contiguously.
 struct LineInfo {
-    Addr line = 0;
     mesi::State state = mesi::State::I;
     TaskId filler_task = kNoTask; // task whose access brought the line in
     CpuId filler_cpu = kNoCpu;    // CPU that brought it in
@@ -33,11 +33,19 @@ public:
 
     // Way holding `line`, or -1. Does not touch replacement state.
     int find(Addr line) const {
-        const LineInfo* base = &m_lines[set_of(line) * m_ways];
+        const std::uint64_t base = set_of(line) * m_ways;
+        const Addr* tag = &m_tag[base];
         for (std::uint32_t w = 0; w < m_ways; ++w) {
-            if (base[w].line == line && base[w].valid()) return static_cast<int>(w);
+            if (tag[w] == line && m_lines[base + w].valid()) return static_cast<int>(w);
         }
         return -1;
+    }
+
+    // The line address in (set, way): meaningful while the way is valid.
+    Addr line_at(std::uint64_t set, std::uint32_t way) const { return m_tag[set * m_ways + way]; }
+    // Puts `line` in (set, way); its state and filler are the caller's to set.
+    void set_line(std::uint64_t set, std::uint32_t way, Addr line) {
+        m_tag[set * m_ways + way] = line;
     }
 
     LineInfo& at(std::uint64_t set, std::uint32_t way) { return m_lines[set * m_ways + way]; }
@@ -61,6 +69,7 @@ private:
     std::uint64_t m_sets;
     std::uint32_t m_ways;
     Replacement m_policy;
+    std::vector<Addr> m_tag; // line address per way, a set's ways contiguous
     std::vector<LineInfo> m_lines;
     std::vector<std::uint64_t> m_stamp;  // LRU: last-use stamp per line
     std::uint64_t m_clock = 0;

@@ -35,7 +35,7 @@ GhostCache::GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& own
         for (std::uint64_t s = 0; s < l.tags->sets(); ++s) {
             for (std::uint32_t w = 0; w < l.tags->ways(); ++w) {
                 const LineInfo& info = l.tags->at(s, w);
-                if (info.valid() && owned(info)) mine.push_back(info.line);
+                if (info.valid() && owned(info)) mine.push_back(l.tags->line_at(s, w));
             }
         }
     }
@@ -48,7 +48,8 @@ GhostCache::GhostCache(const Source (&levels)[kNumGhostLevels], const Owned& own
             for (std::uint32_t w = 0; w < l.tags->ways(); ++w) {
                 const LineInfo& info = l.tags->at(s, w);
                 l.live[s * l.tags->ways() + w] =
-                    info.valid() && std::binary_search(mine.begin(), mine.end(), info.line);
+                    info.valid() &&
+                    std::binary_search(mine.begin(), mine.end(), l.tags->line_at(s, w));
             }
         }
     }
@@ -287,7 +288,7 @@ std::uint32_t GhostCache::fill(int k, Addr line, bool dirty, bool live) {
     const std::uint32_t w = t.victim(set);
     if (t.at(set, w).valid()) evict(k, set, w);
     LineInfo& l = t.at(set, w);
-    l.line = line;
+    t.set_line(set, w, line);
     l.state = dirty ? mesi::State::M : mesi::State::E;
     m_lv[k].live[set * t.ways() + w] = live;
     t.touch(set, w);
@@ -297,7 +298,7 @@ std::uint32_t GhostCache::fill(int k, Addr line, bool dirty, bool live) {
 void GhostCache::evict(int k, std::uint64_t set, std::uint32_t way) {
     Level& lv = m_lv[k];
     LineInfo& v = lv.tags->at(set, way);
-    const Addr line = v.line;
+    const Addr line = lv.tags->line_at(set, way);
     const bool dirty = v.state == mesi::State::M;
     std::uint8_t& slot = lv.live[set * lv.tags->ways() + way];
     const bool live = slot != 0;

@@ -25,7 +25,7 @@ struct Src {
         const std::uint64_t set = t.set_of(line);
         const std::uint32_t w = t.victim(set);
         LineInfo& l = t.at(set, w);
-        l.line = line;
+        t.set_line(set, w, line);
         l.state = s;
         l.filler_task = who;
         t.touch(set, w);

@@ -271,7 +271,7 @@ struct Src {
         const std::uint64_t set = t.set_of(line);
         const std::uint32_t w = t.victim(set);
         LineInfo& l = t.at(set, w);
-        l.line = line;
+        t.set_line(set, w, line);
         l.state = mesi::State::E;
         l.filler_task = kTask;
         t.touch(set, w);

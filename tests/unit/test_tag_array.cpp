@@ -20,7 +20,7 @@ using mesi::State;
 // Fills (set, way) with `line` the way a cache does: write the tag and state, then touch.
 void fill(TagArray& t, std::uint64_t set, std::uint32_t way, Addr line,
           State state = State::E) {
-    t.at(set, way).line = line;
+    t.set_line(set, way, line);
     t.at(set, way).state = state;
     t.touch(set, way);
 }
@@ -104,7 +104,7 @@ TEST(TagArray, FindHitsAfterFillAndMissesOtherwise) {
     EXPECT_EQ(t.find(0x35), -1);
     EXPECT_EQ(t.count_valid(), 3u);
     const TagArray& ct = t;
-    EXPECT_EQ(ct.at(6, 0).line, 0x36u);
+    EXPECT_EQ(ct.line_at(6, 0), 0x36u);
     EXPECT_EQ(ct.at(6, 0).state, State::M);
 }
 
@@ -178,7 +178,8 @@ TEST(TagArrayLru, HandTracedReferenceString) {
     EXPECT_EQ(d.hits, 2);
     EXPECT_EQ(t.find(e), -1);
     std::vector<Addr> mru_to_lru;
-    for (std::uint32_t w : t.lru_order(0)) mru_to_lru.push_back(t.at(0, w).line);
+    for (std::uint32_t w : t.lru_order(0))
+        mru_to_lru.push_back(t.line_at(0, w));
     EXPECT_EQ(mru_to_lru, (std::vector<Addr>{dd, c, a, b}));
 }
 
@@ -241,7 +242,7 @@ TEST(TagArrayLru, MatchesAReferenceLruListOnRandomAccesses) {
         ASSERT_EQ(d.access(line), ref_hit) << "access " << i;
         std::vector<Addr> got;
         for (std::uint32_t w : t.lru_order(line % sets)) {
-            if (t.at(line % sets, w).valid()) got.push_back(t.at(line % sets, w).line);
+            if (t.at(line % sets, w).valid()) got.push_back(t.line_at(line % sets, w));
         }
         ASSERT_EQ(got, std::vector<Addr>(lst.begin(), lst.end())) << "access " << i;
     }
@@ -431,7 +432,7 @@ TEST(TagArrayRandom, DriverNeverLosesTrackOfContents) {
         std::set<Addr> lines;
         for (std::uint32_t w = 0; w < 4; ++w) {
             if (t.at(s, w).valid()) {
-                ASSERT_TRUE(lines.insert(t.at(s, w).line).second);
+                ASSERT_TRUE(lines.insert(t.line_at(s, w)).second);
             }
         }
     }
