@@ -76,13 +76,14 @@ def summarize(era, res):
         "affinity": [],
     }
     for m in moves:
-        if m["reason"] != "affinity" or m.get("counterfactual_cycles") is None:
+        if m["reason"] != "affinity" or "counterfactual_cycles" not in m:
             continue
         ghost, cf = user_stall(m), m["counterfactual_cycles"]
         row["affinity"].append({"task": m["task"], "src": m["src"], "dst": m["dst"],
                                 "mechanism": m["mechanism"], "ghost": ghost,
-                                "counterfactual": cf,
-                                "agree": abs(ghost - cf) <= max(0.10 * abs(cf), 2000)})
+                                "counterfactual": cf,  # None: no comparison (README)
+                                "agree": None if cf is None else
+                                abs(ghost - cf) <= max(0.10 * abs(cf), 2000)})
     return row
 
 
@@ -132,9 +133,11 @@ def main(argv=None):
         for k, v in r["by_reason"].items():
             print("    %-52s %5d" % (k, v))
         for a in r["affinity"]:
-            print("    affinity %s %d->%d by %s: ghost %d, counterfactual %d%s"
-                  % (a["task"], a["src"], a["dst"], a["mechanism"], a["ghost"],
-                     a["counterfactual"], "" if a["agree"] else "  (DISAGREE)"))
+            cf = ("none (the task never ran on its source in the paired run)"
+                  if a["counterfactual"] is None else "%d" % a["counterfactual"])
+            print("    affinity %s %d->%d by %s: ghost %d, counterfactual %s%s"
+                  % (a["task"], a["src"], a["dst"], a["mechanism"], a["ghost"], cf,
+                     "  (DISAGREE)" if a["agree"] is False else ""))
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "eras.json"), "w") as f:
         json.dump({"preset": args.preset, "tasks": args.tasks,

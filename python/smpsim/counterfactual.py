@@ -85,11 +85,13 @@ def run_paired(snapshot, out, until_cycles, timeout, workers=None):
 def _set_counterfactual(i, m, other):
     """Sets m's counterfactual_cycles and counterfactual_stay_cycles from its paired run."""
     probe = other.counterfactual or {}
-    if probe.get("migration") != i or i >= len(other.migrations) or \
-            not other.migrations[i].get("suppressed") or other.migrations[i]["task"] != m["task"]:
+    if i >= len(other.migrations) or not other.migrations[i].get("suppressed") or \
+            other.migrations[i]["task"] != m["task"]:
         raise SimulationError(f"counterfactual run for migration {i} ({m['task']} "
                               f"{m['src']}->{m['dst']}) diverged from the real run before it")
-    if not probe.get("complete"):  # the paired run ended first (e.g. `until`): no comparison
+    # No comparison when the held task never ran on its source (the kernel moved it on before it
+    # did: staying had no stay to measure) or the paired run ended first (e.g. `until`).
+    if probe.get("migration") != i or not probe.get("complete"):
         return
     ghost = m.get("ghost")
     real_window = ghost["window_user_stall_cycles"] if ghost else m["stay_user_stall_cycles"]

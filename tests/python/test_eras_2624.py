@@ -3,6 +3,10 @@ end to end through smpsim.run on presets.quad() (2 GHz, 4 CPUs, HZ=250: a tick e
 cycles). Every run has cfg.check = True (kernel invariants at the end) and goes through
 _consistent(). Exact numbers where they follow from the 2.6.24 rules."""
 
+import argparse
+import json
+import os
+import sys
 from collections import Counter
 
 import smpsim
@@ -12,6 +16,7 @@ from smpsim import workloads as wl
 from kernel_common import MS, migrations_of, quad, run, ws
 
 TICK = 8_000_000  # cycles per jiffy at HZ=250
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # (reason, reason_detail, mechanism) that the 2.6.24 kernel can record.
 MECHANISMS_2624 = {
@@ -100,3 +105,22 @@ def test_mixed_workload_runs_with_the_2_6_24_mechanisms():
     assert s["system.os.balance_passes"] > 0
     assert 0 < s["system.os.max_tasks_examined"] <= 33
     assert s["system.os.tasks_examined"] >= s["system.os.max_tasks_examined"]
+
+
+def test_a_held_task_the_kernel_moves_on_before_it_runs_has_no_counterfactual(tmp_path):
+    """era_comparison's mix with 20 passes: the paired run holds t0 on CPU 0 instead of its
+    affinity move, but t0 waits there until periodic balancing moves it to CPU 3, so it never
+    runs on its source. Staying had no stay to measure: no counterfactual (None), no error."""
+    sys.path.insert(0, os.path.join(REPO, "configs"))
+    import era_comparison
+    args = argparse.Namespace(preset="quad", tasks=6, working_set=64 * 1024, passes=20, rounds=3,
+                              first_move_ms=3.0, seed=1)
+    cfg = era_comparison.build(args, "linux-2.6.24")
+    res = smpsim.run(cfg, counterfactual=True, out=str(tmp_path), timeout=600)
+    m = res.migrations[0]
+    assert (m["task"], m["reason"]) == ("t0", "affinity") and m["t_first_run"] > 0
+    assert m["counterfactual_cycles"] is None and m["counterfactual_stay_cycles"] is None
+    pair = json.loads((tmp_path / "counterfactual" / "m0" / "result.json").read_text())
+    held, then = pair["migrations"][0], pair["migrations"][1]
+    assert held["suppressed"] and held["t_first_run"] == 0
+    assert (then["task"], then["src"], then["reason"]) == ("t0", 0, "periodic_balance")
