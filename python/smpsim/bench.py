@@ -73,14 +73,17 @@ def e_256cores_private():
 
 
 def many_cores(n):
-    """n cores (sockets of 64) on bare metal, each sweeping its own 64 KiB randomly twice."""
+    """n cores (sockets of 64) on bare metal, each sweeping its own 64 KiB randomly twice. The
+    working sets are 256 MiB + 64 KiB apart, so that they fall on different sets of the shared
+    LLC too (256 MiB apart, every one would map to the same 1024 sets of the 16-way LLC, and 64
+    of them would thrash it)."""
     cfg = presets.manycore_64()
     cfg.kernel.enabled = False
     cfg.topology.sockets = max(1, n // 64)
     cfg.topology.cores_per_socket = min(n, 64)
     for i in range(n):
         cfg.add_task("t%d" % i, wl.WorkingSet(size="64KiB", pattern="random", passes=2,
-                                              base=0x10000000 * (i + 1)), cpus=[i])
+                                              base=(0x10000000 + 0x10000) * (i + 1)), cpus=[i])
     return cfg
 
 
