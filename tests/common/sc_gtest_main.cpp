@@ -2,7 +2,8 @@
 #include <gtest/gtest.h>
 #include <systemc>
 
-int sc_main(int argc, char** argv) {
+// Exported: the SystemC library calls it.
+__attribute__((visibility("default"))) int sc_main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
     return RUN_ALL_TESTS();
 }
