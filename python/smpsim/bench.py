@@ -18,6 +18,11 @@ through the same tag arrays and MESI function, no SystemC, no TLM, no timing; sa
 same flags) runs alternately with the simulation in the same benchmark, and
 ``framework_overhead`` = raw ops/s / smpsim ops/s. Those two scenarios run without the TLB so
 that both sides do the same work (``streams_match`` checks the L1D misses agree within 1 %).
+
+``quantum`` (also a scenario name): quad with four tasks, one of them moved by an affinity change
+0.2 ms in, at the default quantum and at a quantum of one cycle. Reported: the speed-up of the
+default, and the change of the move's cost (its path plus its migration stall, in simulated
+cycles), which the default quantum must keep within 2 %.
 """
 
 import statistics
@@ -87,6 +92,38 @@ def many_cores(n):
     return cfg
 
 
+def quantum_point(quantum):
+    """quad, four tasks on their own CPUs (random 128 KiB, 20 % stores); t0 moved to CPU 1."""
+    cfg = presets.quad()
+    cfg.quantum_cycles = quantum
+    for cpu in range(4):
+        cfg.add_task("t%d" % cpu, wl.WorkingSet(size="128KiB", pattern="random", passes=24,
+                                                write_ratio=0.2), cpus=[cpu])
+    cfg.at("0.2ms", SetAffinity("t0", cpus=[1]))
+    return cfg
+
+
+def quantum_sweep(runs=5):
+    """The default quantum against a quantum of one cycle: host speed-up (median of `runs`
+    each) and the forced move's cost at both, in simulated cycles."""
+    default = presets.quad().quantum_cycles
+    rows = {}
+    for q in (default, 1):
+        results = [run(quantum_point(q), progress=False) for _ in range(runs)]
+        r = results[0]
+        move = next(m for m in r.migrations if m["reason"] == "affinity")
+        rows[q] = {"host_s": statistics.median(x.host_seconds for x in results),
+                   "path_cycles": move["path_cycles"],
+                   "stall_cycles": move["migration_stall_cycles"],
+                   "cost_cycles": move["path_cycles"] + move["migration_stall_cycles"]}
+    d, one = rows[default], rows[1]
+    return {"default_quantum": default, "speedup": one["host_s"] / d["host_s"],
+            "cost_default": d["cost_cycles"], "cost_quantum_1": one["cost_cycles"],
+            "path_default": d["path_cycles"], "path_quantum_1": one["path_cycles"],
+            "cost_change": abs(d["cost_cycles"] - one["cost_cycles"]) / one["cost_cycles"],
+            "runs": runs}
+
+
 SCENARIOS = {
     "a_stream_l1d_1core": (a_stream_l1d_1core, True),
     "b_random_16MiB_4cores": (b_random_16mib_4cores, True),
@@ -111,7 +148,10 @@ def run_benchmark(names=None, runs=5):
     """{scenario: {ops_per_s, cycles_per_s, host_s_per_sim_ms, peak_rss_mb, accesses,
     raw_ops_per_s, framework_overhead, streams_match}} (medians of `runs` runs)."""
     out = {}
-    for name in names or SCENARIOS:
+    for name in names or list(SCENARIOS) + ["quantum"]:
+        if name == "quantum":
+            out[name] = quantum_sweep(runs)
+            continue
         make, with_raw = SCENARIOS[name]
         sims, raws = [], []
         for _ in range(runs):
@@ -139,11 +179,20 @@ def run_benchmark(names=None, runs=5):
 def format_table(results):
     lines = ["%-24s %12s %14s %12s %10s %12s %9s" % (
         "scenario", "mem ops/s", "sim cycles/s", "host s/ms", "peak MiB", "raw ops/s",
-        "overhead")]
+        "overhead")] if set(results) - {"quantum"} else []
     for name, r in results.items():
+        if name == "quantum":
+            continue
         raw = "%12.3g" % r["raw_ops_per_s"] if r["raw_ops_per_s"] else "%12s" % "-"
         ovh = "%9.2f" % r["framework_overhead"] if r["framework_overhead"] else "%9s" % "-"
         lines.append("%-24s %12.3g %14.3g %12.4f %10.0f %s %s" % (
             name, r["ops_per_s"], r["cycles_per_s"], r["host_s_per_sim_ms"], r["peak_rss_mb"],
             raw, ovh))
+    q = results.get("quantum")
+    if q:
+        lines.append("quantum %d against 1 cycle: %.2fx faster; the forced move costs %d against "
+                     "%d cycles (%.2f %%), its path %d against %d" % (
+                         q["default_quantum"], q["speedup"], q["cost_default"],
+                         q["cost_quantum_1"], 100 * q["cost_change"], q["path_default"],
+                         q["path_quantum_1"]))
     return "\n".join(lines)

@@ -34,3 +34,12 @@ def test_bench_command_json():
             assert row[key] > 0, key
     assert a["streams_match"] is True and a["framework_overhead"] > 0
     assert c["framework_overhead"] is None
+
+
+def test_default_quantum_keeps_the_forced_move_within_two_percent():
+    """The quantum sweep's figures: the move's cost at the default quantum against one cycle
+    (simulated cycles; the host speed-up is reported, not asserted)."""
+    q = bench.quantum_sweep(runs=1)
+    assert q["default_quantum"] > 1 and q["speedup"] > 0
+    assert q["cost_quantum_1"] > 0 and q["cost_change"] <= 0.02
+    assert abs(q["path_default"] - q["path_quantum_1"]) <= 0.02 * q["path_quantum_1"]
