@@ -162,7 +162,7 @@ void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
     if (fresh) {
         m_tags.set_line(set, w, line);
         l.filler_task = ext->task;
-        l.filler_cpu = ext->cpu;
+        l.set_filler_cpu(ext->cpu);
     }
     l.state = s;
     m_tags.touch(set, w);
@@ -225,7 +225,7 @@ void Cache::writeback_in(Addr line, MemExt& ext, sc_time& delay) {
         LineInfo& l = m_tags.at(set, w);
         m_tags.set_line(set, w, line);
         l.filler_task = ext.task;
-        l.filler_cpu = ext.cpu;
+        l.set_filler_cpu(ext.cpu);
     }
     LineInfo& l = m_tags.at(set, w);
     l.state = mesi::transition(l.state, mesi::Event::WritebackIn).next;
@@ -245,7 +245,7 @@ void Cache::evict(std::uint64_t set, std::uint32_t way, sc_time& delay) {
     mesi::State s = v.state;
     if (m_cfg.inclusive && snoop_out.size() > 0) {
         m_own_ext.snoop = SnoopCmd::Invalidate;
-        m_own_ext.cpu = v.filler_cpu;
+        m_own_ext.cpu = v.filler_cpu();
         m_own_ext.task = v.filler_task;
         set_line_request(m_own, m_tags.line_at(set, way) << m_line_bits,
                          static_cast<unsigned>(m_cfg.line), false);

@@ -85,7 +85,7 @@ void Cache::prefetch_line(Addr line, const MemExt& demand, Cycle issue) {
     LineInfo& l = m_tags.at(set, w);
     m_tags.set_line(set, w, line);
     l.filler_task = demand.task;
-    l.filler_cpu = demand.cpu;
+    l.set_filler_cpu(demand.cpu);
     l.state = mesi::transition(mesi::State::I, m_pf_ext.exclusive ? mesi::Event::FillExclusive
                                                                   : mesi::Event::FillShared)
                   .next;

@@ -16,12 +16,26 @@ Replacement parse_replacement(const std::string& name);
 
 // One cache line's bookkeeping; its tag (the line address, byte address >> line bits) is kept
 // apart, in TagArray::line_at, so that a lookup reads one set's tags contiguously.
-struct LineInfo {
+// Eight bytes: the CPU is kept in 16 bits (a system has at most 4096 CPUs).
+class LineInfo {
+    static constexpr std::uint16_t kNone = 0xffff;
+
+public:
     mesi::State state = mesi::State::I;
+
+private:
+    std::uint16_t m_filler_cpu = kNone; // beside the state: the struct packs into 8 bytes
+
+public:
     TaskId filler_task = kNoTask; // task whose access brought the line in
-    CpuId filler_cpu = kNoCpu;    // CPU that brought it in
     bool valid() const { return state != mesi::State::I; }
+    // CPU that brought it in.
+    CpuId filler_cpu() const { return m_filler_cpu == kNone ? kNoCpu : CpuId(m_filler_cpu); }
+    void set_filler_cpu(CpuId cpu) {
+        m_filler_cpu = cpu == kNoCpu ? kNone : static_cast<std::uint16_t>(cpu);
+    }
 };
+static_assert(sizeof(LineInfo) == 8);
 
 class TagArray {
 public:
