@@ -67,9 +67,9 @@ def c_quad_8tasks_kernel():
 
 def d_manycore64_128tasks():
     cfg = presets.manycore_64()
-    for i in range(128):
+    for i in range(128):  # apart in the LLC too, as in many_cores()
         cfg.add_task("t%d" % i, wl.WorkingSet(size="64KiB", pattern="random", passes=16,
-                                              base=0x10000000 * (i + 1)))
+                                              base=(0x10000000 + 0x10000) * (i + 1)))
     return cfg
 
 
