@@ -76,8 +76,9 @@ def summarize(era, res):
         "affinity": [],
     }
     for m in moves:
-        if m["reason"] != "affinity" or "counterfactual_cycles" not in m:
-            continue
+        if m["reason"] != "affinity" or "counterfactual_cycles" not in m or \
+                not m["t_first_run"] or m.get("suppressed"):
+            continue  # not paired (README: counterfactual)
         ghost, cf = user_stall(m), m["counterfactual_cycles"]
         row["affinity"].append({"task": m["task"], "src": m["src"], "dst": m["dst"],
                                 "mechanism": m["mechanism"], "ghost": ghost,
@@ -133,7 +134,8 @@ def main(argv=None):
         for k, v in r["by_reason"].items():
             print("    %-52s %5d" % (k, v))
         for a in r["affinity"]:
-            cf = ("none (the task never ran on its source in the paired run)"
+            cf = ("none (the paired run gave no comparison: the task did not run on its "
+                  "source before it moved on, or the run ended first)"
                   if a["counterfactual"] is None else "%d" % a["counterfactual"])
             print("    affinity %s %d->%d by %s: ghost %d, counterfactual %s%s"
                   % (a["task"], a["src"], a["dst"], a["mechanism"], a["ghost"], cf,

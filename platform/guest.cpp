@@ -63,7 +63,7 @@ os::Source to_source(ServedBy s) {
 // moved), the socket's LLC, then the other sockets' agents and LLCs (again not dst's).
 struct SourceView {
     unsigned socket;
-    std::vector<const Cache*> peers;
+    std::vector<const Cache*> peers; // every cache of each other agent's hierarchy
     const Cache* llc = nullptr;
     std::vector<const Cache*> remote;
     std::vector<CpuId> cores; // src's socket: whose latencies stand for src's
@@ -77,7 +77,11 @@ struct SourceView {
         };
         for (const System::Agent& a : sys.agents()) {
             if (of(a, dst) || (a.socket == socket && of(a, src))) continue;
-            (a.socket == socket ? peers : remote).push_back(a.agent);
+            if (a.socket == socket) {
+                peers.insert(peers.end(), a.hierarchy.begin(), a.hierarchy.end());
+            } else {
+                remote.push_back(a.agent);
+            }
         }
         const std::vector<Cache*> llcs = sys.llcs(); // one per socket, in socket order
         for (std::size_t s = 0; s < llcs.size(); ++s) {
@@ -92,15 +96,19 @@ struct SourceView {
         }
     }
 
-    // The first holder in the order the buses look (an E/M copy in a peer, the LLC, an E/M copy
-    // in another socket, the line's home memory) and the lowest latency src's socket has seen
-    // from that supplier (0: none yet).
+    // The supplier the buses would pick (a peer's M copy, or its E copy when the socket's LLC
+    // lacks the line; the LLC; an E/M copy in another socket; the line's home memory) and the
+    // lowest latency src's socket has seen from that supplier (0: none yet). The states are
+    // those after the real access, which a read has already downgraded to S in every peer.
     GhostCache::Elsewhere elsewhere(const System& sys, Addr line, unsigned line_bits) const {
         const auto owns = [line](const Cache* c) { return mesi::is_exclusive(c->state_of(line)); };
+        const auto dirty = [line](const Cache* c) { return c->state_of(line) == mesi::State::M; };
+        const bool in_llc = llc && llc->state_of(line) != mesi::State::I;
         ServedBy from;
-        if (std::any_of(peers.begin(), peers.end(), owns)) {
+        if (std::any_of(peers.begin(), peers.end(), dirty) ||
+            (!in_llc && std::any_of(peers.begin(), peers.end(), owns))) {
             from = ServedBy::PeerCache;
-        } else if (llc && llc->state_of(line) != mesi::State::I) {
+        } else if (in_llc) {
             from = ServedBy::Llc;
         } else if (std::any_of(remote.begin(), remote.end(), owns)) {
             from = ServedBy::RemoteCache;

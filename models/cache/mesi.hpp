@@ -39,7 +39,8 @@ struct Transition {
 
 // The whole protocol. Every (state, event) pair is defined:
 // - a fill never lowers a state (a line filled twice keeps the stronger copy);
-// - snoops never grant, they only downgrade or invalidate, supplying data from E/M.
+// - snoops never grant, they only downgrade or invalidate, supplying data from E/M (the bus
+//   takes a clean line from the socket's LLC instead when that holds it, snoop_bus.hpp).
 constexpr Transition transition(State s, Event e) {
     using S_ = State;
     switch (e) {

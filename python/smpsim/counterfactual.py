@@ -91,7 +91,14 @@ def _set_counterfactual(i, m, other):
                               f"{m['src']}->{m['dst']}) diverged from the real run before it")
     # No comparison when the held task never ran on its source (the kernel moved it on before it
     # did: staying had no stay to measure) or the paired run ended first (e.g. `until`).
-    if probe.get("migration") != i or not probe.get("complete"):
+    if probe.get("migration") != i:
+        moved_on = any(x["task"] == m["task"] for x in other.migrations[i + 1:])
+        if not moved_on and other.tasks.get(m["task"], {}).get("exited"):
+            raise SimulationError(f"counterfactual run for migration {i} ({m['task']} "
+                                  f"{m['src']}->{m['dst']}): the held task exited without "
+                                  f"resuming on its source")
+        return
+    if not probe.get("complete"):
         return
     ghost = m.get("ghost")
     real_window = ghost["window_user_stall_cycles"] if ghost else m["stay_user_stall_cycles"]

@@ -20,6 +20,7 @@ def build(preset, size, pattern, dst, at=None, passes=PASSES, mlp=1):
     cfg = smpsim.presets.get(preset)
     cfg.check = True
     cfg.core.mlp = mlp
+    cfg.core.store_buffer = 0  # stores wait, on the out-of-order presets too
     cfg.add_task("a", wl.WorkingSet(size=size, pattern=pattern, passes=passes), cpus=[0])
     if at is not None:
         cfg.at(at, smpsim.actions.SetAffinity("a", cpus=[dst]))
