@@ -8,6 +8,12 @@
 
 namespace smp {
 
+// The current simulation time, as sc_time_stamp() gives it, read inline: sc_time_stamp() is a
+// call into the SystemC library, made several times per simulated access.
+inline const sc_core::sc_time& sim_now() {
+    return sc_core::sc_get_curr_simcontext()->time_stamp();
+}
+
 // Every model counts in cycles; sc_time is always cycles * period, so times stay integral in cycles.
 class Clocked {
 public:
@@ -30,7 +36,7 @@ public:
         if (m_inverse == 0) return static_cast<Cycle>(t.value());
         return static_cast<Cycle>((static_cast<unsigned __int128>(t.value()) * m_inverse) >> 64);
     }
-    Cycle now_cycles() const { return to_cycles(sc_core::sc_time_stamp()); }
+    Cycle now_cycles() const { return to_cycles(sim_now()); }
 
 private:
     double m_freq_ghz;

@@ -23,6 +23,17 @@
 
 namespace smp {
 
+// TLM's quantum keeper with the current time read inline (sim_now) instead of by library call.
+class QuantumKeeper final : public tlm_utils::tlm_quantumkeeper {
+public:
+    bool need_sync() const override { return sim_now() + m_local_time >= m_next_sync_point; }
+    void reset() override {
+        m_local_time = sc_core::SC_ZERO_TIME;
+        m_next_sync_point = sim_now() + compute_local_quantum();
+    }
+    sc_core::sc_time get_current_time() const override { return sim_now() + m_local_time; }
+};
+
 // Compute and private-cache hits run ahead of global time (temporal decoupling, one
 // tlm_quantumkeeper per core); accesses that leave the private caches are synchronised by the bus,
 // atomics and IPI sends synchronise here. Interrupts are taken at operation boundaries, and a
@@ -141,7 +152,7 @@ private:
     unsigned m_line_bits;
     IrqController& m_irqs;
     LocalApic& m_apic;
-    tlm_utils::tlm_quantumkeeper m_qk;
+    QuantumKeeper m_qk;
     IrqHandler m_handler;
     unsigned m_irq_off = 0;
 
