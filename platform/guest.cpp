@@ -102,11 +102,12 @@ struct SourceView {
     // those after the real access, which a read has already downgraded to S in every peer.
     GhostCache::Elsewhere elsewhere(const System& sys, Addr line, unsigned line_bits) const {
         const auto owns = [line](const Cache* c) { return mesi::is_exclusive(c->state_of(line)); };
-        const auto dirty = [line](const Cache* c) { return c->state_of(line) == mesi::State::M; };
         const bool in_llc = llc && llc->state_of(line) != mesi::State::I;
+        const auto supplies = [line, in_llc](const Cache* c) {
+            return mesi::supplies(c->state_of(line), in_llc);
+        };
         ServedBy from;
-        if (std::any_of(peers.begin(), peers.end(), dirty) ||
-            (!in_llc && std::any_of(peers.begin(), peers.end(), owns))) {
+        if (std::any_of(peers.begin(), peers.end(), supplies)) {
             from = ServedBy::PeerCache;
         } else if (in_llc) {
             from = ServedBy::Llc;

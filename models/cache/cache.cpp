@@ -306,7 +306,7 @@ void Cache::snoop(tlm_generic_payload& p, sc_time& delay) {
         const mesi::Transition t = mesi::transition(s, snoop_event(ext->snoop));
         hit = true;
         dirty |= s == mesi::State::M;
-        if ((t.actions & mesi::kSupply) && (s == mesi::State::M || !ext->clean_below)) {
+        if ((t.actions & mesi::kSupply) && mesi::supplies(s, ext->clean_below)) {
             supplied = true;
             ++stats.supplied;
         }

@@ -73,6 +73,12 @@ constexpr Transition transition(State s, Event e) {
 }
 
 constexpr bool is_exclusive(State s) { return s == State::E || s == State::M; }
+// Whether a snooped copy in state s supplies the line cache to cache: a modified copy always, a
+// clean exclusive one only when the socket's shared cache does not hold the line (that cache
+// supplies it then).
+constexpr bool supplies(State s, bool shared_below_holds) {
+    return s == State::M || (s == State::E && !shared_below_holds);
+}
 
 inline const char* name(State s) {
     switch (s) {

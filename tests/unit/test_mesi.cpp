@@ -413,5 +413,14 @@ TEST(MesiTwoCaches, RandomSequencesKeepSingleWriterMultipleReaders) {
     EXPECT_EQ(visited, legal);
 }
 
+TEST(Mesi, AModifiedCopySuppliesAlwaysACleanOneOnlyWithoutTheSharedCache) {
+    for (bool below : {false, true}) {
+        EXPECT_TRUE(mesi::supplies(State::M, below));
+        EXPECT_EQ(mesi::supplies(State::E, below), !below);
+        EXPECT_FALSE(mesi::supplies(State::S, below));
+        EXPECT_FALSE(mesi::supplies(State::I, below));
+    }
+}
+
 } // namespace
 } // namespace smp
