@@ -26,6 +26,7 @@ import os
 import sys
 
 import smpsim
+from smpsim import counterfactual
 
 ERAS = ["linux-2.4.21", "linux-2.6.10", "linux-2.6.24", "linux-4.7"]
 
@@ -76,9 +77,8 @@ def summarize(era, res):
         "affinity": [],
     }
     for m in moves:
-        if m["reason"] != "affinity" or "counterfactual_cycles" not in m or \
-                not m["t_first_run"] or m.get("suppressed"):
-            continue  # not paired (README: counterfactual)
+        if "counterfactual_cycles" not in m or not counterfactual.eligible(m):
+            continue  # not paired
         ghost, cf = user_stall(m), m["counterfactual_cycles"]
         row["affinity"].append({"task": m["task"], "src": m["src"], "dst": m["dst"],
                                 "mechanism": m["mechanism"], "ghost": ghost,

@@ -28,7 +28,7 @@ import tempfile
 
 from .errors import SimulationError
 
-__all__ = ["run_paired", "paired_config"]
+__all__ = ["run_paired", "paired_config", "eligible"]
 
 
 def paired_config(snapshot, index, migration):
@@ -44,7 +44,9 @@ def paired_config(snapshot, index, migration):
     return cfg
 
 
-def _eligible(m):
+def eligible(m):
+    """Whether run_paired pairs migration m (a dict of res.migrations): an affinity move of a
+    task that ran after it."""
     return m["reason"] == "affinity" and m["t_first_run"] > 0 and not m.get("suppressed")
 
 
@@ -54,7 +56,7 @@ def run_paired(snapshot, out, until_cycles, timeout, workers=None):
     from .runner import run_once
 
     res = run_once(snapshot, out, until_cycles, timeout)
-    todo = [(i, m) for i, m in enumerate(res.migrations) if _eligible(m)]
+    todo = [(i, m) for i, m in enumerate(res.migrations) if eligible(m)]
     for m in res.migrations:
         m["counterfactual_cycles"] = m["counterfactual_stay_cycles"] = None
     if not todo:
