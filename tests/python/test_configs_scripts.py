@@ -3,18 +3,8 @@ the hardware implies: the cold misses of a forced move equal the lines of a work
 fits the private L2 (and fall once it does not); pinned tasks never migrate."""
 
 import csv
-import os
-import subprocess
-import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def script(name, *args):
-    out = subprocess.run([sys.executable, os.path.join(REPO, "configs", name), *args],
-                         capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr
-    return out.stdout
+from script_common import script_ok as script
 
 
 def test_sweep_working_set(tmp_path):

@@ -14,9 +14,9 @@ from smpsim import actions as A
 from smpsim import workloads as wl
 
 from kernel_common import MS, migrations_of, quad, run, ws
+from script_common import REPO
 
 TICK = 8_000_000  # cycles per jiffy at HZ=250
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # (reason, reason_detail, mechanism) that the 2.6.24 kernel can record.
 MECHANISMS_2624 = {

@@ -12,24 +12,15 @@ tasks share each CPU), one seed. Shapes, not pictures:
 """
 
 import csv
-import os
-import subprocess
-import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCRIPT = os.path.join(REPO, "configs", "papers", "affinity_scheduling.py")
+from script_common import run_script, script_ok
 
-
-def run_script(*args):
-    out = subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True,
-                         timeout=600)
-    assert out.returncode == 0, out.stderr
-    return out.stdout
+SCRIPT = "papers/affinity_scheduling.py"
 
 
 def test_affinity_saves_misses_and_moves(tmp_path):
-    out = run_script("--footprints", "32KiB,128KiB", "--replicas", "1",
-                     "--workers", "2", "--no-cache", "--out", str(tmp_path))
+    out = script_ok(SCRIPT, "--footprints", "32KiB,128KiB", "--replicas", "1", "--workers", "2",
+                    "--no-cache", "--out", str(tmp_path))
     rows = {int(r["footprint"]): {k: float(v) for k, v in r.items()}
             for r in csv.DictReader(open(tmp_path / "affinity_scheduling.csv"))}
     assert sorted(rows) == [32 * 1024, 128 * 1024]
@@ -49,7 +40,6 @@ def test_affinity_saves_misses_and_moves(tmp_path):
 def test_bad_arguments_are_refused(tmp_path):
     for args in (["--tasks", "4"], ["--footprints", "100"], ["--hot-ns", "0"],
                  ["--footprints", "32KiB,32KiB"]):
-        out = subprocess.run([sys.executable, SCRIPT, *args, "--out", str(tmp_path)],
-                             capture_output=True, text=True, timeout=120)
+        out = run_script(SCRIPT, *args, "--out", str(tmp_path), timeout=120)
         assert out.returncode == 2, (args, out.stderr)
         assert "error" in out.stderr

@@ -5,31 +5,25 @@ L2, and agreement with the closed form 2 (2/3 S*/L)(t_remote - t_hit) measured b
 The kernel's own control flow against a toy machine is tested in tests/unit."""
 
 import csv
-import os
-import subprocess
-import sys
 
 import pytest
 
 import smpsim
 from smpsim import workloads as wl
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from script_common import script_ok
 
 
 @pytest.fixture(scope="module")
 def summary(tmp_path_factory):
     out = tmp_path_factory.mktemp("boot_migration_cost")
-    run = subprocess.run([sys.executable, os.path.join(REPO, "configs", "papers",
-                                                       "boot_migration_cost.py"),
-                          "--presets", "core2_duo,athlon_x2,opteron_2x2", "--no-cache",
-                          "--workers", "2", "--out", str(out)],
-                         capture_output=True, text=True, timeout=1200)
-    assert run.returncode == 0, run.stderr
+    stdout = script_ok("papers/boot_migration_cost.py", "--presets",
+                       "core2_duo,athlon_x2,opteron_2x2", "--no-cache", "--workers", "2",
+                       "--out", str(out), timeout=1200)
     rows = {(r["preset"], r["mode"], int(r["distance"])): r
             for r in csv.DictReader(open(out / "summary.csv"))}
     assert (out / "boot_migration_cost.png").exists()
-    return rows, run.stdout
+    return rows, stdout
 
 
 def cost(rows, preset, mode, d=0):

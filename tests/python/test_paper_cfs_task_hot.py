@@ -19,25 +19,18 @@ sides of the threshold):
 """
 
 import csv
-import os
-import subprocess
-import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from script_common import script_ok
 COSTS = [500000, -1, 0, 5000000]
 
 
 @pytest.fixture(scope="module")
 def moves(tmp_path_factory):
     out = tmp_path_factory.mktemp("cfs_task_hot")
-    env = dict(os.environ, SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1")
-    p = subprocess.run(
-        [sys.executable, os.path.join(REPO, "configs", "papers", "cfs_task_hot.py"),
-         "--costs", ",".join(map(str, COSTS)), "--seeds", "1", "--workers", "2", "--no-cache",
-         "--out", str(out)], capture_output=True, text=True, env=env, timeout=600)
-    assert p.returncode == 0, p.stderr
+    script_ok("papers/cfs_task_hot.py", "--costs", ",".join(map(str, COSTS)), "--seeds", "1",
+              "--workers", "2", "--no-cache", "--out", str(out))
     assert (out / "cfs_task_hot.png").exists()
     rows = list(csv.DictReader(open(out / "cfs_task_hot_moves.csv")))
     by = {c: [] for c in COSTS}

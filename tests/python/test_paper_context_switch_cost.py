@@ -15,12 +15,11 @@ CPU with a C-byte true-LRU L2 of L-byte lines, and the stride effect of the pape
 import csv
 import json
 import os
-import subprocess
 import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from script_common import REPO, script_ok
 C = 512 * 1024
 SIZES = [16 * 1024, 64 * 1024, 128 * 1024, 256 * 1024, 384 * 1024, 512 * 1024, 640 * 1024,
          768 * 1024, 1024 * 1024]
@@ -29,18 +28,14 @@ SIZES = [16 * 1024, 64 * 1024, 128 * 1024, 256 * 1024, 384 * 1024, 512 * 1024, 6
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("context_switch_cost")
-    env = dict(os.environ, SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1")
-    p = subprocess.run(
-        [sys.executable, os.path.join(REPO, "configs", "papers", "context_switch_cost.py"),
-         "--sizes", ",".join(str(a) for a in SIZES), "--strides", "8,32,128",
-         "--stride-sizes", str(C), "--accesses", str(1 << 18), "--workers", "2", "--no-cache",
-         "--out", str(out)], capture_output=True, text=True, env=env, timeout=600)
-    assert p.returncode == 0, p.stderr
+    stdout = script_ok("papers/context_switch_cost.py", "--sizes", ",".join(str(a) for a in SIZES),
+                       "--strides", "8,32,128", "--stride-sizes", str(C), "--accesses",
+                       str(1 << 18), "--workers", "2", "--no-cache", "--out", str(out))
     size = {int(r["size"]): r for r in csv.DictReader(open(out / "context_switch_cost.csv"))}
     stride = {(int(r["prefetch_degree"]), int(r["stride"])): float(r["c2_us"])
               for r in csv.DictReader(open(out / "context_switch_cost_stride.csv"))}
     info = json.loads((out / "machine.json").read_text())
-    return size, stride, info, p.stdout, out
+    return size, stride, info, stdout, out
 
 
 def test_direct_cost_is_the_calibrated_one(run):

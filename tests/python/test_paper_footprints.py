@@ -13,14 +13,13 @@ import csv
 import importlib.util
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 import smpsim
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from script_common import REPO, run_script, script_ok
+
 SCRIPT = os.path.join(REPO, "configs", "papers", "footprints.py")
 C, UA, STEP, TRIALS, WAYS = 1024, 256, 256, 32, (1, 4, 16)
 
@@ -68,11 +67,9 @@ def trace_lines(path, line):
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("footprints")
-    proc = subprocess.run([sys.executable, SCRIPT, "--ways", ",".join(map(str, WAYS)),
-                           "--ua", f"{UA}/{C}", "--ub-step", f"{STEP}/{C}", "--trials",
-                           str(TRIALS), "--cache-lines", str(C), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    script_ok("papers/footprints.py", "--ways", ",".join(map(str, WAYS)), "--ua", f"{UA}/{C}",
+              "--ub-step", f"{STEP}/{C}", "--trials", str(TRIALS), "--cache-lines", str(C),
+              "--out", str(out))
     points = {(int(r["ways"]), int(r["u_A"]), int(r["u_B"])): r
               for r in csv.DictReader(open(out / "footprints.csv"))}
     trials = list(csv.DictReader(open(out / "trials.csv")))
@@ -209,6 +206,5 @@ def test_formulas_reproduce_the_reference_tables():
 def test_bad_options_are_refused(tmp_path):
     for args, text in ((["--ways", "3"], "--ways"), (["--ua", "1/3"], "--ua"),
                        (["--trials", "1"], "--trials"), (["--ub-step", "x"], "--ub-step")):
-        proc = subprocess.run([sys.executable, SCRIPT, *args, "--out", str(tmp_path)],
-                              capture_output=True, text=True, timeout=120)
+        proc = run_script("papers/footprints.py", *args, "--out", str(tmp_path), timeout=120)
         assert proc.returncode == 2 and text in proc.stderr, (args, proc.stderr)

@@ -12,14 +12,11 @@ run of the same machine (one load per line over 4C and over C/2), not from the r
 
 import csv
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from script_common import run_script, script_ok
 SIZES = [0, 16 * 1024, 64 * 1024, 128 * 1024]
 PROCS = [2, 4, 8, 16, 20]
 
@@ -27,17 +24,13 @@ PROCS = [2, 4, 8, 16, 20]
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("lat_ctx")
-    env = dict(os.environ, SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1")
-    p = subprocess.run(
-        [sys.executable, os.path.join(REPO, "configs", "papers", "lat_ctx.py"),
-         "--sizes", ",".join(str(s) for s in SIZES), "--procs", ",".join(map(str, PROCS)),
-         "--workers", "2", "--no-cache", "--out", str(out)],
-        capture_output=True, text=True, env=env, timeout=600)
-    assert p.returncode == 0, p.stderr
+    stdout = script_ok("papers/lat_ctx.py", "--sizes", ",".join(str(s) for s in SIZES),
+                       "--procs", ",".join(map(str, PROCS)), "--workers", "2", "--no-cache",
+                       "--out", str(out))
     rows = {(int(r["size"]), int(r["procs"])): r
             for r in csv.DictReader(open(out / "lat_ctx.csv"))}
     info = json.loads((out / "machine.json").read_text())
-    return rows, info, p.stdout, out
+    return rows, info, stdout, out
 
 
 def step_us(info, size):
@@ -99,8 +92,5 @@ def test_rises_by_one_array_refill_once_the_ring_exceeds_the_cache(run):
 
 
 def test_bad_arguments_are_rejected(tmp_path):
-    env = dict(os.environ, SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1")
-    p = subprocess.run([sys.executable, os.path.join(REPO, "configs", "papers", "lat_ctx.py"),
-                        "--procs", "1,2", "--out", str(tmp_path)],
-                       capture_output=True, text=True, env=env, timeout=120)
+    p = run_script("papers/lat_ctx.py", "--procs", "1,2", "--out", str(tmp_path), timeout=120)
     assert p.returncode != 0 and "ValueError: --procs must be ring sizes" in p.stderr
