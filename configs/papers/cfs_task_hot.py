@@ -217,8 +217,7 @@ def plot(costs, moves, freq, hot_us, path):
             ax.set_ylabel("measured cold stall (us)")
             ax.legend(fontsize=7)
     fig.suptitle("CFS task_hot() on quad, linux-2.6.24: verdict per balancer move")
-    fig.tight_layout()
-    smpsim.analysis.save_figure(plt, fig, path, dpi=110)
+    smpsim.analysis.save_figure(plt, fig, path, dpi=110)  # lays it out
     print(f"plot: {path}")
 
 
