@@ -37,7 +37,7 @@ Cache::Cache(sc_core::sc_module_name name, const CacheConfig& cfg, CacheLevel le
              parse_replacement(cfg.replacement), seed),
       m_line_bits(log2_floor(static_cast<std::uint64_t>(cfg.line))),
       m_hit_time(clock.cycles(static_cast<Cycle>(cfg.latency))),
-      m_mshr_free(static_cast<std::size_t>(cfg.mshrs), 0), m_pf_on(cfg.prefetch.enabled()),
+      m_mshrs(static_cast<std::size_t>(cfg.mshrs)), m_pf_on(cfg.prefetch.enabled()),
       m_pf(cfg.prefetch, m_line_bits),
       m_marks(m_pf_on ? static_cast<std::size_t>(cfg.lines()) : 0) {
     cpu_side.register_b_transport(this, &Cache::b_transport);
@@ -132,24 +132,23 @@ void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
                : (t.actions & mesi::kIssueGetM)  ? CohCmd::GetM
                                                  : CohCmd::GetS;
     // One MSHR tracks the miss from issue to fill.
-    std::size_t mshr = 0;
-    for (std::size_t i = 1; i < m_mshr_free.size(); ++i) {
-        if (m_mshr_free[i] < m_mshr_free[mshr]) mshr = i;
-    }
+    const std::size_t mshr = m_mshrs.earliest();
     const Cycle issue = m_clock.now_cycles() + m_clock.to_cycles(delay);
-    if (m_mshr_free[mshr] > issue) {
-        const Cycle stall = m_mshr_free[mshr] - issue;
+    if (m_mshrs.free_at(mshr) > issue) {
+        const Cycle stall = m_mshrs.free_at(mshr) - issue;
         stats.mshr_stall_cycles += stall;
         delay += m_clock.cycles(stall);
     }
-    if (!m_below || !m_below->try_hit(p.get_address(), ext->cmd != CohCmd::GetS, *ext, delay))
-        mem_side->b_transport(p, delay);
-    m_mshr_free[mshr] = m_clock.now_cycles() + m_clock.to_cycles(delay);
+    const bool direct =
+        m_below && m_below->try_hit(p.get_address(), ext->cmd != CohCmd::GetS, *ext, delay);
+    if (!direct) mem_side->b_transport(p, delay);
+    m_mshrs.occupy(mshr, m_clock.now_cycles() + m_clock.to_cycles(delay));
     ext->cmd = request;
 
     // Fill. The line may have been filled meanwhile by a sibling thread sharing this cache, or
-    // lost to a snoop while the request waited for the bus: look it up again.
-    way = m_tags.find(line);
+    // lost to a snoop while the request waited for the bus: look it up again. A direct hit below
+    // ran nothing else, so the lookup above still holds.
+    if (!direct) way = m_tags.find(line);
     const bool fresh = way < 0;
     const std::uint32_t w = fresh ? allocate(set, delay) : static_cast<std::uint32_t>(way);
     // A sibling's prefetch of this line meanwhile brought nothing this request did not fetch.
@@ -213,6 +212,18 @@ void Cache::flush(int requester, tlm_generic_payload& p, MemExt& ext, sc_time& d
     mem_side->b_transport(p, delay);
 }
 
+bool Cache::try_writeback(Addr paddr) {
+    const Addr line = paddr >> m_line_bits;
+    const int way = m_tags.find(line);
+    if (way < 0) return false;
+    ++stats.writebacks_in;
+    const std::uint64_t set = m_tags.set_of(line);
+    LineInfo& l = m_tags.at(set, static_cast<std::uint32_t>(way));
+    l.state = mesi::transition(l.state, mesi::Event::WritebackIn).next;
+    m_tags.touch(set, static_cast<std::uint32_t>(way));
+    return true;
+}
+
 void Cache::writeback_in(Addr line, MemExt& ext, sc_time& delay) {
     ++stats.writebacks_in;
     const std::uint64_t set = m_tags.set_of(line);
@@ -263,6 +274,7 @@ void Cache::evict(std::uint64_t set, std::uint32_t way, sc_time& delay) {
 }
 
 void Cache::send_below(CohCmd cmd, Addr line, const MemExt& like, sc_time& delay) {
+    if (cmd == CohCmd::PutM && m_below && m_below->try_writeback(line << m_line_bits)) return;
     m_own_ext.cmd = cmd;
     m_own_ext.kind = AccessKind::Writeback;
     m_own_ext.cpu = like.cpu;

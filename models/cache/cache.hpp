@@ -4,6 +4,7 @@
 #include "models/cache/cache_config.hpp"
 #include "models/cache/cache_stats.hpp"
 #include "models/cache/mesi.hpp"
+#include "models/cache/mshr_file.hpp"
 #include "models/cache/prefetch_marks.hpp"
 #include "models/cache/prefetcher.hpp"
 #include "models/cache/tag_array.hpp"
@@ -50,6 +51,7 @@ public:
     void set_below(HitPath* below) { m_below = below; }
     // HitPath: b_transport's hit, when no prefetcher and no cache above need to hear of it.
     bool try_hit(Addr paddr, bool store, MemExt& ext, sc_core::sc_time& delay) override;
+    bool try_writeback(Addr paddr) override;
     bool coherent_uppers() const { return m_coherent_uppers; }
 
     const CacheConfig& config() const { return m_cfg; }
@@ -88,7 +90,6 @@ private:
     void send_below(CohCmd cmd, Addr line, const MemExt& like, sc_core::sc_time& delay);
     // Sends a snoop to every cache above; returns {hit, dirty, supplied} or-ed over them.
     void snoop_above(tlm::tlm_generic_payload& p, MemExt& ext, sc_core::sc_time& delay);
-    Cycle mshr_admit(sc_core::sc_time& delay);
 
     // Prefetching (cache_prefetch.cpp; docs/prefetch.md).
     // A request found the line at (set, way): if a prefetch brought it and no request used it
@@ -113,7 +114,7 @@ private:
     TagArray m_tags;
     unsigned m_line_bits;
     sc_core::sc_time m_hit_time;
-    std::vector<Cycle> m_mshr_free; // cycle at which each MSHR becomes free
+    MshrFile m_mshrs;
     bool m_coherent_uppers = false;
     HitPath* m_below = nullptr;
     // try_hit's lookup when it missed, for the b_transport that follows it at once.

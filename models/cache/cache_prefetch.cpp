@@ -50,10 +50,10 @@ void Cache::prefetch_line(Addr line, const MemExt& demand, Cycle issue) {
     // A non-inclusive level may lack a line a cache above holds (even dirty): no prefetch then.
     if (!m_cfg.inclusive && snoop_out.size() > 0 && held_above(line)) return;
     // The MSHR free earliest; a prefetch never waits for one (a demand miss would).
-    const auto mshr = std::min_element(m_mshr_free.begin(), m_mshr_free.end());
+    const std::size_t mshr = m_mshrs.earliest();
     const Cycle now = m_clock.now_cycles();
     const Cycle at = std::max(issue, now); // the request may have waited below meanwhile
-    if (*mshr > at) {
+    if (m_mshrs.free_at(mshr) > at) {
         ++stats.prefetch_dropped;
         return;
     }
@@ -71,7 +71,7 @@ void Cache::prefetch_line(Addr line, const MemExt& demand, Cycle issue) {
     sc_time posted = m_clock.cycles(at - now);
     mem_side->b_transport(m_pf_payload, posted);
     const Cycle ready = m_clock.now_cycles() + m_clock.to_cycles(posted);
-    *mshr = ready;
+    m_mshrs.occupy(mshr, ready);
     ++stats.prefetch_issued;
 
     // Fill at once, as a demand miss does; the mark holds when the data arrives.

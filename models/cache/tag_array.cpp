@@ -51,16 +51,21 @@ void TagArray::touch(std::uint64_t set, std::uint32_t way) {
 
 std::uint32_t TagArray::victim(std::uint64_t set) {
     const LineInfo* base = &m_lines[set * m_ways];
-    // One pass: the first invalid way, and under LRU the oldest stamp on the way.
-    const std::uint64_t* st = m_policy == Replacement::Lru ? &m_stamp[set * m_ways] : nullptr;
-    std::uint32_t oldest = 0;
     for (std::uint32_t w = 0; w < m_ways; ++w) {
-        if (!base[w].valid()) return w;
-        if (st && st[w] < st[oldest]) oldest = w;
+        if (!base[w].valid()) return w; // the first invalid way
     }
     switch (m_policy) {
-    case Replacement::Lru:
+    case Replacement::Lru: { // the oldest stamp (the lowest way on a tie), kept in a register
+        const std::uint64_t* st = &m_stamp[set * m_ways];
+        std::uint32_t oldest = 0;
+        std::uint64_t least = st[0];
+        for (std::uint32_t w = 1; w < m_ways; ++w) {
+            const bool older = st[w] < least;
+            least = older ? st[w] : least;
+            oldest = older ? w : oldest;
+        }
         return oldest;
+    }
     case Replacement::Plru: {
         if (m_ways == 1) return 0;
         const std::uint8_t* bits = &m_plru[set * (m_ways - 1)];
