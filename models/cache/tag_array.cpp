@@ -15,7 +15,18 @@ Replacement parse_replacement(const std::string& name) {
 TagArray::TagArray(std::uint64_t sets, std::uint32_t ways, Replacement policy, std::uint64_t seed)
     : m_sets(sets), m_ways(ways), m_policy(policy), m_tag(sets * ways, 0), m_lines(sets * ways),
       m_rng(seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {
-    if (m_policy == Replacement::Lru) m_stamp.assign(sets * ways, 0);
+    m_packed = m_policy == Replacement::Lru && ways <= 16;
+    if (m_packed) {
+        // Never used ways are the least recent in index order: way 0 is the first victim.
+        std::uint64_t order = ~std::uint64_t(0);
+        for (std::uint32_t rank = 0; rank < ways; ++rank) {
+            order &= ~(std::uint64_t(0xF) << (4 * rank));
+            order |= std::uint64_t(ways - 1 - rank) << (4 * rank);
+        }
+        m_order.assign(sets, order);
+    } else if (m_policy == Replacement::Lru) {
+        m_stamp.assign(sets * ways, 0);
+    }
     if (m_policy == Replacement::Plru) m_plru.assign(sets * (ways > 1 ? ways - 1 : 1), 0);
     if (m_rng == 0) m_rng = 1;
 }
@@ -24,7 +35,21 @@ TagArray::TagArray(std::uint64_t sets, std::uint32_t ways, Replacement policy, s
 void TagArray::touch(std::uint64_t set, std::uint32_t way) {
     switch (m_policy) {
     case Replacement::Lru:
-        m_stamp[set * m_ways + way] = ++m_clock;
+        if (m_packed) {
+            std::uint64_t& o = m_order[set];
+            if ((o & 0xF) == way) break; // already the most recent
+            // The way's rank: its field is the only zero field of x (no unused field is zero,
+            // since unused ones hold 15 and there are then fewer than 16 ways). The lowest field
+            // the borrow trick flags is exact.
+            constexpr std::uint64_t kOnes = 0x1111111111111111ull;
+            const std::uint64_t x = o ^ (kOnes * way);
+            const std::uint64_t zero = (x - kOnes) & ~x & (kOnes << 3);
+            const unsigned rank = static_cast<unsigned>(__builtin_ctzll(zero)) >> 2;
+            const std::uint64_t upto = ~std::uint64_t(0) >> (60 - 4 * rank); // ranks 0..rank
+            o = (o & ~upto) | ((o << 4) & upto) | way; // the more recent ones move down one
+        } else {
+            m_stamp[set * m_ways + way] = ++m_clock;
+        }
         break;
     case Replacement::Plru: {
         if (m_ways == 1) break;
@@ -55,7 +80,9 @@ std::uint32_t TagArray::victim(std::uint64_t set) {
         if (!base[w].valid()) return w; // the first invalid way
     }
     switch (m_policy) {
-    case Replacement::Lru: { // the oldest stamp (the lowest way on a tie), kept in a register
+    case Replacement::Lru: { // the least recent field, or the oldest stamp (the lowest way on a
+                             // tie)
+        if (m_packed) return static_cast<std::uint32_t>(m_order[set] >> (4 * (m_ways - 1))) & 0xF;
         const std::uint64_t* st = &m_stamp[set * m_ways];
         std::uint32_t oldest = 0;
         std::uint64_t least = st[0];
@@ -96,6 +123,11 @@ std::vector<std::uint32_t> TagArray::lru_order(std::uint64_t set) const {
     std::vector<std::uint32_t> order(m_ways);
     for (std::uint32_t w = 0; w < m_ways; ++w) order[w] = w;
     if (m_policy != Replacement::Lru) return order;
+    if (m_packed) {
+        for (std::uint32_t rank = 0; rank < m_ways; ++rank)
+            order[rank] = static_cast<std::uint32_t>(m_order[set] >> (4 * rank)) & 0xF;
+        return order;
+    }
     const std::uint64_t* st = &m_stamp[set * m_ways];
     std::stable_sort(order.begin(), order.end(),
                      [st](std::uint32_t a, std::uint32_t b) { return st[a] > st[b]; });

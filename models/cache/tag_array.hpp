@@ -85,7 +85,11 @@ private:
     Replacement m_policy;
     std::vector<Addr> m_tag; // line address per way, a set's ways contiguous
     std::vector<LineInfo> m_lines;
-    std::vector<std::uint64_t> m_stamp;  // LRU: last-use stamp per line
+    // LRU up to 16 ways: per set, its ways as 4-bit fields from the most recently used (bits
+    // 0-3) to the least; unused fields hold 15. Beyond 16 ways: a last-use stamp per line.
+    bool m_packed = false;
+    std::vector<std::uint64_t> m_order;
+    std::vector<std::uint64_t> m_stamp;
     std::uint64_t m_clock = 0;
     std::vector<std::uint8_t> m_plru;    // PLRU: ways-1 tree bits per set
     std::uint64_t m_rng;

@@ -218,15 +218,16 @@ TEST(TagArrayLru, CyclicPatternOfWaysPlusOneMissesEveryTime) {
     }
 }
 
-TEST(TagArrayLru, MatchesAReferenceLruListOnRandomAccesses) {
-    // Reference: per set, a list of lines from MRU to LRU, capacity `ways`.
+// Reference: per set, a list of lines from MRU to LRU, capacity `ways`. Up to 16 ways the
+// order is kept packed in one word per set, beyond that as a stamp per line: both must match it.
+void check_against_reference_lru(std::uint32_t ways) {
+    SCOPED_TRACE(ways);
     const std::uint64_t sets = 4;
-    const std::uint32_t ways = 4;
     TagArray t(sets, ways, Replacement::Lru, 1);
     Driver d(t);
     std::vector<std::deque<Addr>> ref(sets);
-    std::mt19937 rng(12345u);
-    std::uniform_int_distribution<Addr> pick(0, 31); // 8 candidate lines per set
+    std::mt19937 rng(12345u + ways);
+    std::uniform_int_distribution<Addr> pick(0, sets * 2 * ways - 1); // 2 * ways lines per set
     int ref_misses = 0;
     for (int i = 0; i < 20000; ++i) {
         const Addr line = pick(rng);
@@ -247,6 +248,32 @@ TEST(TagArrayLru, MatchesAReferenceLruListOnRandomAccesses) {
         ASSERT_EQ(got, std::vector<Addr>(lst.begin(), lst.end())) << "access " << i;
     }
     EXPECT_EQ(d.misses, ref_misses);
+}
+
+TEST(TagArrayLru, MatchesAReferenceLruListOnRandomAccesses) {
+    for (std::uint32_t ways : {1u, 2u, 3u, 4u, 8u, 15u, 16u, 17u, 32u}) {
+        check_against_reference_lru(ways);
+    }
+}
+
+TEST(TagArrayLru, InvalidatedWaysAreFilledFirstLowestIndexFirst) {
+    // 16 ways (packed order) and 17 (stamps): after every way is filled and used, invalidating
+    // ways 9 and 5 makes 5 the victim, then 9, then the least recently used again.
+    for (std::uint32_t ways : {16u, 17u}) {
+        SCOPED_TRACE(ways);
+        TagArray t(1, ways, Replacement::Lru, 1);
+        for (std::uint32_t w = 0; w < ways; ++w)
+            fill(t, 0, w, 100 + w);
+        t.touch(0, 0); // way 1 is now the least recently used
+        EXPECT_EQ(t.victim(0), 1u);
+        t.at(0, 9).state = State::I;
+        t.at(0, 5).state = State::I;
+        EXPECT_EQ(t.victim(0), 5u);
+        fill(t, 0, 5, 500);
+        EXPECT_EQ(t.victim(0), 9u);
+        fill(t, 0, 9, 900);
+        EXPECT_EQ(t.victim(0), 1u);
+    }
 }
 
 // ---- Tree-PLRU ---------------------------------------------------------------------------

@@ -125,7 +125,9 @@ TEST(PageTable, EntriesOfConsecutivePagesShareAPteLineEightPerLine) {
         const auto e = as.walk(base + p * kPage);
         pte_lines.insert(e[3] / 64);
         EXPECT_EQ(e[3] % 8, 0u);
-        if (p > 0) EXPECT_EQ(e[3], as.walk(base + (p - 1) * kPage)[3] + 8); // adjacent entries
+        if (p > 0) { // adjacent entries
+            EXPECT_EQ(e[3], as.walk(base + (p - 1) * kPage)[3] + 8);
+        }
         for (int l = 0; l < 3; ++l) upper.insert(e[std::size_t(l)]);
     }
     EXPECT_EQ(pte_lines.size(), 64u / 8); // 8 entries of 8 bytes per 64-byte line
