@@ -32,12 +32,11 @@ TagArray::TagArray(std::uint64_t sets, std::uint32_t ways, Replacement policy, s
 }
 
 // Tree-PLRU: node k has children 2k+1, 2k+2; leaves map to ways. Bit 0 = victim on the left.
-void TagArray::touch(std::uint64_t set, std::uint32_t way) {
+void TagArray::update_replacement(std::uint64_t set, std::uint32_t way) {
     switch (m_policy) {
     case Replacement::Lru:
         if (m_packed) {
             std::uint64_t& o = m_order[set];
-            if ((o & 0xF) == way) break; // already the most recent
             // The way's rank: its field is the only zero field of x (no unused field is zero,
             // since unused ones hold 15 and there are then fewer than 16 ways). The lowest field
             // the borrow trick flags is exact.

@@ -68,7 +68,10 @@ public:
     }
 
     // Marks (set, way) most recently used.
-    void touch(std::uint64_t set, std::uint32_t way);
+    void touch(std::uint64_t set, std::uint32_t way) {
+        if (m_packed && (m_order[set] & 0xF) == way) return; // already the most recent
+        update_replacement(set, way);
+    }
 
     // Way to fill next in `set`: an invalid way if any (lowest index), else the policy's victim.
     std::uint32_t victim(std::uint64_t set);
@@ -80,6 +83,8 @@ public:
     std::uint64_t count_valid() const;
 
 private:
+    void update_replacement(std::uint64_t set, std::uint32_t way); // touch() beyond its fast path
+
     std::uint64_t m_sets;
     std::uint32_t m_ways;
     Replacement m_policy;
