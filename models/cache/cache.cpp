@@ -274,12 +274,15 @@ void Cache::evict(std::uint64_t set, std::uint32_t way, sc_time& delay) {
 }
 
 void Cache::send_below(CohCmd cmd, Addr line, const MemExt& like, sc_time& delay) {
-    if (cmd == CohCmd::PutM && m_below && m_below->try_writeback(line << m_line_bits)) return;
     m_own_ext.cmd = cmd;
     m_own_ext.kind = AccessKind::Writeback;
-    m_own_ext.cpu = like.cpu;
+    m_own_ext.cpu = like.cpu; // later writebacks of this cache may carry them on (evict)
     m_own_ext.task = like.task;
     set_line_request(m_own, line << m_line_bits, static_cast<unsigned>(m_cfg.line), true);
+    if (cmd == CohCmd::PutM && m_below && m_below->try_writeback(line << m_line_bits)) {
+        m_own.set_response_status(tlm::TLM_OK_RESPONSE); // as the level's b_transport sets it
+        return;
+    }
     // A PutM is posted (mem_payload.hpp): it travels at the requester's local time but adds no
     // latency to the requester, so the level below works on a copy of the delay.
     sc_time posted = delay;

@@ -71,6 +71,27 @@ TEST(MshrFile, AnEqualCompletionEndsTheRotationWithTheSameAnswers) {
     drive(3, static_cast<int>(seq.size()), [&](Cycle) { return seq[k++]; });
 }
 
+TEST(MshrFile, ATieAcrossTheWrapGoesToTheLowerIndex) {
+    // Two registers taken 0, 1, then 0 again until 20, as 1 is: both free at 20, and the search
+    // takes 0, where the rotation would go on to 1.
+    const std::vector<Cycle> seq = {10, 20, 20, 30};
+    std::size_t k = 0;
+    const auto chosen = drive(2, 4, [&](Cycle) { return seq[k++]; });
+    EXPECT_EQ(chosen, (std::vector<std::size_t>{0, 1, 0, 0}));
+}
+
+TEST(MshrFile, OccupyingAnotherRegisterThanTheEarliestEndsTheRotation) {
+    MshrFile f(3);
+    f.occupy(2, 5); // not the earliest (0)
+    EXPECT_EQ(f.earliest(), 0u);
+    f.occupy(0, 7);
+    EXPECT_EQ(f.earliest(), 1u);
+    f.occupy(1, 9);
+    EXPECT_EQ(f.earliest(), 2u);
+    f.occupy(2, 11);
+    EXPECT_EQ(f.earliest(), 0u);
+}
+
 TEST(MshrFile, OutOfOrderCompletionsAgreeWithTheSearch) {
     // Random latencies (misses of different lengths in flight at once), with ties, on sizes
     // from 1 to 16 registers: every choice is the search's.

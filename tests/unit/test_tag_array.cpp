@@ -256,6 +256,25 @@ TEST(TagArrayLru, MatchesAReferenceLruListOnRandomAccesses) {
     }
 }
 
+TEST(TagArrayLru, NeverTouchedWaysAreTheLeastRecentInIndexOrder) {
+    // Valid lines that were never touched: way 0 is the victim, then 1 once 0 is touched.
+    for (std::uint32_t ways : {4u, 16u, 17u}) {
+        SCOPED_TRACE(ways);
+        TagArray t(1, ways, Replacement::Lru, 1);
+        for (std::uint32_t w = 0; w < ways; ++w) {
+            t.set_line(0, w, 100 + w);
+            t.at(0, w).state = State::S;
+        }
+        EXPECT_EQ(t.victim(0), 0u);
+        t.touch(0, 0);
+        EXPECT_EQ(t.victim(0), 1u);
+        t.touch(0, 2);
+        EXPECT_EQ(t.victim(0), 1u);
+        t.touch(0, 1);
+        EXPECT_EQ(t.victim(0), 3u);
+    }
+}
+
 TEST(TagArrayLru, InvalidatedWaysAreFilledFirstLowestIndexFirst) {
     // 16 ways (packed order) and 17 (stamps): after every way is filled and used, invalidating
     // ways 9 and 5 makes 5 the victim, then 9, then the least recently used again.
