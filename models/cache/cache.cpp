@@ -254,10 +254,12 @@ void Cache::evict(std::uint64_t set, std::uint32_t way, sc_time& delay) {
     ++stats.evictions;
     drop_prefetched(set, way);
     mesi::State s = v.state;
+    // The back-invalidation and the writeback speak for whoever brought the line in: a level
+    // below that allocates the written-back line records them as its filler.
+    m_own_ext.cpu = v.filler_cpu();
+    m_own_ext.task = v.filler_task;
     if (m_cfg.inclusive && snoop_out.size() > 0) {
         m_own_ext.snoop = SnoopCmd::Invalidate;
-        m_own_ext.cpu = v.filler_cpu();
-        m_own_ext.task = v.filler_task;
         set_line_request(m_own, m_tags.line_at(set, way) << m_line_bits,
                          static_cast<unsigned>(m_cfg.line), false);
         snoop_above(m_own, m_own_ext, delay);
@@ -276,7 +278,7 @@ void Cache::evict(std::uint64_t set, std::uint32_t way, sc_time& delay) {
 void Cache::send_below(CohCmd cmd, Addr line, const MemExt& like, sc_time& delay) {
     m_own_ext.cmd = cmd;
     m_own_ext.kind = AccessKind::Writeback;
-    m_own_ext.cpu = like.cpu; // later writebacks of this cache may carry them on (evict)
+    m_own_ext.cpu = like.cpu;
     m_own_ext.task = like.task;
     set_line_request(m_own, line << m_line_bits, static_cast<unsigned>(m_cfg.line), true);
     if (cmd == CohCmd::PutM && m_below && m_below->try_writeback(line << m_line_bits)) {

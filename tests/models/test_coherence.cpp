@@ -124,6 +124,38 @@ TEST(Coherence, LoadOfExclusiveLineTheLlcDroppedIsCacheToCache) {
     EXPECT_EQ(stat(t.sys, "system.bus0.writebacks"), 0u);
 }
 
+// A dirty L1 line the non-inclusive L2 has dropped comes back into the L2 on its writeback, and
+// stays recorded as filled by the task and CPU that brought it in (the ghost's footprint).
+TEST(Coherence, WritebackIntoANonInclusiveL2KeepsTheLinesFiller) {
+    SystemConfig cfg = reference_config();
+    cfg.l2.inclusive = false;
+    TwoCores t(cfg);                // core 1 runs task 1
+    constexpr Addr kWay = 2 * 1024; // the L1D and the L2 have 32 sets: 2 KiB apart, same set
+    std::string mid;
+    sc_core::sc_spawn([&] {
+        timed(t.c(1), OpKind::Store, kX); // M in the L1D and the L2
+        // Eight instruction fetches fill the L2 set through the L1I: the L2 drops kX, the L1D
+        // keeps it.
+        for (Addr k = 1; k <= 8; ++k)
+            timed(t.c(1), OpKind::IFetch, kX + k * kWay);
+        mid = states(t.sys, 1, kX);
+        // Two loads into the 2-way L1D set evict kX from it: written back into the L2.
+        for (Addr k = 1; k <= 2; ++k)
+            timed(t.c(1), OpKind::Load, kX + k * kWay);
+    });
+    sc_core::sc_start();
+
+    EXPECT_EQ(mid, "M/I");
+    EXPECT_EQ(states(t.sys, 1, kX), "I/M");
+    EXPECT_EQ(stat(t.sys, "system.cpu1.l2.writebacks_in"), 1u);
+    const TagArray& tags = cache(t.sys, "system.cpu1.l2").tags();
+    const int way = tags.find(line0(kX));
+    ASSERT_GE(way, 0);
+    const LineInfo& l = tags.at(tags.set_of(line0(kX)), static_cast<std::uint32_t>(way));
+    EXPECT_EQ(l.filler_task, TaskId(1));
+    EXPECT_EQ(l.filler_cpu(), CpuId(1));
+}
+
 TEST(Coherence, StoreToSharedLineUpgradesAndInvalidatesTheSharer) {
     TwoCores t(reference_config());
     std::vector<Cycle> lat;
