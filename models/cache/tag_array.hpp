@@ -96,7 +96,7 @@ private:
     std::vector<std::uint64_t> m_order;
     std::vector<std::uint64_t> m_stamp;
     std::uint64_t m_clock = 0;
-    std::vector<std::uint8_t> m_plru;    // PLRU: ways-1 tree bits per set
+    std::vector<std::uint8_t> m_plru; // PLRU: ways-1 tree bits per set
     std::uint64_t m_rng;
 };
 
