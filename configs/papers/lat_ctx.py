@@ -13,10 +13,10 @@ The machine is the athlon_x2 preset: one 512 KiB private L2 straight in front of
 (no L3), so the per-switch time has a single capacity knee, where N x size passes 512 KiB,
 within the man page's N and sizes. Its core is made blocking (one miss at a time): the step is
 compared with one full miss per line, which an out-of-order core would partly overlap.
-Physical pages are placed at random (memory.mapping = "random"), as a real kernel's are: with the default contiguous mapping every process's
-array would sit at the same cache sets. A bare-metal run of the same machine measures the
-time of an L2 hit and of a memory access (one load per line) for the predicted step,
-(size/L)(t_mem - t_hit).
+Physical pages are placed at random (memory.mapping = "random"), as a real kernel's are: with
+the default contiguous mapping every process's array would sit at the same cache sets. A
+bare-metal run of the same machine measures the time of an L2 hit and of a memory access (one
+load per line) for the predicted step, (size/L)(t_mem - t_hit).
 
     python3 configs/papers/lat_ctx.py [--preset athlon_x2] [--sizes 0,4KiB,...]
         [--procs 2,4,8,16,20] [--rounds R] [--workers N] [--no-cache] [--out DIR]

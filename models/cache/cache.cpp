@@ -216,31 +216,27 @@ bool Cache::try_writeback(Addr paddr) {
     const Addr line = paddr >> m_line_bits;
     const int way = m_tags.find(line);
     if (way < 0) return false;
-    ++stats.writebacks_in;
-    const std::uint64_t set = m_tags.set_of(line);
-    LineInfo& l = m_tags.at(set, static_cast<std::uint32_t>(way));
-    l.state = mesi::transition(l.state, mesi::Event::WritebackIn).next;
-    m_tags.touch(set, static_cast<std::uint32_t>(way));
+    take_writeback(m_tags.set_of(line), static_cast<std::uint32_t>(way));
     return true;
 }
 
 void Cache::writeback_in(Addr line, MemExt& ext, sc_time& delay) {
-    ++stats.writebacks_in;
+    if (try_writeback(line << m_line_bits)) return;
+    // A non-inclusive level: allocate the written-back line.
     const std::uint64_t set = m_tags.set_of(line);
-    int way = m_tags.find(line);
-    std::uint32_t w;
-    if (way >= 0) {
-        w = static_cast<std::uint32_t>(way);
-    } else { // non-inclusive level: allocate the written-back line
-        w = allocate(set, delay);
-        LineInfo& l = m_tags.at(set, w);
-        m_tags.set_line(set, w, line);
-        l.filler_task = ext.task;
-        l.set_filler_cpu(ext.cpu);
-    }
+    const std::uint32_t w = allocate(set, delay);
     LineInfo& l = m_tags.at(set, w);
+    m_tags.set_line(set, w, line);
+    l.filler_task = ext.task;
+    l.set_filler_cpu(ext.cpu);
+    take_writeback(set, w);
+}
+
+void Cache::take_writeback(std::uint64_t set, std::uint32_t way) {
+    ++stats.writebacks_in;
+    LineInfo& l = m_tags.at(set, way);
     l.state = mesi::transition(l.state, mesi::Event::WritebackIn).next;
-    m_tags.touch(set, w);
+    m_tags.touch(set, way);
 }
 
 std::uint32_t Cache::allocate(std::uint64_t set, sc_time& delay) {

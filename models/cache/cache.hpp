@@ -84,6 +84,8 @@ private:
     // Cluster-shared level: snoops the uppers other than `requester`; true if one keeps a copy.
     bool snoop_peers_above(int requester, tlm::tlm_generic_payload& p, MemExt& ext, int way,
                            sc_core::sc_time& delay);
+    // A writeback from above lands in (set, way): the line is dirty here now, and most recent.
+    void take_writeback(std::uint64_t set, std::uint32_t way);
     std::uint32_t allocate(std::uint64_t set, sc_core::sc_time& delay);
     // Cold path: kept out of line so the hit path of b_transport stays small.
     [[gnu::noinline]] void evict(std::uint64_t set, std::uint32_t way, sc_core::sc_time& delay);

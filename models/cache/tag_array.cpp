@@ -79,8 +79,7 @@ std::uint32_t TagArray::victim(std::uint64_t set) {
         if (!base[w].valid()) return w; // the first invalid way
     }
     switch (m_policy) {
-    case Replacement::Lru: { // the least recent field, or the oldest stamp (the lowest way on a
-                             // tie)
+    case Replacement::Lru: { // the least recent field, else the oldest stamp (lowest way on ties)
         if (m_packed) return static_cast<std::uint32_t>(m_order[set] >> (4 * (m_ways - 1))) & 0xF;
         const std::uint64_t* st = &m_stamp[set * m_ways];
         std::uint32_t oldest = 0;
