@@ -26,8 +26,9 @@ void SnoopBus::broadcast(tlm_generic_payload& p, MemExt& ext, int except, SnoopC
                    [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
         return;
     }
-    const auto it = m_holders.find(p.get_address());
-    std::uint64_t holders = it == m_holders.end() ? 0 : it->second;
+    const Addr line = p.get_address();
+    const std::uint64_t* known = m_holders.find(line);
+    std::uint64_t holders = known ? *known : 0;
     const bool invalidates = cmd == SnoopCmd::ReadExcl || cmd == SnoopCmd::Invalidate;
     snoop_agents(
         ext, cmd,
@@ -46,11 +47,9 @@ void SnoopBus::broadcast(tlm_generic_payload& p, MemExt& ext, int except, SnoopC
         holders |= std::uint64_t(1) << except;
     }
     if (holders == 0) {
-        if (it != m_holders.end()) m_holders.erase(it);
-    } else if (it != m_holders.end()) {
-        it->second = holders;
+        m_holders.erase(line);
     } else {
-        m_holders.emplace(p.get_address(), holders);
+        m_holders.set(line, holders);
     }
 }
 

@@ -6,6 +6,7 @@
 #include "models/interconnect/bus_config.hpp"
 #include "models/interconnect/bus_stats.hpp"
 
+#include "models/common/addr_map.hpp"
 #include <cstdint>
 #include <systemc>
 #include <tlm>
@@ -13,7 +14,6 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
-#include <unordered_map>
 
 namespace smp {
 
@@ -67,7 +67,7 @@ private:
     Cycle m_occupancy_cycles;
     Cycle m_busy_until = 0;
     bool m_filter;                                     // cfg.snoop_filter
-    std::unordered_map<Addr, std::uint64_t> m_holders; // snoop filter: line -> agents (bits)
+    AddrMap<std::uint64_t> m_holders;                  // snoop filter: line -> agents (bits)
     std::function<void(Addr)> m_observer;
     std::function<void(Cycle, Cycle)> m_on_occupy;
     std::function<bool(Addr)> m_below_holds;

@@ -61,17 +61,16 @@ int HomeMap::home_of(Addr paddr) const {
     if (m_sockets == 1) return 0;
     const Addr page = paddr >> kPageBits;
     if (m_interleave) return static_cast<int>(page % m_sockets);
-    auto it = m_home.find(page);
-    return it == m_home.end() ? -1 : int(it->second);
+    const std::uint8_t* home = m_home.find(page);
+    return home ? int(*home) : -1;
 }
 
 unsigned HomeMap::home(Addr paddr, unsigned requester_socket) {
     if (m_sockets == 1) return 0;
     const Addr page = paddr >> kPageBits;
     if (m_interleave) return static_cast<unsigned>(page % m_sockets);
-    auto it = m_home.find(page);
-    if (it != m_home.end()) return it->second;
-    m_home.emplace(page, static_cast<std::uint8_t>(requester_socket));
+    if (const std::uint8_t* home = m_home.find(page)) return *home;
+    m_home.set(page, static_cast<std::uint8_t>(requester_socket));
     return requester_socket;
 }
 

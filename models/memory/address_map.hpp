@@ -1,6 +1,7 @@
 // Virtual-to-physical placement of task address spaces and NUMA home nodes. Plain C++.
 #pragma once
 
+#include "models/common/addr_map.hpp"
 #include "models/common/types.hpp"
 
 #include <array>
@@ -80,7 +81,7 @@ public:
 private:
     unsigned m_sockets;
     bool m_interleave;
-    std::unordered_map<Addr, std::uint8_t> m_home;
+    AddrMap<std::uint8_t> m_home; // page -> socket
 };
 
 } // namespace smp
