@@ -9,8 +9,9 @@ struct BusConfig {
     double snoop_ns = 5.0;      // request arbitration + snoop broadcast + combined response
     double c2c_ns = 15.0;       // data transfer when another core's cache supplies the line
     double occupancy_ns = 2.0;  // bus busy time per transaction (contention)
-    // Snoop only the agents that may hold the line (a snoop filter), instead of broadcasting:
-    // the same coherence outcomes, fewer snoops (cache stats count the snoops received).
+    // Snoop only the agents, and across sockets only the sockets, that may hold the line (snoop
+    // filters), instead of broadcasting: the same coherence outcomes and timing, fewer snoops
+    // (cache and bus stats count the snoops received).
     bool snoop_filter = false;
 
     void validate(const std::string& path) const {

@@ -39,7 +39,7 @@ struct BusStats {
 
 struct FabricStats {
     Counter requests = 0;
-    Counter remote_snoops = 0;   // snoop broadcasts to other sockets
+    Counter remote_snoops = 0;   // requests that probe the other sockets
     Counter remote_c2c = 0;      // lines supplied by a cache in another socket
     Counter remote_memory = 0;   // requests served by another socket's memory
 
@@ -47,7 +47,7 @@ struct FabricStats {
         r.add(p + ".requests", &requests,
               "requests that left their socket");
         r.add(p + ".remote_snoops", &remote_snoops,
-              "snoop broadcasts to other sockets");
+              "requests that probe the other sockets");
         r.add(p + ".remote_c2c", &remote_c2c,
               "lines supplied by a cache in another socket");
         r.add(p + ".remote_memory", &remote_memory,

@@ -11,7 +11,7 @@ Fabric::Fabric(sc_core::sc_module_name name, const LinkConfig& link, const BusCo
     : sc_module(name), cpu_side("cpu_side"), snoop_out("snoop_out"), mem_side("mem_side"),
       m_clock(clock), m_sockets(sockets), m_link(clock.ns(link.latency_ns)),
       m_remote_snoop(clock.ns(bus.snoop_ns)), m_remote_c2c(clock.ns(bus.c2c_ns)),
-      m_home(sockets, interleave) {
+      m_home(sockets, interleave), m_filter(bus.snoop_filter && sockets <= 64) {
     cpu_side.register_b_transport(this, &Fabric::b_transport);
     m_own.set_extension(&m_own_ext);
     m_own.set_data_ptr(m_dummy);
@@ -25,6 +25,37 @@ void Fabric::write_home(tlm::tlm_generic_payload& p, const MemExt& ext, unsigned
     set_line_request(m_own, p.get_address(), p.get_data_length(), true);
     sc_time posted = delay;
     mem_side[home]->b_transport(m_own, posted);
+}
+
+void Fabric::snoop_sockets(tlm::tlm_generic_payload& p, MemExt& ext, int requester, SnoopCmd cmd,
+                           bool keep, sc_time& delay) {
+    const auto send = [&](int t) { snoop_out[static_cast<unsigned>(t)]->b_transport(p, delay); };
+    if (!m_filter) {
+        snoop_each(ext, cmd, static_cast<int>(m_sockets), requester, send);
+        return;
+    }
+    const Addr line = p.get_address();
+    const std::uint64_t* known = m_holders.find(line);
+    std::uint64_t holders = known ? *known : 0;
+    const bool invalidates = cmd == SnoopCmd::ReadExcl || cmd == SnoopCmd::Invalidate;
+    snoop_agents(
+        ext, cmd,
+        [holders, requester](auto visit) {
+            for (std::uint64_t m = holders; m != 0; m &= m - 1) {
+                const int t = __builtin_ctzll(m);
+                if (t != requester) visit(t);
+            }
+        },
+        [&](int t) {
+            send(t);
+            if (!ext.snoop_hit || invalidates) holders &= ~(std::uint64_t(1) << t); // gone
+        });
+    if (keep) holders |= std::uint64_t(1) << requester;
+    if (holders == 0) {
+        m_holders.erase(line);
+    } else {
+        m_holders.set(line, holders);
+    }
 }
 
 void Fabric::b_transport(int socket, tlm::tlm_generic_payload& p, sc_time& delay) {
@@ -41,8 +72,7 @@ void Fabric::b_transport(int socket, tlm::tlm_generic_payload& p, sc_time& delay
     ++stats.requests;
     if (ext->cmd == CohCmd::Flush) { // the other sockets drop the line; memory is not read
         if (m_sockets > 1) {
-            snoop_each(*ext, SnoopCmd::Invalidate, static_cast<int>(m_sockets), socket,
-                       [&](int t) { snoop_out[static_cast<unsigned>(t)]->b_transport(p, delay); });
+            snoop_sockets(p, *ext, socket, SnoopCmd::Invalidate, false, delay);
             if (ext->snoop_dirty) write_home(p, *ext, home, delay);
             delay += m_clock.cycles(2 * m_link + m_remote_snoop);
         }
@@ -55,8 +85,7 @@ void Fabric::b_transport(int socket, tlm::tlm_generic_payload& p, sc_time& delay
         const SnoopCmd cmd = ext->cmd == CohCmd::GetS   ? SnoopCmd::Read
                              : ext->cmd == CohCmd::GetM ? SnoopCmd::ReadExcl
                                                         : SnoopCmd::Invalidate;
-        snoop_each(*ext, cmd, static_cast<int>(m_sockets), socket,
-                   [&](int t) { snoop_out[static_cast<unsigned>(t)]->b_transport(p, delay); });
+        snoop_sockets(p, *ext, socket, cmd, true, delay);
         remote_hit = ext->snoop_hit;
         remote_dirty = ext->snoop_dirty;
         remote_supplied = ext->snoop_supplied;

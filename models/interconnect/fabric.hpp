@@ -19,6 +19,11 @@ namespace smp {
 // socket over the link (round trip 2 * link.latency_ns, overlapping a local memory access) and
 // takes the line from a remote cache that holds it E/M, or from the page's home memory (remote
 // homes add the link round trip). Nothing here waits: the bus above has synchronised already.
+// With bus.snoop_filter, the fabric keeps, per line, a superset of the sockets that may hold it
+// (set when a socket requests the line, cleared when a snoop finds it gone or invalidates it) and
+// snoops only those: every socket's copies come through its requests here, so a socket left out
+// holds none, and its snoop would have missed. Timing and outcomes are the same; only the snoops
+// received drop. Up to 64 sockets.
 class Fabric : public sc_core::sc_module {
 public:
     tlm_utils::multi_passthrough_target_socket<Fabric> cpu_side;
@@ -39,6 +44,10 @@ private:
     // Posts a writeback of p's line to its home memory (a remote dirty copy was dropped).
     void write_home(tlm::tlm_generic_payload& p, const MemExt& ext, unsigned home,
                     const sc_core::sc_time& delay);
+    // Snoops the sockets other than `requester` that may hold p's line (all of them without the
+    // filter) with cmd; the or-ed result is in ext. `keep`: the requester fetches the line.
+    void snoop_sockets(tlm::tlm_generic_payload& p, MemExt& ext, int requester, SnoopCmd cmd,
+                       bool keep, sc_core::sc_time& delay);
 
     const Clocked& m_clock;
     unsigned m_sockets;
@@ -46,6 +55,8 @@ private:
     Cycle m_remote_snoop;
     Cycle m_remote_c2c;
     HomeMap m_home;
+    bool m_filter;                    // bus.snoop_filter, and at most 64 sockets
+    AddrMap<std::uint64_t> m_holders; // line -> sockets that may hold it (bits)
 
     tlm::tlm_generic_payload m_own;
     MemExt m_own_ext;
