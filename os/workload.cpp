@@ -71,6 +71,13 @@ bool WorkingSetSource::next(Op& op) {
     return true;
 }
 
+std::size_t WorkingSetSource::next_batch(Op* out, std::size_t max) {
+    std::size_t n = 0;
+    while (n < max && WorkingSetSource::next(out[n]))
+        ++n;
+    return n;
+}
+
 bool SpinSource::next(Op& op) {
     if (m_done) return false;
     m_done = true;

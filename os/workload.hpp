@@ -38,7 +38,8 @@ private:
 class WorkingSetSource : public OpSource {
 public:
     WorkingSetSource(const WorkloadConfig& cfg, std::uint32_t line_bytes, std::uint64_t seed);
-    bool next(Op& op) override;
+    bool next(Op& op) final;
+    std::size_t next_batch(Op* out, std::size_t max) override; // no Sys, no failure mid-run
 
     std::uint64_t accesses_per_pass() const { return m_per_pass; }
 

@@ -3,6 +3,7 @@
 
 #include "models/common/types.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,6 +39,14 @@ public:
     virtual ~OpSource() = default;
     virtual bool next(Op& op) = 0;
     virtual void result(std::int64_t value) { (void)value; }
+    // The next 1 to `max` (>= 1) operations into `out`, as next() gives them one by one; 0 when
+    // the program has ended. By default one: a source that answers Sys results or may fail
+    // mid-run (a trace's bad record, after the records before it ran) keeps its exact order.
+    // A source with neither gives more, and saves the caller a virtual call per operation.
+    virtual std::size_t next_batch(Op* out, std::size_t max) {
+        (void)max;
+        return next(out[0]) ? 1 : 0;
+    }
 };
 
 } // namespace smp

@@ -197,3 +197,84 @@ TEST(Workload, RandomStepsDrawFreshAddressesEachRepetition) {
     EXPECT_FALSE(std::equal(ops.begin(), ops.begin() + 512, ops.begin() + 512,
                             [](const Op& x, const Op& y) { return x.addr == y.addr; }));
 }
+
+namespace {
+
+// What the core reads from an operation of its kind (a compute step sets only its cycles).
+bool same_op(const Op& a, const Op& b) {
+    if (a.kind != b.kind) return false;
+    if (a.kind == OpKind::Compute) return a.cycles == b.cycles;
+    if (a.kind == OpKind::Sys) {
+        return a.sys == b.sys && a.size == b.size && a.addr == b.addr && a.cycles == b.cycles &&
+               a.obj == b.obj && a.cpus == b.cpus && a.label == b.label;
+    }
+    return a.size == b.size && a.addr == b.addr && a.dep == b.dep;
+}
+
+// Gives `ops` in order, then false; counts next() calls after the first false.
+class Script : public OpSource {
+public:
+    explicit Script(std::vector<Op> ops) : m_ops(std::move(ops)) {}
+    bool next(Op& op) override {
+        if (m_at == m_ops.size()) {
+            ended_calls += ended ? 1 : 0;
+            ended = true;
+            return false;
+        }
+        op = m_ops[m_at++];
+        return true;
+    }
+    bool ended = false;
+    int ended_calls = 0;
+
+private:
+    std::vector<Op> m_ops;
+    std::size_t m_at = 0;
+};
+
+Op make(OpKind kind, Addr addr) {
+    Op op;
+    op.kind = kind;
+    op.addr = addr;
+    return op;
+}
+
+} // namespace
+
+// The batches together are the one-by-one sequence, whatever the batch size; a store mix and
+// compute steps included.
+TEST(Workload, WorkingSetBatchesGiveTheSameOperationsAsNext) {
+    for (const char* pattern : {"sequential", "random", "pointer_chase"}) {
+        WorkloadConfig w = ws(8192, pattern, 3);
+        w.write_ratio = 0.3;
+        w.compute_per_access = 2;
+        ProgramEnv env;
+        const std::vector<Op> one = drain(*make_workload(w, env, 5));
+        for (std::size_t max : {1, 7, 32, 1000}) {
+            auto src = make_workload(w, env, 5);
+            std::vector<Op> batched, buf(max);
+            for (std::size_t n; (n = src->next_batch(buf.data(), max)) > 0;)
+                batched.insert(batched.end(), buf.begin(), buf.begin() + n);
+            ASSERT_EQ(batched.size(), one.size()) << pattern << " max " << max;
+            for (std::size_t i = 0; i < one.size(); ++i)
+                ASSERT_TRUE(same_op(batched[i], one[i]))
+                    << pattern << " max " << max << " op " << i;
+        }
+    }
+}
+
+// By default a batch is one operation, and 0 ends the program: read as bare metal reads it,
+// next() is not called again after it returned false (a Sys result and a failing record keep
+// their place).
+TEST(Workload, DefaultBatchIsOneOperation) {
+    Script s({make(OpKind::Load, 1), make(OpKind::Sys, 2), make(OpKind::Store, 3)});
+    Op buf[4];
+    std::vector<Addr> got;
+    for (std::size_t n; (n = s.next_batch(buf, 4)) > 0;) {
+        EXPECT_EQ(n, 1u);
+        got.push_back(buf[0].addr);
+    }
+    EXPECT_EQ(got, (std::vector<Addr>{1, 2, 3}));
+    EXPECT_TRUE(s.ended);
+    EXPECT_EQ(s.ended_calls, 0);
+}
