@@ -435,6 +435,7 @@ private:
     void idle_loop(int cpu);
     void control_task(int cpu);
     void user_main(Task& p);
+    void user_op(Task& p, const Op& op); // one operation of user_main, interrupts after it
     void perform(Task& self, std::size_t action);
     int cpu_down(Task& self, int cpu);
     int cpu_up(Task& self, int cpu);

@@ -503,32 +503,39 @@ void Kernel::user_main(Task& p) {
     p.started = true;
     p.start = now(p.cpu);
     if (p.sigpending) ret_to_user(p); // actions that arrived before its first run
-    Op op;
-    while (p.program->next(op)) {
-        if (op.kind == OpKind::Compute) {
-            Cycle left = op.cycles;
-            bool resumed = false;
-            while (left > 0) {
-                left = m_hal.user_compute(p.cpu, left, resumed);
-                resumed = true;
-                if (m_irq_taken[std::size_t(p.cpu)]) {
-                    m_irq_taken[std::size_t(p.cpu)] = 0;
-                    ret_to_user(p);
-                }
-            }
-        } else {
-            if (op.kind == OpKind::Sys) {
-                p.program->result(user_sys(p, op));
-            } else {
-                m_hal.user_access(p.cpu, op);
-            }
+    // The program's operations in batches (OpSource::next_batch): one virtual call per batch.
+    constexpr std::size_t kBatch = 32;
+    Op ops[kBatch];
+    for (std::size_t n; (n = p.program->next_batch(ops, kBatch)) > 0;) {
+        for (std::size_t i = 0; i < n; ++i)
+            user_op(p, ops[i]);
+    }
+    do_exit(p);
+}
+
+void Kernel::user_op(Task& p, const Op& op) {
+    if (op.kind == OpKind::Compute) {
+        Cycle left = op.cycles;
+        bool resumed = false;
+        while (left > 0) {
+            left = m_hal.user_compute(p.cpu, left, resumed);
+            resumed = true;
             if (m_irq_taken[std::size_t(p.cpu)]) {
                 m_irq_taken[std::size_t(p.cpu)] = 0;
                 ret_to_user(p);
             }
         }
+        return;
     }
-    do_exit(p);
+    if (op.kind == OpKind::Sys) {
+        p.program->result(user_sys(p, op));
+    } else {
+        m_hal.user_access(p.cpu, op);
+    }
+    if (m_irq_taken[std::size_t(p.cpu)]) {
+        m_irq_taken[std::size_t(p.cpu)] = 0;
+        ret_to_user(p);
+    }
 }
 
 void Kernel::do_exit(Task& p) {
