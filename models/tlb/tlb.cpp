@@ -6,11 +6,10 @@ namespace smp {
 
 Tlb::Tlb(std::uint32_t entries, std::uint32_t ways)
     : m_sets(std::max(1u, entries / std::max(1u, ways))), m_ways(std::max(1u, ways)),
-      m_slots(std::size_t(m_sets) * m_ways) {}
+      m_pow2((m_sets & (m_sets - 1)) == 0), m_slots(std::size_t(m_sets) * m_ways) {}
 
 bool Tlb::access(std::uint32_t asid, Addr vpage, Entry* evicted) {
     Entry* set = &m_slots[std::size_t(set_of(vpage)) * m_ways];
-    Entry* victim = set;
     for (std::uint32_t w = 0; w < m_ways; ++w) {
         Entry& e = set[w];
         if (e.valid() && e.vpage == vpage && e.asid == asid) {
@@ -18,7 +17,12 @@ bool Tlb::access(std::uint32_t asid, Addr vpage, Entry* evicted) {
             if (evicted) *evicted = Entry{};
             return true;
         }
-        if (victim->valid() && (!e.valid() || e.stamp < victim->stamp)) victim = &e;
+    }
+    // The victim: the first invalid way, else the least recently used.
+    Entry* victim = set;
+    for (std::uint32_t w = 0; w < m_ways && victim->valid(); ++w) {
+        Entry& e = set[w];
+        if (!e.valid() || e.stamp < victim->stamp) victim = &e;
     }
     if (evicted) *evicted = *victim;
     *victim = Entry{asid, vpage, ++m_clock};

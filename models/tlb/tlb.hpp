@@ -31,13 +31,16 @@ public:
     std::vector<Entry> entries_of(std::uint32_t asid) const;
     std::uint32_t sets() const { return m_sets; }
     std::uint32_t ways() const { return m_ways; }
-    std::uint32_t set_of(Addr vpage) const { return std::uint32_t(vpage % m_sets); }
+    std::uint32_t set_of(Addr vpage) const {
+        return std::uint32_t(m_pow2 ? vpage & (m_sets - 1) : vpage % m_sets);
+    }
     // The entry in (set, way) (tests).
     const Entry& at(std::uint32_t set, std::uint32_t way) const { return m_slots[set * m_ways + way]; }
 
 private:
     std::uint32_t m_sets;
     std::uint32_t m_ways;
+    bool m_pow2; // sets a power of two: the set is a mask, not a division
     std::uint64_t m_clock = 0;
     std::vector<Entry> m_slots; // set * ways + way
 };

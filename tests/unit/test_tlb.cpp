@@ -27,6 +27,19 @@ TEST(Tlb, GeometryAndSetIndexIsThePageModuloTheSets) {
     EXPECT_EQ(t.set_of(0), 0u);
     EXPECT_EQ(t.set_of(17), 1u);
     EXPECT_EQ(t.set_of(35), 3u);
+
+    Tlb odd(48, 4); // 12 sets: not a power of two
+    EXPECT_EQ(odd.sets(), 12u);
+    EXPECT_EQ(odd.set_of(11), 11u);
+    EXPECT_EQ(odd.set_of(12), 0u);
+    EXPECT_EQ(odd.set_of(25), 1u);
+    EXPECT_EQ(odd.set_of(0x123456789ull), std::uint32_t(0x123456789ull % 12));
+    EXPECT_FALSE(odd.access(1, 25)); // set 1, not set 25 & 11 = 9
+    EXPECT_TRUE(odd.contains(1, 25));
+    EXPECT_EQ(odd.at(1, 0).vpage, 25u);
+
+    Tlb full(32, 32); // one set
+    EXPECT_EQ(full.set_of(0x12345), 0u);
 }
 
 TEST(Tlb, MissFillsThenHits) {
