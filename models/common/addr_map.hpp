@@ -13,7 +13,7 @@ namespace smp {
 // the entries after it back (no tombstones). A lookup reads one slot and, while probing, the
 // ones next to it, where a node-based map reads a bucket and then a node elsewhere: with large
 // simulated systems these tables outgrow the host's caches and each read is a miss.
-// Keys are anything but kEmpty. Pointers returned stay valid until the next insert or erase.
+// Keys are anything but kEmpty. Pointers returned stay valid until the next set or erase.
 template <class V> class AddrMap {
 public:
     static constexpr Addr kEmpty = ~Addr(0);

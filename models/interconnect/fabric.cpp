@@ -34,28 +34,7 @@ void Fabric::snoop_sockets(tlm::tlm_generic_payload& p, MemExt& ext, int request
         snoop_each(ext, cmd, static_cast<int>(m_sockets), requester, send);
         return;
     }
-    const Addr line = p.get_address();
-    const std::uint64_t* known = m_holders.find(line);
-    std::uint64_t holders = known ? *known : 0;
-    const bool invalidates = cmd == SnoopCmd::ReadExcl || cmd == SnoopCmd::Invalidate;
-    snoop_agents(
-        ext, cmd,
-        [holders, requester](auto visit) {
-            for (std::uint64_t m = holders; m != 0; m &= m - 1) {
-                const int t = __builtin_ctzll(m);
-                if (t != requester) visit(t);
-            }
-        },
-        [&](int t) {
-            send(t);
-            if (!ext.snoop_hit || invalidates) holders &= ~(std::uint64_t(1) << t); // gone
-        });
-    if (keep) holders |= std::uint64_t(1) << requester;
-    if (holders == 0) {
-        m_holders.erase(line);
-    } else {
-        m_holders.set(line, holders);
-    }
+    m_holders.snoop(p.get_address(), ext, cmd, requester, keep ? requester : -1, send);
 }
 
 void Fabric::b_transport(int socket, tlm::tlm_generic_payload& p, sc_time& delay) {

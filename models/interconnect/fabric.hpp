@@ -5,6 +5,7 @@
 #include "models/common/mem_payload.hpp"
 #include "models/interconnect/bus_config.hpp"
 #include "models/interconnect/bus_stats.hpp"
+#include "models/interconnect/snoop_filter.hpp"
 #include "models/memory/address_map.hpp"
 
 #include <systemc>
@@ -56,7 +57,7 @@ private:
     Cycle m_remote_c2c;
     HomeMap m_home;
     bool m_filter;                    // bus.snoop_filter, and at most 64 sockets
-    AddrMap<std::uint64_t> m_holders; // line -> sockets that may hold it (bits)
+    SnoopFilter m_holders;            // with m_filter: which sockets may hold each line
 
     tlm::tlm_generic_payload m_own;
     MemExt m_own_ext;

@@ -26,31 +26,9 @@ void SnoopBus::broadcast(tlm_generic_payload& p, MemExt& ext, int except, SnoopC
                    [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
         return;
     }
-    const Addr line = p.get_address();
-    const std::uint64_t* known = m_holders.find(line);
-    std::uint64_t holders = known ? *known : 0;
-    const bool invalidates = cmd == SnoopCmd::ReadExcl || cmd == SnoopCmd::Invalidate;
-    snoop_agents(
-        ext, cmd,
-        [holders, except](auto visit) {
-            for (std::uint64_t m = holders; m != 0; m &= m - 1) {
-                const int i = __builtin_ctzll(m);
-                if (i != except) visit(i);
-            }
-        },
-        [&](int i) {
-            snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay);
-            if (!ext.snoop_hit || invalidates) holders &= ~(std::uint64_t(1) << i); // gone
-        });
-    if (cmd == SnoopCmd::Probe) return; // a probe changes nothing
-    if (except >= 0 && except < 64) {   // the requester fetches the line
-        holders |= std::uint64_t(1) << except;
-    }
-    if (holders == 0) {
-        m_holders.erase(line);
-    } else {
-        m_holders.set(line, holders);
-    }
+    // The requester (if any) fetches the line.
+    m_holders.snoop(p.get_address(), ext, cmd, except, except < 64 ? except : -1,
+                    [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
 }
 
 void SnoopBus::writeback_below(tlm_generic_payload& p, MemExt& ext, sc_time& delay) {

@@ -5,8 +5,8 @@
 #include "models/common/mem_payload.hpp"
 #include "models/interconnect/bus_config.hpp"
 #include "models/interconnect/bus_stats.hpp"
+#include "models/interconnect/snoop_filter.hpp"
 
-#include "models/common/addr_map.hpp"
 #include <cstdint>
 #include <systemc>
 #include <tlm>
@@ -67,7 +67,7 @@ private:
     Cycle m_occupancy_cycles;
     Cycle m_busy_until = 0;
     bool m_filter;                                     // cfg.snoop_filter
-    AddrMap<std::uint64_t> m_holders;                  // snoop filter: line -> agents (bits)
+    SnoopFilter m_holders; // with m_filter: which agents may hold each line
     std::function<void(Addr)> m_observer;
     std::function<void(Cycle, Cycle)> m_on_occupy;
     std::function<bool(Addr)> m_below_holds;
