@@ -11,7 +11,7 @@ Fabric::Fabric(sc_core::sc_module_name name, const LinkConfig& link, const BusCo
     : sc_module(name), cpu_side("cpu_side"), snoop_out("snoop_out"), mem_side("mem_side"),
       m_clock(clock), m_sockets(sockets), m_link(clock.ns(link.latency_ns)),
       m_remote_snoop(clock.ns(bus.snoop_ns)), m_remote_c2c(clock.ns(bus.c2c_ns)),
-      m_home(sockets, interleave), m_filter(bus.snoop_filter && sockets <= 64) {
+      m_home(sockets, interleave), m_holders(bus.snoop_filter) {
     cpu_side.register_b_transport(this, &Fabric::b_transport);
     m_own.set_extension(&m_own_ext);
     m_own.set_data_ptr(m_dummy);
@@ -29,12 +29,9 @@ void Fabric::write_home(tlm::tlm_generic_payload& p, const MemExt& ext, unsigned
 
 void Fabric::snoop_sockets(tlm::tlm_generic_payload& p, MemExt& ext, int requester, SnoopCmd cmd,
                            bool keep, sc_time& delay) {
-    const auto send = [&](int t) { snoop_out[static_cast<unsigned>(t)]->b_transport(p, delay); };
-    if (!m_filter) {
-        snoop_each(ext, cmd, static_cast<int>(m_sockets), requester, send);
-        return;
-    }
-    m_holders.snoop(p.get_address(), ext, cmd, requester, keep ? requester : -1, send);
+    m_holders.snoop(p.get_address(), ext, cmd, static_cast<int>(m_sockets), requester,
+                    keep ? requester : -1,
+                    [&](int t) { snoop_out[static_cast<unsigned>(t)]->b_transport(p, delay); });
 }
 
 void Fabric::b_transport(int socket, tlm::tlm_generic_payload& p, sc_time& delay) {

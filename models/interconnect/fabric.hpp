@@ -56,8 +56,7 @@ private:
     Cycle m_remote_snoop;
     Cycle m_remote_c2c;
     HomeMap m_home;
-    bool m_filter;                    // bus.snoop_filter, and at most 64 sockets
-    SnoopFilter m_holders;            // with m_filter: which sockets may hold each line
+    SnoopFilter m_holders; // bus.snoop_filter: which sockets may hold each line
 
     tlm::tlm_generic_payload m_own;
     MemExt m_own_ext;

@@ -11,7 +11,7 @@ SnoopBus::SnoopBus(sc_core::sc_module_name name, const BusConfig& cfg, const Clo
     : sc_module(name), cpu_side("cpu_side"), snoop_out("snoop_out"), mem_side("mem_side"),
       snoop_in("snoop_in"), m_clock(clock), m_snoop_cycles(clock.ns(cfg.snoop_ns)),
       m_c2c_cycles(clock.ns(cfg.c2c_ns)), m_occupancy_cycles(clock.ns(cfg.occupancy_ns)),
-      m_filter(cfg.snoop_filter) {
+      m_holders(cfg.snoop_filter) {
     cpu_side.register_b_transport(this, &SnoopBus::b_transport);
     snoop_in.register_b_transport(this, &SnoopBus::snoop);
     m_own.set_extension(&m_own_ext);
@@ -20,14 +20,8 @@ SnoopBus::SnoopBus(sc_core::sc_module_name name, const BusConfig& cfg, const Clo
 
 void SnoopBus::broadcast(tlm_generic_payload& p, MemExt& ext, int except, SnoopCmd cmd,
                          sc_time& delay) {
-    const int n = static_cast<int>(snoop_out.size());
-    if (!m_filter || n > 64) { // broadcast (no filter, or beyond its width)
-        snoop_each(ext, cmd, n, except,
-                   [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
-        return;
-    }
     // The requester (if any) fetches the line.
-    m_holders.snoop(p.get_address(), ext, cmd, except, except < 64 ? except : -1,
+    m_holders.snoop(p.get_address(), ext, cmd, static_cast<int>(snoop_out.size()), except, except,
                     [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
 }
 

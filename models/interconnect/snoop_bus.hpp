@@ -66,8 +66,7 @@ private:
     Cycle m_c2c_cycles;
     Cycle m_occupancy_cycles;
     Cycle m_busy_until = 0;
-    bool m_filter;                                     // cfg.snoop_filter
-    SnoopFilter m_holders; // with m_filter: which agents may hold each line
+    SnoopFilter m_holders; // cfg.snoop_filter: which agents may hold each line
     std::function<void(Addr)> m_observer;
     std::function<void(Cycle, Cycle)> m_on_occupy;
     std::function<bool(Addr)> m_below_holds;

@@ -11,14 +11,20 @@ namespace smp {
 // Per line, a superset of the agents (up to 64) that may hold it, so that a snoop goes to those
 // only. An agent joins when it fetches the line and leaves when a snoop finds the line gone or
 // invalidates it; a silent eviction leaves a stale member, which costs a snoop that misses,
-// never a missed copy.
+// never a missed copy. Off (or beyond 64 agents), every agent is snooped.
 class SnoopFilter {
 public:
-    // Snoops `line` with cmd (snoop_agents: the or-ed answer in ext) at the members other than
-    // `except`, in index order; send(i) snoops agent i. Then `fetcher` (if >= 0) joins; a probe
-    // changes nothing.
+    explicit SnoopFilter(bool on) : m_on(on) {}
+
+    // Snoops `line` with cmd (snoop_agents: the or-ed answer in ext) at the agents [0, n) other
+    // than `except` that may hold it, in index order; send(i) snoops agent i. Then `fetcher`
+    // (if >= 0) joins; a probe changes nothing.
     template <typename Send>
-    void snoop(Addr line, MemExt& ext, SnoopCmd cmd, int except, int fetcher, Send send) {
+    void snoop(Addr line, MemExt& ext, SnoopCmd cmd, int n, int except, int fetcher, Send send) {
+        if (!m_on || n > 64) {
+            snoop_each(ext, cmd, n, except, send);
+            return;
+        }
         const std::uint64_t* known = m_holders.find(line);
         std::uint64_t holders = known ? *known : 0;
         const bool invalidates = cmd == SnoopCmd::ReadExcl || cmd == SnoopCmd::Invalidate;
@@ -44,6 +50,7 @@ public:
     }
 
 private:
+    bool m_on;
     AddrMap<std::uint64_t> m_holders; // line -> agents (bits)
 };
 
