@@ -503,13 +503,7 @@ void Kernel::user_main(Task& p) {
     p.started = true;
     p.start = now(p.cpu);
     if (p.sigpending) ret_to_user(p); // actions that arrived before its first run
-    // The program's operations in batches (OpSource::next_batch): one virtual call per batch.
-    constexpr std::size_t kBatch = 32;
-    Op ops[kBatch];
-    for (std::size_t n; (n = p.program->next_batch(ops, kBatch)) > 0;) {
-        for (std::size_t i = 0; i < n; ++i)
-            user_op(p, ops[i]);
-    }
+    for_each_op(*p.program, [this, &p](const Op& op) { user_op(p, op); });
     do_exit(p);
 }
 

@@ -56,30 +56,22 @@ void BareMetal::cpu_thread(CpuId cpu) {
         core.set_context(t.id, t.as, &t.counters);
         t.started = true;
         t.start = core.local_cycle();
-        // The program's operations in batches: one virtual call per batch, and each operation
-        // read well after it was written.
-        constexpr std::size_t kBatch = 32;
-        Op ops[kBatch];
-        for (std::size_t n; (n = t.source->next_batch(ops, kBatch)) > 0;) {
-            for (std::size_t i = 0; i < n; ++i) {
-                const Op& op = ops[i];
-                if (op.kind != OpKind::Sys) {
-                    core.execute(op);
-                    continue;
-                }
-                // Only the core's own instructions: validation keeps system calls out.
-                std::int64_t value = 0;
-                if (op.sys == SysOp::Clflush || op.sys == SysOp::Wbinvd) {
-                    m_sys.cache_flush(cpu, op);
-                } else {
-                    core.fence(); // rdtscp: after the accesses in flight
-                    value = std::int64_t(core.local_cycle());
-                    if (op.sys == SysOp::Mark)
-                        t.marks.emplace_back(*op.label, std::uint64_t(value));
-                }
-                t.source->result(value);
+        for_each_op(*t.source, [&](const Op& op) {
+            if (op.kind != OpKind::Sys) {
+                core.execute(op);
+                return;
             }
-        }
+            // Only the core's own instructions: validation keeps system calls out.
+            std::int64_t value = 0;
+            if (op.sys == SysOp::Clflush || op.sys == SysOp::Wbinvd) {
+                m_sys.cache_flush(cpu, op);
+            } else {
+                core.fence(); // rdtscp: after the accesses in flight
+                value = std::int64_t(core.local_cycle());
+                if (op.sys == SysOp::Mark) t.marks.emplace_back(*op.label, std::uint64_t(value));
+            }
+            t.source->result(value);
+        });
         core.fence();
         core.sync();
         t.end = core.local_cycle();

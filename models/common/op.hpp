@@ -49,4 +49,16 @@ public:
     }
 };
 
+// Runs run(op) on each of the program's operations in order until it ends, taking them from
+// next_batch up to 32 at a time: one virtual call per batch, and each operation read well after
+// it was written.
+template <typename Run> void for_each_op(OpSource& src, Run run) {
+    constexpr std::size_t kBatch = 32;
+    Op ops[kBatch];
+    for (std::size_t n; (n = src.next_batch(ops, kBatch)) > 0;) {
+        for (std::size_t i = 0; i < n; ++i)
+            run(ops[i]);
+    }
+}
+
 } // namespace smp
