@@ -73,8 +73,34 @@ bool WorkingSetSource::next(Op& op) {
 
 std::size_t WorkingSetSource::next_batch(Op* out, std::size_t max) {
     std::size_t n = 0;
-    while (n < max && WorkingSetSource::next(out[n]))
-        ++n;
+    if (m_cfg.compute_per_access > 0 || !m_chain.empty() || m_per_pass == 0) {
+        while (n < max && WorkingSetSource::next(out[n]))
+            ++n;
+        return n;
+    }
+    // Accesses only, sequential, strided or random: next()'s steps with the pattern decided
+    // once per batch (the same numbers drawn in the same order).
+    const auto passes = static_cast<std::uint64_t>(m_cfg.passes);
+    const auto size = static_cast<std::uint64_t>(m_cfg.size);
+    const auto asz = static_cast<std::uint64_t>(m_cfg.access_size);
+    const auto base = static_cast<Addr>(m_cfg.base);
+    const double wr = m_cfg.write_ratio;
+    const bool random = m_cfg.pattern[0] == 'r';
+    const std::uint64_t step =
+        m_cfg.pattern[1] == 'e' ? asz : static_cast<std::uint64_t>(m_cfg.stride);
+    for (; n < max && m_pass < passes; ++n) {
+        const std::uint64_t off = random ? m_rng.below(m_per_pass) * asz : m_index * step;
+        const bool store = wr > 0.0 && (wr >= 1.0 || m_rng.unit() < wr);
+        Op& op = out[n];
+        op.kind = store ? OpKind::Store : OpKind::Load;
+        op.dep = false;
+        op.addr = base + off;
+        op.size = static_cast<std::uint32_t>(std::min(asz, size - off));
+        if (++m_index == m_per_pass) {
+            m_index = 0;
+            ++m_pass;
+        }
+    }
     return n;
 }
 

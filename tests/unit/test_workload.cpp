@@ -241,24 +241,34 @@ Op make(OpKind kind, Addr addr) {
 
 } // namespace
 
-// The batches together are the one-by-one sequence, whatever the batch size; a store mix and
-// compute steps included.
+// The batches together are the one-by-one sequence, whatever the batch size: every pattern,
+// with and without compute steps (accesses alone take the batch's own loop), loads only, a store
+// mix and stores only, and an access size that does not divide the set (a short last access).
 TEST(Workload, WorkingSetBatchesGiveTheSameOperationsAsNext) {
-    for (const char* pattern : {"sequential", "random", "pointer_chase"}) {
-        WorkloadConfig w = ws(8192, pattern, 3);
-        w.write_ratio = 0.3;
-        w.compute_per_access = 2;
-        ProgramEnv env;
-        const std::vector<Op> one = drain(*make_workload(w, env, 5));
-        for (std::size_t max : {1, 7, 32, 1000}) {
-            auto src = make_workload(w, env, 5);
-            std::vector<Op> batched, buf(max);
-            for (std::size_t n; (n = src->next_batch(buf.data(), max)) > 0;)
-                batched.insert(batched.end(), buf.begin(), buf.begin() + n);
-            ASSERT_EQ(batched.size(), one.size()) << pattern << " max " << max;
-            for (std::size_t i = 0; i < one.size(); ++i)
-                ASSERT_TRUE(same_op(batched[i], one[i]))
-                    << pattern << " max " << max << " op " << i;
+    for (const char* pattern : {"sequential", "strided", "random", "pointer_chase"}) {
+        for (std::int64_t compute : {0, 2}) {
+            for (double wr : {0.0, 0.3, 1.0}) {
+                WorkloadConfig w = ws(8192 + 24, pattern, 3);
+                w.access_size = 48;
+                w.stride = 160;
+                w.write_ratio = wr;
+                w.compute_per_access = compute;
+                const std::string what = std::string(pattern) + " compute " +
+                                         std::to_string(compute) + " stores " + std::to_string(wr);
+                ProgramEnv env;
+                const std::vector<Op> one = drain(*make_workload(w, env, 5));
+                ASSERT_GT(one.size(), 3u * 50) << what;
+                for (std::size_t max : {1, 7, 32, 1000}) {
+                    auto src = make_workload(w, env, 5);
+                    std::vector<Op> batched, buf(max);
+                    for (std::size_t n; (n = src->next_batch(buf.data(), max)) > 0;)
+                        batched.insert(batched.end(), buf.begin(), buf.begin() + n);
+                    ASSERT_EQ(batched.size(), one.size()) << what << " max " << max;
+                    for (std::size_t i = 0; i < one.size(); ++i)
+                        ASSERT_TRUE(same_op(batched[i], one[i]) && batched[i].kind == one[i].kind)
+                            << what << " max " << max << " op " << i;
+                }
+            }
         }
     }
 }
