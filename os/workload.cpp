@@ -29,6 +29,7 @@ WorkingSetSource::WorkingSetSource(const WorkloadConfig& cfg, std::uint32_t line
         for (std::uint64_t i = 0; i < lines; ++i) m_chain[order[i]] = order[(i + 1) % lines];
     }
     if (cfg.passes == 0) m_per_pass = 0;
+    if (m_per_pass > 0) m_random = Modulus(m_per_pass);
 }
 
 std::uint64_t WorkingSetSource::offset_of(std::uint64_t i) {
@@ -37,7 +38,7 @@ std::uint64_t WorkingSetSource::offset_of(std::uint64_t i) {
     case 's': // sequential | strided
         return m_cfg.pattern[1] == 'e' ? i * asz : i * static_cast<std::uint64_t>(m_cfg.stride);
     case 'r':
-        return m_rng.below(m_per_pass) * asz;
+        return m_random.of(m_rng.next()) * asz;
     default: { // pointer_chase
         std::uint64_t off = static_cast<std::uint64_t>(m_chase) * m_line;
         m_chase = m_chain[m_chase];
@@ -89,7 +90,7 @@ std::size_t WorkingSetSource::next_batch(Op* out, std::size_t max) {
     const std::uint64_t step =
         m_cfg.pattern[1] == 'e' ? asz : static_cast<std::uint64_t>(m_cfg.stride);
     for (; n < max && m_pass < passes; ++n) {
-        const std::uint64_t off = random ? m_rng.below(m_per_pass) * asz : m_index * step;
+        const std::uint64_t off = random ? m_random.of(m_rng.next()) * asz : m_index * step;
         const bool store = wr > 0.0 && (wr >= 1.0 || m_rng.unit() < wr);
         Op& op = out[n];
         op.kind = store ? OpKind::Store : OpKind::Load;

@@ -63,6 +63,44 @@ TEST(Workload, StridedStepsByTheStrideAndClipsTheLastAccess) {
     EXPECT_EQ(t[1].size, 36u); // stays inside the working set
 }
 
+// Modulus gives `%`'s remainders: small and huge divisors, powers of two and their neighbours,
+// numerators at the ends of the range and a million random ones.
+TEST(Workload, ModulusEqualsTheRemainder) {
+    const std::uint64_t top = ~std::uint64_t(0);
+    std::vector<std::uint64_t> divisors = {1,
+                                           2,
+                                           3,
+                                           5,
+                                           7,
+                                           10,
+                                           1000,
+                                           16384,
+                                           16383,
+                                           16385,
+                                           (1ull << 32) - 1,
+                                           1ull << 32,
+                                           (1ull << 32) + 1,
+                                           (1ull << 63) - 1,
+                                           1ull << 63,
+                                           (1ull << 63) + 1,
+                                           top - 1,
+                                           top};
+    Rng rng(9);
+    for (int i = 0; i < 200; ++i)
+        divisors.push_back(rng.next() >> (rng.next() % 64));
+    for (std::uint64_t n : divisors) {
+        if (n == 0) continue;
+        const Modulus m(n);
+        for (std::uint64_t x : {std::uint64_t(0), std::uint64_t(1), n - 1, n, n + 1, 2 * n - 1,
+                                2 * n, top - 1, top, top - n, top / n * n, top / n * n - 1})
+            ASSERT_EQ(m.of(x), x % n) << x << " % " << n;
+        for (int k = 0; k < 5000; ++k) {
+            const std::uint64_t x = rng.next();
+            ASSERT_EQ(m.of(x), x % n) << x << " % " << n;
+        }
+    }
+}
+
 TEST(Workload, RandomStaysAlignedInsideAndIsSeeded) {
     const auto a = drain(ws(4096, "random", 4), 5);
     ASSERT_EQ(a.size(), 4u * 512);
