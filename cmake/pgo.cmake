@@ -1,6 +1,6 @@
 # Profile-guided optimisation (SMPSIM_PGO, GCC): an instrumented copy of the Python module is
 # built in <build>/pgo-instrumented, scripts/pgo_train.py runs on it, and the targets given to
-# smpsim_pgo() are compiled with the profile it wrote. A source edit rebuilds the instrumented
+# smpsim_pgo() are compiled with the profile it wrote and linked into the module as one program. A source edit rebuilds the instrumented
 # module, trains again and recompiles those targets, so the profile always matches the code.
 include(ExternalProject)
 
@@ -40,11 +40,16 @@ function(smpsim_pgo)
     COMMENT "Training the profile-guided build (scripts/pgo_train.py)"
     VERBATIM)
   add_custom_target(pgo_profile DEPENDS ${SMPSIM_PGO_STAMP})
+  # With the profile, the module is also optimised as a whole at link time: the libraries'
+  # objects carry the compiler's intermediate code beside their machine code (fat objects), and
+  # the module's link (-flto, as pybind11 sets it) inlines across them. Targets defined after
+  # this (the C++ tests) link the machine code only.
+  add_link_options(-fno-lto)
   foreach(t ${ARGN})
     add_dependencies(${t} pgo_profile)
     target_compile_options(${t} PRIVATE -fprofile-use=${SMPSIM_PGO_PROFILE}
                            -fprofile-prefix-path=${CMAKE_BINARY_DIR} -fprofile-partial-training
-                           -Wno-missing-profile)
+                           -Wno-missing-profile -flto=auto -ffat-lto-objects)
     get_target_property(srcs ${t} SOURCES)
     get_target_property(dir ${t} SOURCE_DIR)
     list(TRANSFORM srcs PREPEND ${dir}/ REGEX "^[^/]")
