@@ -545,6 +545,17 @@ PYBIND11_MODULE(_smpsim, m) {
         "child process). Writes config.json, stats and result.json into out_dir; with "
         "progress_path, also '<cycle> <ops>' there every progress_every simulated cycles.");
     m.def(
+        "build_info",
+        [] {
+            py::dict d;
+            d["compiler"] = std::string(__VERSION__);
+            d["build_type"] = std::string(SMPSIM_BUILD_TYPE);
+            d["profile_guided"] = SMPSIM_PROFILE_GUIDED != 0;
+            return d;
+        },
+        "How this module was compiled (benchmark figures depend on it): the compiler's version, "
+        "CMake's build type, and whether it is the profile-guided build (SMPSIM_PGO).");
+    m.def(
         "raw_loop",
         [](const SystemConfig& cfg) {
             cfg.validate();

@@ -227,7 +227,7 @@ def _cmd_bench(args):
             raise ValueError(f"bench: unknown scenario {n!r}; known: {', '.join(known)}")
     results = bench.run_benchmark(names, runs=args.runs)
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps(dict(results, build=bench.build_info()), indent=2))
     else:
         print(bench.format_table(results))
     return 0

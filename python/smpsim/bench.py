@@ -32,7 +32,13 @@ from .actions import SetAffinity
 from . import workloads as wl
 from .runner import run
 
-__all__ = ["SCENARIOS", "run_benchmark", "format_table"]
+__all__ = ["SCENARIOS", "run_benchmark", "format_table", "build_info"]
+
+
+def build_info():
+    """How the module was compiled: {compiler, build_type, profile_guided}. Figures of a
+    profile-guided build and of a plain one are not comparable (docs/performance.md)."""
+    return _smpsim.build_info()
 
 
 def a_stream_l1d_1core():
@@ -177,9 +183,14 @@ def run_benchmark(names=None, runs=5):
 
 
 def format_table(results):
-    lines = ["%-24s %12s %14s %12s %10s %12s %9s" % (
-        "scenario", "mem ops/s", "sim cycles/s", "host s/ms", "peak MiB", "raw ops/s",
-        "overhead")] if set(results) - {"quantum"} else []
+    b = build_info()
+    lines = ["build: %s, %s, compiler %s" % (
+        b["build_type"], "profile-guided" if b["profile_guided"] else "not profile-guided",
+        b["compiler"])]
+    if set(results) - {"quantum"}:
+        lines.append("%-24s %12s %14s %12s %10s %12s %9s" % (
+            "scenario", "mem ops/s", "sim cycles/s", "host s/ms", "peak MiB", "raw ops/s",
+            "overhead"))
     for name, r in results.items():
         if name == "quantum":
             continue

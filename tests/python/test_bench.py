@@ -34,6 +34,8 @@ def test_bench_command_json():
             assert row[key] > 0, key
     assert a["streams_match"] is True and a["framework_overhead"] > 0
     assert c["framework_overhead"] is None
+    build = r["build"]
+    assert build["build_type"] and build["compiler"] and isinstance(build["profile_guided"], bool)
 
 
 def test_default_quantum_keeps_the_forced_move_within_two_percent():
