@@ -3,6 +3,7 @@
 #include "workloads/trace_source.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace smp {
@@ -89,11 +90,18 @@ std::size_t WorkingSetSource::next_batch(Op* out, std::size_t max) {
     const bool random = m_cfg.pattern[0] == 'r';
     const std::uint64_t step =
         m_cfg.pattern[1] == 'e' ? asz : static_cast<std::uint64_t>(m_cfg.stride);
+    // A store when unit() < wr, unit() being k * 2^-53 for k = next() >> 11: when
+    // k < ceil(wr * 2^53), in integers (both products are exact). No number is drawn when
+    // every access or none is a store, as in next().
+    const bool draw = wr > 0.0 && wr < 1.0;
+    const bool all = wr >= 1.0;
+    const auto below = draw ? static_cast<std::uint64_t>(std::ceil(wr * 9007199254740992.0)) : 0;
+    static constexpr OpKind kKind[2] = {OpKind::Load, OpKind::Store}; // no branch on a coin
     for (; n < max && m_pass < passes; ++n) {
         const std::uint64_t off = random ? m_random.of(m_rng.next()) * asz : m_index * step;
-        const bool store = wr > 0.0 && (wr >= 1.0 || m_rng.unit() < wr);
+        const bool store = draw ? (m_rng.next() >> 11) < below : all;
         Op& op = out[n];
-        op.kind = store ? OpKind::Store : OpKind::Load;
+        op.kind = kKind[store];
         op.dep = false;
         op.addr = base + off;
         op.size = static_cast<std::uint32_t>(std::min(asz, size - off));

@@ -285,7 +285,7 @@ Op make(OpKind kind, Addr addr) {
 TEST(Workload, WorkingSetBatchesGiveTheSameOperationsAsNext) {
     for (const char* pattern : {"sequential", "strided", "random", "pointer_chase"}) {
         for (std::int64_t compute : {0, 2}) {
-            for (double wr : {0.0, 0.3, 1.0}) {
+            for (double wr : {0.0, 0.3, 0.5, 0.999999, 1.0}) {
                 WorkloadConfig w = ws(8192 + 24, pattern, 3);
                 w.access_size = 48;
                 w.stride = 160;
