@@ -74,32 +74,38 @@ bool WorkingSetSource::next(Op& op) {
 }
 
 std::size_t WorkingSetSource::next_batch(Op* out, std::size_t max) {
-    std::size_t n = 0;
     if (m_cfg.compute_per_access > 0 || !m_chain.empty() || m_per_pass == 0) {
+        std::size_t n = 0;
         while (n < max && WorkingSetSource::next(out[n]))
             ++n;
         return n;
     }
-    // Accesses only, sequential, strided or random: next()'s steps with the pattern decided
-    // once per batch (the same numbers drawn in the same order).
+    // Accesses only, sequential, strided or random: next()'s steps with the pattern and the
+    // store coin decided once per batch, each combination a loop of its own.
+    const bool random = m_cfg.pattern[0] == 'r';
+    const bool draw = m_cfg.write_ratio > 0.0 && m_cfg.write_ratio < 1.0;
+    if (random) return draw ? fill<true, true>(out, max) : fill<true, false>(out, max);
+    return draw ? fill<false, true>(out, max) : fill<false, false>(out, max);
+}
+
+template <bool Random, bool Draw> std::size_t WorkingSetSource::fill(Op* out, std::size_t max) {
     const auto passes = static_cast<std::uint64_t>(m_cfg.passes);
     const auto size = static_cast<std::uint64_t>(m_cfg.size);
     const auto asz = static_cast<std::uint64_t>(m_cfg.access_size);
     const auto base = static_cast<Addr>(m_cfg.base);
-    const double wr = m_cfg.write_ratio;
-    const bool random = m_cfg.pattern[0] == 'r';
     const std::uint64_t step =
         m_cfg.pattern[1] == 'e' ? asz : static_cast<std::uint64_t>(m_cfg.stride);
-    // A store when unit() < wr, unit() being k * 2^-53 for k = next() >> 11: when
-    // k < ceil(wr * 2^53), in integers (both products are exact). No number is drawn when
-    // every access or none is a store, as in next().
-    const bool draw = wr > 0.0 && wr < 1.0;
-    const bool all = wr >= 1.0;
-    const auto below = draw ? static_cast<std::uint64_t>(std::ceil(wr * 9007199254740992.0)) : 0;
+    // A store when unit() < write_ratio, unit() being k * 2^-53 for k = next() >> 11: when
+    // k < ceil(write_ratio * 2^53), in integers (both products are exact). No number is drawn
+    // when every access or none is a store, as in next().
+    const auto below =
+        Draw ? static_cast<std::uint64_t>(std::ceil(m_cfg.write_ratio * 9007199254740992.0)) : 0;
+    const bool all = m_cfg.write_ratio >= 1.0;
     static constexpr OpKind kKind[2] = {OpKind::Load, OpKind::Store}; // no branch on a coin
+    std::size_t n = 0;
     for (; n < max && m_pass < passes; ++n) {
-        const std::uint64_t off = random ? m_random.of(m_rng.next()) * asz : m_index * step;
-        const bool store = draw ? (m_rng.next() >> 11) < below : all;
+        const std::uint64_t off = Random ? m_random.of(m_rng.next()) * asz : m_index * step;
+        const bool store = Draw ? (m_rng.next() >> 11) < below : all;
         Op& op = out[n];
         op.kind = kKind[store];
         op.dep = false;

@@ -62,6 +62,8 @@ public:
 
 private:
     std::uint64_t offset_of(std::uint64_t i);
+    // next_batch() for accesses without compute steps, neither pointer chasing nor ended.
+    template <bool Random, bool Draw> std::size_t fill(Op* out, std::size_t max);
 
     WorkloadConfig m_cfg;
     std::uint32_t m_line;
