@@ -1,7 +1,8 @@
 # Profile-guided optimisation (SMPSIM_PGO, GCC): an instrumented copy of the Python module is
 # built in <build>/pgo-instrumented, scripts/pgo_train.py runs on it, and the targets given to
-# smpsim_pgo() are compiled with the profile it wrote and linked into the module as one program. A source edit rebuilds the instrumented
-# module, trains again and recompiles those targets, so the profile always matches the code.
+# smpsim_pgo() are compiled with the profile it wrote and linked into the module as one program.
+# A source edit rebuilds the instrumented module, trains again and recompiles those targets, so
+# the profile always matches the code.
 include(ExternalProject)
 
 set(SMPSIM_PGO_BUILD ${CMAKE_BINARY_DIR}/pgo-instrumented)
