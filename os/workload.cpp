@@ -31,6 +31,9 @@ WorkingSetSource::WorkingSetSource(const WorkloadConfig& cfg, std::uint32_t line
     }
     if (cfg.passes == 0) m_per_pass = 0;
     if (m_per_pass > 0) m_random = Modulus(m_per_pass);
+    m_draw = cfg.write_ratio > 0.0 && cfg.write_ratio < 1.0;
+    m_all_stores = cfg.write_ratio >= 1.0;
+    if (m_draw) m_store_below = static_cast<std::uint64_t>(std::ceil(cfg.write_ratio * 0x1p53));
 }
 
 std::uint64_t WorkingSetSource::offset_of(std::uint64_t i) {
@@ -57,20 +60,27 @@ bool WorkingSetSource::next(Op& op) {
     }
     if (m_per_pass == 0 || m_pass >= static_cast<std::uint64_t>(m_cfg.passes)) return false;
     const std::uint64_t off = offset_of(m_index);
-    const bool store = m_cfg.write_ratio > 0.0 &&
-                       (m_cfg.write_ratio >= 1.0 || m_rng.unit() < m_cfg.write_ratio);
-    op.kind = store ? OpKind::Store : OpKind::Load;
-    op.dep = !m_chain.empty(); // pointer_chase: each address is the previous load's data
+    // pointer_chase: each address is the previous load's data
+    emit(op, off, m_draw ? store_coin<true>() : store_coin<false>(), !m_chain.empty());
+    m_compute_pending = m_cfg.compute_per_access > 0;
+    return true;
+}
+
+template <bool Draw> bool WorkingSetSource::store_coin() {
+    return Draw ? (m_rng.next() >> 11) < m_store_below : m_all_stores;
+}
+
+void WorkingSetSource::emit(Op& op, std::uint64_t off, bool store, bool dep) {
+    static constexpr OpKind kKind[2] = {OpKind::Load, OpKind::Store}; // no branch on a coin
+    op.kind = kKind[store];
+    op.dep = dep;
     op.addr = static_cast<Addr>(m_cfg.base) + off;
-    std::uint64_t remaining = static_cast<std::uint64_t>(m_cfg.size) - off;
-    op.size = static_cast<std::uint32_t>(
-        std::min<std::uint64_t>(static_cast<std::uint64_t>(m_cfg.access_size), remaining));
+    op.size = static_cast<std::uint32_t>(std::min(static_cast<std::uint64_t>(m_cfg.access_size),
+                                                  static_cast<std::uint64_t>(m_cfg.size) - off));
     if (++m_index == m_per_pass) {
         m_index = 0;
         ++m_pass;
     }
-    m_compute_pending = m_cfg.compute_per_access > 0;
-    return true;
 }
 
 std::size_t WorkingSetSource::next_batch(Op* out, std::size_t max) {
@@ -82,39 +92,20 @@ std::size_t WorkingSetSource::next_batch(Op* out, std::size_t max) {
     }
     // Accesses only, sequential, strided or random: next()'s steps with the pattern and the
     // store coin decided once per batch, each combination a loop of its own.
-    const bool random = m_cfg.pattern[0] == 'r';
-    const bool draw = m_cfg.write_ratio > 0.0 && m_cfg.write_ratio < 1.0;
-    if (random) return draw ? fill<true, true>(out, max) : fill<true, false>(out, max);
-    return draw ? fill<false, true>(out, max) : fill<false, false>(out, max);
+    if (m_cfg.pattern[0] == 'r')
+        return m_draw ? fill<true, true>(out, max) : fill<true, false>(out, max);
+    return m_draw ? fill<false, true>(out, max) : fill<false, false>(out, max);
 }
 
 template <bool Random, bool Draw> std::size_t WorkingSetSource::fill(Op* out, std::size_t max) {
     const auto passes = static_cast<std::uint64_t>(m_cfg.passes);
-    const auto size = static_cast<std::uint64_t>(m_cfg.size);
     const auto asz = static_cast<std::uint64_t>(m_cfg.access_size);
-    const auto base = static_cast<Addr>(m_cfg.base);
     const std::uint64_t step =
         m_cfg.pattern[1] == 'e' ? asz : static_cast<std::uint64_t>(m_cfg.stride);
-    // A store when unit() < write_ratio, unit() being k * 2^-53 for k = next() >> 11: when
-    // k < ceil(write_ratio * 2^53), in integers (both products are exact). No number is drawn
-    // when every access or none is a store, as in next().
-    const auto below =
-        Draw ? static_cast<std::uint64_t>(std::ceil(m_cfg.write_ratio * 9007199254740992.0)) : 0;
-    const bool all = m_cfg.write_ratio >= 1.0;
-    static constexpr OpKind kKind[2] = {OpKind::Load, OpKind::Store}; // no branch on a coin
     std::size_t n = 0;
     for (; n < max && m_pass < passes; ++n) {
         const std::uint64_t off = Random ? m_random.of(m_rng.next()) * asz : m_index * step;
-        const bool store = Draw ? (m_rng.next() >> 11) < below : all;
-        Op& op = out[n];
-        op.kind = kKind[store];
-        op.dep = false;
-        op.addr = base + off;
-        op.size = static_cast<std::uint32_t>(std::min(asz, size - off));
-        if (++m_index == m_per_pass) {
-            m_index = 0;
-            ++m_pass;
-        }
+        emit(out[n], off, store_coin<Draw>(), false);
     }
     return n;
 }

@@ -23,7 +23,6 @@ public:
         return z ^ (z >> 31);
     }
     std::uint64_t below(std::uint64_t n) { return next() % n; }
-    double unit() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
 
 private:
     std::uint64_t m_state;
@@ -62,6 +61,10 @@ public:
 
 private:
     std::uint64_t offset_of(std::uint64_t i);
+    // Whether the next access is a store; Draw: whether a number is drawn (0 < write_ratio < 1).
+    template <bool Draw> bool store_coin();
+    // Writes the access at offset `off` into op and moves on to the next index.
+    void emit(Op& op, std::uint64_t off, bool store, bool dep);
     // next_batch() for accesses without compute steps, neither pointer chasing nor ended.
     template <bool Random, bool Draw> std::size_t fill(Op* out, std::size_t max);
 
@@ -70,6 +73,11 @@ private:
     Rng m_rng;
     std::uint64_t m_per_pass = 0;
     Modulus m_random{1};       // the random pattern's offsets: a number below m_per_pass
+    bool m_draw = false;       // 0 < write_ratio < 1: each access tosses a coin
+    bool m_all_stores = false; // write_ratio >= 1
+    // A store when k = next() >> 11 is below this: the same as k * 2^-53 < write_ratio, since
+    // both products are exact, so k < ceil(write_ratio * 2^53).
+    std::uint64_t m_store_below = 0;
     std::uint64_t m_index = 0; // access index within the pass
     std::uint64_t m_pass = 0;
     bool m_compute_pending = false;
