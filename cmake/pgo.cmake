@@ -16,6 +16,7 @@ function(smpsim_pgo)
   endif()
   # The profile's file names are the object files' paths relative to each build's root, so the
   # instrumented build's profile is found by the objects of this one.
+  set(instrumented_module ${SMPSIM_PGO_BUILD}/python/smpsim/_smpsim${PYTHON_MODULE_EXTENSION})
   ExternalProject_Add(pgo_instrumented
     SOURCE_DIR ${CMAKE_SOURCE_DIR}
     BINARY_DIR ${SMPSIM_PGO_BUILD}
@@ -23,13 +24,11 @@ function(smpsim_pgo)
                -DSMPSIM_PYTHON=${SMPSIM_PYTHON} -DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER}
                "-DCMAKE_CXX_FLAGS=${CMAKE_CXX_FLAGS} -fprofile-generate=${SMPSIM_PGO_PROFILE} -fprofile-prefix-path=${SMPSIM_PGO_BUILD} -fprofile-update=single"
     INSTALL_COMMAND ""
+    BUILD_BYPRODUCTS ${instrumented_module}
     BUILD_ALWAYS ON
     STEP_TARGETS build)
-  # Train again whenever the instrumented module was rebuilt (or the training changed): a fresh
+  # Train again whenever the instrumented module was relinked (or the training changed): a fresh
   # profile, never counts added to an old one.
-  file(GLOB pgo_inputs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/models/*/*.?pp
-       ${CMAKE_SOURCE_DIR}/os/*.?pp ${CMAKE_SOURCE_DIR}/platform/*.?pp
-       ${CMAKE_SOURCE_DIR}/workloads/*.?pp ${CMAKE_SOURCE_DIR}/python/*.?pp)
   add_custom_command(
     OUTPUT ${SMPSIM_PGO_STAMP}
     COMMAND ${CMAKE_COMMAND} -E rm -rf ${SMPSIM_PGO_PROFILE}
@@ -37,7 +36,7 @@ function(smpsim_pgo)
             SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 ${SMPSIM_PYTHON}
             ${CMAKE_SOURCE_DIR}/scripts/pgo_train.py
     COMMAND ${CMAKE_COMMAND} -E touch ${SMPSIM_PGO_STAMP}
-    DEPENDS pgo_instrumented-build ${CMAKE_SOURCE_DIR}/scripts/pgo_train.py ${pgo_inputs}
+    DEPENDS pgo_instrumented-build ${instrumented_module} ${CMAKE_SOURCE_DIR}/scripts/pgo_train.py
     COMMENT "Training the profile-guided build (scripts/pgo_train.py)"
     VERBATIM)
   add_custom_target(pgo_profile DEPENDS ${SMPSIM_PGO_STAMP})
