@@ -101,6 +101,33 @@ TEST(Workload, ModulusEqualsTheRemainder) {
     }
 }
 
+// Each access is a store when the generator's next number, as a fraction in [0, 1) of 53 bits,
+// is below write_ratio: computed here in floating point from the same seed (a sequential set
+// draws nothing else), one by one and in batches.
+TEST(Workload, StoresAreTheDrawsBelowTheWriteRatio) {
+    for (double wr : {0.3, 0.5, 1.0 / 3.0, 0.999999, 1e-6}) {
+        WorkloadConfig w = ws(64 * 1024, "sequential", 4);
+        w.write_ratio = wr;
+        const std::size_t n = 4 * 64 * 1024 / 8;
+        std::vector<bool> expected;
+        Rng r(7);
+        for (std::size_t i = 0; i < n; ++i)
+            expected.push_back(static_cast<double>(r.next() >> 11) * 0x1p-53 < wr);
+        ProgramEnv env;
+        const std::vector<Op> one = drain(*make_workload(w, env, 7));
+        auto src = make_workload(w, env, 7);
+        std::vector<Op> batched, buf(32);
+        for (std::size_t k; (k = src->next_batch(buf.data(), buf.size())) > 0;)
+            batched.insert(batched.end(), buf.begin(), buf.begin() + k);
+        ASSERT_EQ(one.size(), n);
+        ASSERT_EQ(batched.size(), n);
+        for (std::size_t i = 0; i < n; ++i) {
+            ASSERT_EQ(one[i].kind == OpKind::Store, expected[i]) << wr << " op " << i;
+            ASSERT_EQ(batched[i].kind == OpKind::Store, expected[i]) << wr << " op " << i;
+        }
+    }
+}
+
 TEST(Workload, RandomStaysAlignedInsideAndIsSeeded) {
     const auto a = drain(ws(4096, "random", 4), 5);
     ASSERT_EQ(a.size(), 4u * 512);
