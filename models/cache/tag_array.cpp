@@ -75,9 +75,10 @@ void TagArray::update_replacement(std::uint64_t set, std::uint32_t way) {
 
 std::uint32_t TagArray::victim(std::uint64_t set) {
     const LineInfo* base = &m_lines[set * m_ways];
-    for (std::uint32_t w = 0; w < m_ways; ++w) {
-        if (!base[w].valid()) return w; // the first invalid way
-    }
+    const std::uint32_t invalid = m_ways == 8    ? first_invalid(base, 8)
+                                  : m_ways == 16 ? first_invalid(base, 16)
+                                                 : first_invalid(base, m_ways);
+    if (invalid < m_ways) return invalid;
     switch (m_policy) {
     case Replacement::Lru: { // the least recent field, else the oldest stamp (lowest way on ties)
         if (m_packed) return static_cast<std::uint32_t>(m_order[set] >> (4 * (m_ways - 1))) & 0xF;

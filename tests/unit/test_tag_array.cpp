@@ -218,6 +218,38 @@ TEST(TagArrayLru, CyclicPatternOfWaysPlusOneMissesEveryTime) {
     }
 }
 
+// find() and victim() have unrolled forms for 8 and 16 ways and a loop for the others: each
+// form skips invalid ways that still hold a tag, finds a line past such a stale copy of its own
+// tag, and fills the lowest invalid way first.
+TEST(TagArray, EveryAssociativityFindsOnlyValidWaysAndFillsTheLowestInvalidOne) {
+    for (std::uint32_t ways : {1u, 3u, 7u, 8u, 9u, 16u, 17u}) {
+        SCOPED_TRACE(ways);
+        const std::uint64_t sets = 4, set = 3;
+        TagArray t(sets, ways, Replacement::Lru, 1);
+        auto line_of = [&](std::uint32_t w) { return Addr(100 + w) * sets + set; };
+        for (std::uint32_t w = 0; w < ways; ++w) {
+            ASSERT_EQ(t.victim(set), w);
+            fill(t, set, w, line_of(w));
+        }
+        for (std::uint32_t w = 0; w < ways; ++w) ASSERT_EQ(t.find(line_of(w)), int(w));
+        EXPECT_EQ(t.find(line_of(ways)), -1); // never filled
+        // The middle and the last way invalidated: their tags stay, unseen, and the lower of
+        // the two is filled first.
+        const std::uint32_t last = ways - 1, mid = ways / 2;
+        t.at(set, last).state = State::I;
+        t.at(set, mid).state = State::I;
+        EXPECT_EQ(t.find(line_of(last)), -1);
+        EXPECT_EQ(t.find(line_of(mid)), -1);
+        EXPECT_EQ(t.victim(set), mid);
+        if (mid < last) {
+            // The middle way's line put back in the last way: found there, past its stale tag.
+            fill(t, set, last, line_of(mid));
+            EXPECT_EQ(t.find(line_of(mid)), int(last));
+            EXPECT_EQ(t.victim(set), mid);
+        }
+    }
+}
+
 // Reference: per set, a list of lines from MRU to LRU, capacity `ways`. Up to 16 ways the
 // order is kept packed in one word per set, beyond that as a stamp per line: both must match it.
 void check_against_reference_lru(std::uint32_t ways) {
