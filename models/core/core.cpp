@@ -121,8 +121,8 @@ void Core::access(OpKind kind, Addr vaddr, unsigned size, bool dep) {
             page = line >> kPageBits;
             translate(line);
         }
-        line_access(kind, vaddr, m_as ? m_as->translate(line) : line, *m_counters, LineKind::User,
-                    mode);
+        line_access_body(kind, vaddr, m_as ? m_as->translate(line) : line, *m_counters,
+                         LineKind::User, mode);
     }
     if (m_qk.need_sync()) m_qk.sync();
     take_interrupts();
@@ -150,7 +150,7 @@ void Core::translate(Addr vaddr) {
     }
     const bool hit = vpage == m_tlb_last || m_tlb.access(m_as->asid(), vpage);
     m_tlb_last = vpage;
-    TranslationRecord rec{m_as->asid(), vpage, hit, 0, 0};
+    Cycle walk_cycles = 0;
     if (hit) {
         ++tlb_stats.hits;
     } else {
@@ -162,14 +162,14 @@ void Core::translate(Addr vaddr) {
             line_access(OpKind::Load, entries[l], entries[l] & ~((Addr(1) << m_line_bits) - 1),
                         m_walk_counters, LineKind::PageTable);
         }
-        rec.walk_cycles = local_cycle() - before;
+        walk_cycles = local_cycle() - before;
         ++tlb_stats.misses;
-        tlb_stats.walk_cycles += rec.walk_cycles;
+        tlb_stats.walk_cycles += walk_cycles;
         ++m_counters->tlb_misses;
-        m_counters->walk_cycles += rec.walk_cycles;
+        m_counters->walk_cycles += walk_cycles;
     }
     if (m_observer) {
-        rec.now = local_cycle();
+        const TranslationRecord rec{m_as->asid(), vpage, hit, walk_cycles, local_cycle()};
         if (!m_observer->observe_translation(rec)) m_observer = nullptr;
     }
 }
@@ -238,6 +238,11 @@ void Core::overlap(Overlap mode, Addr line, std::uint64_t seq, Cycle before, Cyc
 
 ServedBy Core::line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters,
                            LineKind what, Overlap mode) {
+    return line_access_body(kind, vaddr, paddr, counters, what, mode);
+}
+
+inline ServedBy Core::line_access_body(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters,
+                                       LineKind what, Overlap mode) {
     ++stats.accesses;
     ++counters.accesses;
     const std::uint64_t seq = ++m_seq;

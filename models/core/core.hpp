@@ -134,6 +134,10 @@ private:
     enum class Overlap : std::uint8_t { Block, Load, Store };
     ServedBy line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters, LineKind what,
                          Overlap mode = Overlap::Block);
+    // line_access's body, inlined into the user access path (access()).
+    [[gnu::always_inline]] inline ServedBy line_access_body(OpKind kind, Addr vaddr, Addr paddr,
+                                                            TaskCounters& counters, LineKind what,
+                                                            Overlap mode);
     // Advances local time to `until`, charging the wait to the task and to the access `seq`.
     void wait_for(Cycle until, std::uint64_t seq, Counter& why, bool any = false);
     [[gnu::noinline]] void drain();
