@@ -12,7 +12,7 @@ bool Tlb::access(std::uint32_t asid, Addr vpage, Entry* evicted) {
     Entry* set = &m_slots[std::size_t(set_of(vpage)) * m_ways];
     for (std::uint32_t w = 0; w < m_ways; ++w) {
         Entry& e = set[w];
-        if (e.valid() && e.vpage == vpage && e.asid == asid) {
+        if (e.vpage == vpage && e.valid() && e.asid == asid) {
             e.stamp = ++m_clock;
             if (evicted) *evicted = Entry{};
             return true;
