@@ -4,15 +4,24 @@
 #include "models/common/types.hpp"
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <systemc>
 
 namespace smp {
 
-// The current simulation time, as sc_time_stamp() gives it, read inline: sc_time_stamp() is a
-// call into the SystemC library, made several times per simulated access.
-inline const sc_core::sc_time& sim_now() {
-    return sc_core::sc_get_curr_simcontext()->time_stamp();
-}
+// The current simulation time, as sc_time_stamp() gives it, read inline through the simulation
+// context kept by the reader: sc_time_stamp() is a call into the SystemC library, and
+// sc_get_curr_simcontext() reads and tests a variable of the library on every call, several
+// times per simulated access. A process has one context (one elaboration per process).
+class SimTime {
+public:
+    SimTime() : m_ctx(sc_core::sc_get_curr_simcontext()) {}
+    const sc_core::sc_time& now() const { return m_ctx->time_stamp(); }
+
+private:
+    sc_core::sc_simcontext* m_ctx;
+};
 
 // Every model counts in cycles; sc_time is always cycles * period, so times stay integral in cycles.
 class Clocked {
@@ -20,7 +29,12 @@ public:
     explicit Clocked(double freq_ghz)
         : m_freq_ghz(freq_ghz),
           m_period(static_cast<double>(std::llround(1000.0 / freq_ghz)), sc_core::SC_PS),
-          m_inverse(m_period.value() > 1 ? ~std::uint64_t(0) / m_period.value() + 1 : 0) {}
+          m_inverse(~std::uint64_t(0) / m_period.value() + 1) {
+        if (m_period.value() < 2) { // 2^64 / 1 has no 64-bit ceiling
+            throw std::invalid_argument("a clock period below 2 ps (" + std::to_string(freq_ghz) +
+                                        " GHz)");
+        }
+    }
 
     double freq_ghz() const { return m_freq_ghz; }
     // A latency in ns as whole cycles of this clock, rounded up.
@@ -33,15 +47,16 @@ public:
     // t / period without a division: t * ceil(2^64 / period) / 2^64 equals the quotient for
     // every t below 2^64 / period (beyond 10^4 s of simulated time at 2 GHz).
     Cycle to_cycles(const sc_core::sc_time& t) const {
-        if (m_inverse == 0) return static_cast<Cycle>(t.value());
         return static_cast<Cycle>((static_cast<unsigned __int128>(t.value()) * m_inverse) >> 64);
     }
-    Cycle now_cycles() const { return to_cycles(sim_now()); }
+    const sc_core::sc_time& now() const { return m_time.now(); }
+    Cycle now_cycles() const { return to_cycles(now()); }
 
 private:
     double m_freq_ghz;
     sc_core::sc_time m_period;
-    std::uint64_t m_inverse; // ceil(2^64 / period in ps); 0 for a 1 ps period
+    std::uint64_t m_inverse; // ceil(2^64 / period in ps)
+    SimTime m_time;
 };
 
 } // namespace smp

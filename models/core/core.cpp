@@ -265,7 +265,7 @@ inline ServedBy Core::line_access_body(OpKind kind, Addr vaddr, Addr paddr, Task
 
     // A direct hit takes no global time, so its end is now + the new local time (one read of
     // the SystemC clock instead of two).
-    const sc_time now = sim_now();
+    const sc_time now = m_clock.now();
     sc_time delay = m_qk.get_local_time();
     const Cycle before = m_clock.to_cycles(now + delay);
     HitPath* l1 = kind == OpKind::IFetch ? m_l1i_hit : m_l1d_hit;

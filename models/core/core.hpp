@@ -23,15 +23,18 @@
 
 namespace smp {
 
-// TLM's quantum keeper with the current time read inline (sim_now) instead of by library call.
+// TLM's quantum keeper with the current time read inline (SimTime) instead of by library call.
 class QuantumKeeper final : public tlm_utils::tlm_quantumkeeper {
 public:
-    bool need_sync() const override { return sim_now() + m_local_time >= m_next_sync_point; }
+    bool need_sync() const override { return m_time.now() + m_local_time >= m_next_sync_point; }
     void reset() override {
         m_local_time = sc_core::SC_ZERO_TIME;
-        m_next_sync_point = sim_now() + compute_local_quantum();
+        m_next_sync_point = m_time.now() + compute_local_quantum();
     }
-    sc_core::sc_time get_current_time() const override { return sim_now() + m_local_time; }
+    sc_core::sc_time get_current_time() const override { return m_time.now() + m_local_time; }
+
+private:
+    SimTime m_time;
 };
 
 // Compute and private-cache hits run ahead of global time (temporal decoupling, one

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <stdexcept>
 
 namespace smp {
 namespace {
@@ -35,6 +36,16 @@ TEST(Clocked, ToCyclesIsTheQuotientOffTheGridToo) {
             ASSERT_EQ(c.to_cycles(sc_core::sc_time::from_value(edge)), edge / p) << edge;
         }
     }
+}
+
+TEST(Clocked, APeriodBelowTwoPicosecondsIsRefused) {
+    // The inverse is ceil(2^64 / period), which a 1 ps period (1000 GHz) does not fit in 64
+    // bits; the configuration allows up to 100 GHz (10 ps).
+    EXPECT_THROW(Clocked(1000.0), std::invalid_argument);
+    EXPECT_THROW(Clocked(1500.0), std::invalid_argument);
+    const Clocked c(500.0); // 2 ps
+    EXPECT_EQ(c.period().value(), 2u);
+    EXPECT_EQ(c.to_cycles(sc_core::sc_time::from_value(7)), 3u);
 }
 
 } // namespace
