@@ -9,6 +9,7 @@ void LocalApic::post(const PendingIrq& irq) {
     auto pos = std::upper_bound(m_pending.begin(), m_pending.end(), irq.arrival,
                                 [](Cycle t, const PendingIrq& p) { return t < p.arrival; });
     m_pending.insert(pos, irq);
+    renew_next();
     posted.notify(sc_core::SC_ZERO_TIME);
 }
 
@@ -19,11 +20,13 @@ bool LocalApic::take(Cycle now, PendingIrq& out) {
     if (ipi_due && (!tick_due || m_pending.front().arrival < m_next_tick)) {
         out = m_pending.front();
         m_pending.pop_front();
+        renew_next();
         ++stats.ipis_received;
         return true;
     }
     out = PendingIrq{m_next_tick, IrqVector::Timer, kNoCpu};
     m_next_tick += m_tick_period;
+    renew_next();
     ++stats.ticks;
     return true;
 }

@@ -44,20 +44,20 @@ struct IrqStats {
 // `posted` is notified whenever an interrupt is posted, so a waiting core can re-plan.
 class LocalApic {
 public:
-    LocalApic(Cycle tick_period) : m_tick_period(tick_period), m_next_tick(tick_period ? tick_period : kNever) {}
+    LocalApic(Cycle tick_period)
+        : m_tick_period(tick_period), m_next_tick(tick_period ? tick_period : kNever),
+          m_next(m_next_tick) {}
 
     void post(const PendingIrq& irq);
     // Earliest arrival of anything pending (IPI or tick), kNever if none.
-    Cycle next_arrival() const {
-        const Cycle ipi = m_pending.empty() ? kNever : m_pending.front().arrival;
-        return ipi < m_next_tick ? ipi : m_next_tick;
-    }
+    Cycle next_arrival() const { return m_next; }
     // Pops the earliest interrupt that has arrived by `now`; false if none.
     bool take(Cycle now, PendingIrq& out);
     // Stops the local timer, or restarts it at the next period boundary after `now`.
     void set_timer(bool on, Cycle now) {
         if (!m_tick_period) return;
         m_next_tick = on ? (now / m_tick_period + 1) * m_tick_period : kNever;
+        renew_next();
         if (on) posted.notify(sc_core::SC_ZERO_TIME);
     }
 
@@ -65,8 +65,14 @@ public:
     IrqStats stats;
 
 private:
+    void renew_next() {
+        const Cycle ipi = m_pending.empty() ? kNever : m_pending.front().arrival;
+        m_next = ipi < m_next_tick ? ipi : m_next_tick;
+    }
+
     Cycle m_tick_period;
     Cycle m_next_tick;
+    Cycle m_next; // next_arrival(), renewed whenever the pending IPIs or the tick change
     std::deque<PendingIrq> m_pending; // sorted by arrival, stable for equal times
 };
 
