@@ -42,7 +42,7 @@ void Core::execute(const Op& op) {
     if (op.kind == OpKind::Compute) {
         compute(op.cycles);
     } else {
-        access(op.kind, op.addr, op.size, op.dep);
+        access_body(op.kind, op.addr, op.size, op.dep);
     }
 }
 
@@ -103,6 +103,10 @@ Cycle Core::compute_for(Cycle n, bool stop_on_irq, bool resumed) {
 }
 
 void Core::access(OpKind kind, Addr vaddr, unsigned size, bool dep) {
+    access_body(kind, vaddr, size, dep);
+}
+
+inline void Core::access_body(OpKind kind, Addr vaddr, unsigned size, bool dep) {
     take_interrupts();
     ++stats.ops;
     ++m_counters->ops;

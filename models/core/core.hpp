@@ -137,6 +137,9 @@ private:
     enum class Overlap : std::uint8_t { Block, Load, Store };
     ServedBy line_access(OpKind kind, Addr vaddr, Addr paddr, TaskCounters& counters, LineKind what,
                          Overlap mode = Overlap::Block);
+    // access()'s body, inlined into execute().
+    [[gnu::always_inline]] inline void access_body(OpKind kind, Addr vaddr, unsigned size,
+                                                   bool dep);
     // line_access's body, inlined into the user access path (access()).
     [[gnu::always_inline]] inline ServedBy line_access_body(OpKind kind, Addr vaddr, Addr paddr,
                                                             TaskCounters& counters, LineKind what,
