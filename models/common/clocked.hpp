@@ -29,8 +29,8 @@ public:
     explicit Clocked(double freq_ghz)
         : m_freq_ghz(freq_ghz),
           m_period(static_cast<double>(std::llround(1000.0 / freq_ghz)), sc_core::SC_PS),
-          m_inverse(~std::uint64_t(0) / m_period.value() + 1) {
-        if (m_period.value() < 2) { // 2^64 / 1 has no 64-bit ceiling
+          m_inverse(m_period.value() > 1 ? ~std::uint64_t(0) / m_period.value() + 1 : 0) {
+        if (m_period.value() < 2) { // 2^64 / 1 has no 64-bit ceiling (and 0 ps no inverse)
             throw std::invalid_argument("a clock period below 2 ps (" + std::to_string(freq_ghz) +
                                         " GHz)");
         }

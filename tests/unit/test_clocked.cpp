@@ -43,6 +43,7 @@ TEST(Clocked, APeriodBelowTwoPicosecondsIsRefused) {
     // bits; the configuration allows up to 100 GHz (10 ps).
     EXPECT_THROW(Clocked(1000.0), std::invalid_argument);
     EXPECT_THROW(Clocked(1500.0), std::invalid_argument);
+    EXPECT_THROW(Clocked(5000.0), std::invalid_argument); // a 0 ps period
     const Clocked c(500.0); // 2 ps
     EXPECT_EQ(c.period().value(), 2u);
     EXPECT_EQ(c.to_cycles(sc_core::sc_time::from_value(7)), 3u);
