@@ -75,9 +75,12 @@ void TagArray::update_replacement(std::uint64_t set, std::uint32_t way) {
 
 std::uint32_t TagArray::victim(std::uint64_t set) {
     const LineInfo* base = &m_lines[set * m_ways];
-    const std::uint32_t invalid = m_ways == 8    ? first_invalid(base, 8)
-                                  : m_ways == 16 ? first_invalid(base, 16)
-                                                 : first_invalid(base, m_ways);
+    const std::uint32_t invalid = by_ways([base](std::uint32_t ways) { // the first invalid way
+        for (std::uint32_t w = 0; w < ways; ++w) {
+            if (!base[w].valid()) return w;
+        }
+        return ways;
+    });
     if (invalid < m_ways) return invalid;
     switch (m_policy) {
     case Replacement::Lru: { // the least recent field, else the oldest stamp (lowest way on ties)

@@ -47,11 +47,15 @@ public:
 
     // Way holding `line`, or -1. Does not touch replacement state.
     int find(Addr line) const {
-        // The common associativities with a count known to the compiler: an unrolled search
-        // without a loop counter.
-        if (m_ways == 8) return find_in<8>(line);
-        if (m_ways == 16) return find_in<16>(line);
-        return find_in(line, m_ways);
+        return by_ways([&](std::uint32_t ways) {
+            const std::uint64_t base = set_of(line) * ways;
+            const Addr* tag = &m_tag[base];
+            const LineInfo* info = &m_lines[base];
+            for (std::uint32_t w = 0; w < ways; ++w) {
+                if (tag[w] == line && info[w].valid()) return static_cast<int>(w);
+            }
+            return -1;
+        });
     }
 
     // The line address in (set, way): meaningful while the way is valid.
@@ -82,22 +86,12 @@ public:
     std::uint64_t count_valid() const;
 
 private:
-    template <std::uint32_t W> int find_in(Addr line) const { return find_in(line, W); }
-    int find_in(Addr line, std::uint32_t ways) const {
-        const std::uint64_t base = set_of(line) * ways;
-        const Addr* tag = &m_tag[base];
-        const LineInfo* info = &m_lines[base];
-        for (std::uint32_t w = 0; w < ways; ++w) {
-            if (tag[w] == line && info[w].valid()) return static_cast<int>(w);
-        }
-        return -1;
-    }
-    // The first invalid way of the `ways` lines at `lines`, or `ways`.
-    static std::uint32_t first_invalid(const LineInfo* lines, std::uint32_t ways) {
-        for (std::uint32_t w = 0; w < ways; ++w) {
-            if (!lines[w].valid()) return w;
-        }
-        return ways;
+    // f(m_ways), with the common associativities (8, 16) passed as constants: inlined, a loop
+    // over the ways becomes an unrolled search without a loop counter.
+    template <typename F> [[gnu::always_inline]] auto by_ways(F f) const -> decltype(f(0u)) {
+        if (m_ways == 8) return f(8u);
+        if (m_ways == 16) return f(16u);
+        return f(m_ways);
     }
 
     void update_replacement(std::uint64_t set, std::uint32_t way); // touch() beyond its fast path
