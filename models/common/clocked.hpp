@@ -29,12 +29,7 @@ public:
     explicit Clocked(double freq_ghz)
         : m_freq_ghz(freq_ghz),
           m_period(static_cast<double>(std::llround(1000.0 / freq_ghz)), sc_core::SC_PS),
-          m_inverse(m_period.value() > 1 ? ~std::uint64_t(0) / m_period.value() + 1 : 0) {
-        if (m_period.value() < 2) { // 2^64 / 1 has no 64-bit ceiling (and 0 ps no inverse)
-            throw std::invalid_argument("a clock period below 2 ps (" + std::to_string(freq_ghz) +
-                                        " GHz)");
-        }
-    }
+          m_inverse(inverse(m_period.value(), freq_ghz)) {}
 
     double freq_ghz() const { return m_freq_ghz; }
     // A latency in ns as whole cycles of this clock, rounded up.
@@ -53,6 +48,15 @@ public:
     Cycle now_cycles() const { return to_cycles(now()); }
 
 private:
+    // ceil(2^64 / period): 2^64 / 1 has no 64-bit ceiling, and 0 ps no inverse.
+    static std::uint64_t inverse(std::uint64_t period_ps, double freq_ghz) {
+        if (period_ps < 2) {
+            throw std::invalid_argument("a clock period below 2 ps (" + std::to_string(freq_ghz) +
+                                        " GHz)");
+        }
+        return ~std::uint64_t(0) / period_ps + 1;
+    }
+
     double m_freq_ghz;
     sc_core::sc_time m_period;
     std::uint64_t m_inverse; // ceil(2^64 / period in ps)
