@@ -179,7 +179,7 @@ bool Cache::snoop_peers_above(int requester, tlm_generic_payload& p, MemExt& ext
                               sc_time& delay) {
     if (way < 0 && m_cfg.inclusive) return false; // inclusion: no copy above
     const SnoopCmd cmd = ext.cmd == CohCmd::GetS ? SnoopCmd::Read : SnoopCmd::ReadExcl;
-    snoop_each(ext, cmd, static_cast<int>(snoop_out.size()), requester,
+    snoop_each(ext, cmd, m_uppers, requester,
                [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
     if (ext.snoop_dirty && way >= 0) { // the dirty data comes down into this level
         LineInfo& l = m_tags.at(m_tags.set_of(p.get_address() >> m_line_bits),
@@ -194,8 +194,8 @@ void Cache::flush(int requester, tlm_generic_payload& p, MemExt& ext, sc_time& d
     const Addr line = p.get_address() >> m_line_bits;
     const int way = m_tags.find(line);
     bool dirty = false;
-    if (snoop_out.size() > 1 && (way >= 0 || !m_cfg.inclusive)) { // the other caches above
-        snoop_each(ext, SnoopCmd::Invalidate, static_cast<int>(snoop_out.size()), requester,
+    if (m_uppers > 1 && (way >= 0 || !m_cfg.inclusive)) { // the other caches above
+        snoop_each(ext, SnoopCmd::Invalidate, m_uppers, requester,
                    [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
         dirty = ext.snoop_dirty;
     }
@@ -254,7 +254,7 @@ void Cache::evict(std::uint64_t set, std::uint32_t way, sc_time& delay) {
     // below that allocates the written-back line records them as its filler.
     m_own_ext.cpu = v.filler_cpu();
     m_own_ext.task = v.filler_task;
-    if (m_cfg.inclusive && snoop_out.size() > 0) {
+    if (m_cfg.inclusive && m_uppers > 0) {
         m_own_ext.snoop = SnoopCmd::Invalidate;
         set_line_request(m_own, m_tags.line_at(set, way) << m_line_bits,
                          static_cast<unsigned>(m_cfg.line), false);
@@ -288,7 +288,7 @@ void Cache::send_below(CohCmd cmd, Addr line, const MemExt& like, sc_time& delay
 }
 
 void Cache::snoop_above(tlm_generic_payload& p, MemExt& ext, sc_time& delay) {
-    snoop_each(ext, ext.snoop, static_cast<int>(snoop_out.size()), -1,
+    snoop_each(ext, ext.snoop, m_uppers, -1,
                [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
 }
 
@@ -306,7 +306,7 @@ void Cache::snoop(tlm_generic_payload& p, sc_time& delay) {
     }
     ++stats.snoops;
     bool hit = false, dirty = false, supplied = false;
-    if (snoop_out.size() > 0 && (way >= 0 || !m_cfg.inclusive)) {
+    if (m_uppers > 0 && (way >= 0 || !m_cfg.inclusive)) {
         snoop_above(p, *ext, delay);
         hit = ext->snoop_hit;
         dirty = ext->snoop_dirty;

@@ -76,6 +76,7 @@ private:
     void hit(std::uint64_t set, std::uint32_t way, mesi::State next, bool exclusive, MemExt& ext);
     void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
     void snoop(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    void end_of_elaboration() override { m_uppers = static_cast<int>(snoop_out.size()); }
 
     void writeback_in(Addr line, MemExt& ext, sc_core::sc_time& delay);
     // Flush from above: the other caches above and this one drop the line (a dirty copy goes
@@ -118,6 +119,8 @@ private:
     sc_core::sc_time m_hit_time;
     MshrFile m_mshrs;
     bool m_coherent_uppers = false;
+    // snoop_out's size, read once bound (the socket's size() walks its binding at every call).
+    int m_uppers = 0;
     HitPath* m_below = nullptr;
     // try_hit's lookup when it missed, for the b_transport that follows it at once.
     static constexpr Addr kNoProbe = ~Addr(0);

@@ -38,7 +38,7 @@ void Cache::prefetch_after(Addr line, DemandOutcome outcome, const MemExt& deman
 
 bool Cache::held_above(Addr line) {
     set_line_request(m_pf_payload, line << m_line_bits, static_cast<unsigned>(m_cfg.line), false);
-    snoop_each(m_pf_ext, SnoopCmd::Probe, static_cast<int>(snoop_out.size()), -1, [&](int i) {
+    snoop_each(m_pf_ext, SnoopCmd::Probe, m_uppers, -1, [&](int i) {
         sc_time none = sc_core::SC_ZERO_TIME;
         snoop_out[static_cast<unsigned>(i)]->b_transport(m_pf_payload, none);
     });
@@ -48,7 +48,7 @@ bool Cache::held_above(Addr line) {
 void Cache::prefetch_line(Addr line, const MemExt& demand, Cycle issue) {
     if (m_tags.find(line) >= 0) return; // present, or on its way (fills are made at the request)
     // A non-inclusive level may lack a line a cache above holds (even dirty): no prefetch then.
-    if (!m_cfg.inclusive && snoop_out.size() > 0 && held_above(line)) return;
+    if (!m_cfg.inclusive && m_uppers > 0 && held_above(line)) return;
     // The MSHR free earliest; a prefetch never waits for one (a demand miss would).
     const std::size_t mshr = m_mshrs.earliest();
     const Cycle now = m_clock.now_cycles();

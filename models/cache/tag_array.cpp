@@ -33,22 +33,22 @@ TagArray::TagArray(std::uint64_t sets, std::uint32_t ways, Replacement policy, s
 
 // Tree-PLRU: node k has children 2k+1, 2k+2; leaves map to ways. Bit 0 = victim on the left.
 void TagArray::update_replacement(std::uint64_t set, std::uint32_t way) {
+    if (m_packed) { // LRU up to 16 ways, the common case: no switch on the policy
+        std::uint64_t& o = m_order[set];
+        // The way's rank: its field is the only zero field of x (no unused field is zero, since
+        // unused ones hold 15 and there are then fewer than 16 ways). The lowest field the
+        // borrow trick flags is exact.
+        constexpr std::uint64_t kOnes = 0x1111111111111111ull;
+        const std::uint64_t x = o ^ (kOnes * way);
+        const std::uint64_t zero = (x - kOnes) & ~x & (kOnes << 3);
+        const unsigned rank = static_cast<unsigned>(__builtin_ctzll(zero)) >> 2;
+        const std::uint64_t upto = ~std::uint64_t(0) >> (60 - 4 * rank); // ranks 0..rank
+        o = (o & ~upto) | ((o << 4) & upto) | way; // the more recent ones move down one
+        return;
+    }
     switch (m_policy) {
     case Replacement::Lru:
-        if (m_packed) {
-            std::uint64_t& o = m_order[set];
-            // The way's rank: its field is the only zero field of x (no unused field is zero,
-            // since unused ones hold 15 and there are then fewer than 16 ways). The lowest field
-            // the borrow trick flags is exact.
-            constexpr std::uint64_t kOnes = 0x1111111111111111ull;
-            const std::uint64_t x = o ^ (kOnes * way);
-            const std::uint64_t zero = (x - kOnes) & ~x & (kOnes << 3);
-            const unsigned rank = static_cast<unsigned>(__builtin_ctzll(zero)) >> 2;
-            const std::uint64_t upto = ~std::uint64_t(0) >> (60 - 4 * rank); // ranks 0..rank
-            o = (o & ~upto) | ((o << 4) & upto) | way; // the more recent ones move down one
-        } else {
-            m_stamp[set * m_ways + way] = ++m_clock;
-        }
+        m_stamp[set * m_ways + way] = ++m_clock;
         break;
     case Replacement::Plru: {
         if (m_ways == 1) break;

@@ -21,7 +21,7 @@ SnoopBus::SnoopBus(sc_core::sc_module_name name, const BusConfig& cfg, const Clo
 void SnoopBus::broadcast(tlm_generic_payload& p, MemExt& ext, int except, SnoopCmd cmd,
                          sc_time& delay) {
     // The requester (if any) fetches the line.
-    m_holders.snoop(p.get_address(), ext, cmd, static_cast<int>(snoop_out.size()), except, except,
+    m_holders.snoop(p.get_address(), ext, cmd, m_agents, except, except,
                     [&](int i) { snoop_out[static_cast<unsigned>(i)]->b_transport(p, delay); });
 }
 

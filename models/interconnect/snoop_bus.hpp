@@ -60,8 +60,10 @@ private:
     void broadcast(tlm::tlm_generic_payload& p, MemExt& ext, int except, SnoopCmd cmd,
                    sc_core::sc_time& delay);
     void writeback_below(tlm::tlm_generic_payload& p, MemExt& ext, sc_core::sc_time& delay);
+    void end_of_elaboration() override { m_agents = static_cast<int>(snoop_out.size()); }
 
     const Clocked& m_clock;
+    int m_agents = 0; // snoop_out's size, read once bound (size() walks the binding each call)
     Cycle m_snoop_cycles;
     Cycle m_c2c_cycles;
     Cycle m_occupancy_cycles;
