@@ -31,7 +31,6 @@ TagArray::TagArray(std::uint64_t sets, std::uint32_t ways, Replacement policy, s
     if (m_rng == 0) m_rng = 1;
 }
 
-// Tree-PLRU: node k has children 2k+1, 2k+2; leaves map to ways. Bit 0 = victim on the left.
 void TagArray::update_replacement(std::uint64_t set, std::uint32_t way) {
     if (m_packed) { // LRU up to 16 ways, the common case: no switch on the policy
         std::uint64_t& o = m_order[set];
@@ -51,6 +50,8 @@ void TagArray::update_replacement(std::uint64_t set, std::uint32_t way) {
         m_stamp[set * m_ways + way] = ++m_clock;
         break;
     case Replacement::Plru: {
+        // Tree-PLRU: node k has children 2k+1, 2k+2; leaves map to ways. Bit 0 = victim on the
+        // left.
         if (m_ways == 1) break;
         std::uint8_t* bits = &m_plru[set * (m_ways - 1)];
         std::uint32_t node = 0, lo = 0, hi = m_ways;
