@@ -60,22 +60,10 @@ bool Cache::prefetched(Addr line) const {
            m_marks.marked(m_tags.set_of(line) * m_tags.ways() + static_cast<std::uint32_t>(way));
 }
 
-bool Cache::try_hit(Addr paddr, bool store, MemExt& ext, sc_time& delay) {
+bool Cache::try_hit_from_above(Addr paddr, bool store, MemExt& ext, sc_time& delay) {
     if (m_pf_on || m_coherent_uppers) return false;
     const Addr line = paddr >> m_line_bits;
-    const int way = m_tags.find(line);
-    m_probe = {line, way}; // b_transport, called next on a miss, need not look again
-    if (way < 0) return false;
-    const std::uint64_t set = m_tags.set_of(line);
-    LineInfo& l = m_tags.at(set, static_cast<std::uint32_t>(way));
-    const mesi::Transition t =
-        mesi::transition(l.state, store ? mesi::Event::Store : mesi::Event::Load);
-    if (!t.hit) return false;
-    m_probe.line = kNoProbe;
-    delay += m_hit_time;
-    ++stats.accesses;
-    hit(set, static_cast<std::uint32_t>(way), t.next, mesi::is_exclusive(l.state), ext);
-    return true;
+    return hit_at(line, m_tags.find_hinted(line), store, ext, delay);
 }
 
 void Cache::hit(std::uint64_t set, std::uint32_t way, mesi::State next, bool exclusive,
@@ -139,8 +127,8 @@ void Cache::b_transport(int id, tlm_generic_payload& p, sc_time& delay) {
         stats.mshr_stall_cycles += stall;
         delay += m_clock.cycles(stall);
     }
-    const bool direct =
-        m_below && m_below->try_hit(p.get_address(), ext->cmd != CohCmd::GetS, *ext, delay);
+    const bool direct = m_below && m_below->try_hit_from_above(
+                                       p.get_address(), ext->cmd != CohCmd::GetS, *ext, delay);
     if (!direct) mem_side->b_transport(p, delay);
     m_mshrs.occupy(mshr, m_clock.now_cycles() + m_clock.to_cycles(delay));
     ext->cmd = request;
@@ -214,7 +202,7 @@ void Cache::flush(int requester, tlm_generic_payload& p, MemExt& ext, sc_time& d
 
 bool Cache::try_writeback(Addr paddr) {
     const Addr line = paddr >> m_line_bits;
-    const int way = m_tags.find(line);
+    const int way = m_tags.find_hinted(line); // from above: hinted, as try_hit_from_above
     if (way < 0) return false;
     take_writeback(m_tags.set_of(line), static_cast<std::uint32_t>(way));
     return true;

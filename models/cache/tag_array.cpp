@@ -29,6 +29,11 @@ TagArray::TagArray(std::uint64_t sets, std::uint32_t ways, Replacement policy, s
     }
     if (m_policy == Replacement::Plru) m_plru.assign(sets * (ways > 1 ? ways - 1 : 1), 0);
     if (m_rng == 0) m_rng = 1;
+    std::uint64_t hints = 1;
+    while (hints < sets * ways)
+        hints <<= 1;
+    m_hint.assign(hints, 0);
+    m_hint_mask = hints - 1;
 }
 
 void TagArray::update_replacement(std::uint64_t set, std::uint32_t way) {

@@ -58,11 +58,25 @@ public:
         });
     }
 
+    // find(), trying first the way the line was last found or filled in: a hint kept per line
+    // address, which the answer never depends on. Below an L1, hits land in ways as good as
+    // random, and a search ends at a branch the host cannot predict; the hint's check mostly can
+    // be. For the L1's misses only: the L1's own hit path keeps the plain search.
+    int find_hinted(Addr line) {
+        std::uint8_t& hint = m_hint[line & m_hint_mask];
+        const std::uint64_t at = set_of(line) * m_ways + hint;
+        if (m_tag[at] == line && m_lines[at].valid()) return hint;
+        const int way = find(line);
+        if (way >= 0) hint = static_cast<std::uint8_t>(way); // below m_ways, as way & 0xff is
+        return way;
+    }
+
     // The line address in (set, way): meaningful while the way is valid.
     Addr line_at(std::uint64_t set, std::uint32_t way) const { return m_tag[set * m_ways + way]; }
     // Puts `line` in (set, way); its state and filler are the caller's to set.
     void set_line(std::uint64_t set, std::uint32_t way, Addr line) {
         m_tag[set * m_ways + way] = line;
+        m_hint[line & m_hint_mask] = static_cast<std::uint8_t>(way);
     }
 
     LineInfo& at(std::uint64_t set, std::uint32_t way) { return m_lines[set * m_ways + way]; }
@@ -101,6 +115,10 @@ private:
     Replacement m_policy;
     std::vector<Addr> m_tag; // line address per way, a set's ways contiguous
     std::vector<LineInfo> m_lines;
+    // find_hinted()'s first guess per line address, indexed by its low bits (sets x ways rounded
+    // up to a power of two entries): the low 8 bits of a way, so always one of the set's ways.
+    std::vector<std::uint8_t> m_hint;
+    std::uint64_t m_hint_mask = 0;
     // LRU up to 16 ways: per set, its ways as 4-bit fields from the most recently used (bits
     // 0-3) to the least; unused fields hold 15. Beyond 16 ways: a last-use stamp per line.
     bool m_packed = false;

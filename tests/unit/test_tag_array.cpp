@@ -250,6 +250,50 @@ TEST(TagArray, EveryAssociativityFindsOnlyValidWaysAndFillsTheLowestInvalidOne) 
     }
 }
 
+// find_hinted() tries first the way a line was last found or filled in (a hint per line address,
+// its low bits, 8 bits wide). Lines sharing a hint, lines moved to another way, ways invalidated
+// under their hint and ways past 255 must not change its answers: each is checked against a
+// search of every way through the public accessors, over random fills, invalidations and lookups.
+TEST(TagArray, HintedFindAnswersTheSameWhicheverWayItTriesFirst) {
+    for (std::uint32_t ways : {2u, 8u, 300u}) {
+        SCOPED_TRACE(ways);
+        const std::uint64_t sets = 2;
+        TagArray t(sets, ways, Replacement::Lru, 1);
+        std::mt19937 rng(7u + ways);
+        // 4 * ways lines per set: hints of 2 * ways rounded up entries are shared by several.
+        std::uniform_int_distribution<Addr> pick_line(0, sets * 4 * ways - 1);
+        std::uniform_int_distribution<std::uint32_t> pick_way(0, ways - 1), pick_op(0, 3);
+        auto search = [&](Addr line) {
+            const std::uint64_t set = line % sets;
+            for (std::uint32_t w = 0; w < ways; ++w)
+                if (t.line_at(set, w) == line && t.at(set, w).valid()) return int(w);
+            return -1;
+        };
+        int found = 0, moved = 0;
+        for (int i = 0; i < 20000; ++i) {
+            const Addr line = pick_line(rng);
+            const std::uint64_t set = line % sets;
+            const std::uint32_t way = pick_way(rng);
+            const std::uint32_t op = pick_op(rng);
+            if (op == 0) { // fill `line` into `way`, leaving the way it was in, as a cache would
+                const int was = search(line);
+                if (was >= 0) t.at(set, std::uint32_t(was)).state = State::I;
+                moved += was >= 0 && std::uint32_t(was) != way;
+                fill(t, set, way, line);
+            } else if (op == 1) { // invalidate a way; its tag stays
+                t.at(set, way).state = State::I;
+            } else {
+                const int want = search(line);
+                ASSERT_EQ(t.find_hinted(line), want) << "lookup " << i << " of line " << line;
+                ASSERT_EQ(t.find(line), want);
+                found += want >= 0;
+            }
+        }
+        EXPECT_GT(found, 500); // the lookups did find lines, and lines did move
+        EXPECT_GT(moved, 100);
+    }
+}
+
 // Reference: per set, a list of lines from MRU to LRU, capacity `ways`. Up to 16 ways the
 // order is kept packed in one word per set, beyond that as a stamp per line: both must match it.
 void check_against_reference_lru(std::uint32_t ways) {
