@@ -53,7 +53,7 @@ public:
     // HitPath: b_transport's hit, when no prefetcher and no cache above need to hear of it.
     // Defined in the class, so inline: GCC's larger limit for inline functions lets the
     // profile-guided build inline it into the core's access. Under the smaller limit for other
-    // functions, the hinted lookup added elsewhere had tipped it out (stream a 15 % slower).
+    // functions, the hinted lookup added elsewhere had tipped it out (stream a 14-15 % slower).
     bool try_hit(Addr paddr, bool store, MemExt& ext, sc_core::sc_time& delay) override {
         if (m_pf_on || m_coherent_uppers) return false;
         const Addr line = paddr >> m_line_bits;
@@ -148,7 +148,8 @@ private:
     // snoop_out's size, read once bound (the socket's size() walks its binding at every call).
     int m_uppers = 0;
     Cache* m_below = nullptr;
-    // try_hit's lookup when it missed, for the b_transport that follows it at once.
+    // try_hit's or try_hit_from_above's lookup when it did not hit, for the b_transport that
+    // follows it at once.
     static constexpr Addr kNoProbe = ~Addr(0);
     struct Probe {
         Addr line = kNoProbe;

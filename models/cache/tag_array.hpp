@@ -61,7 +61,8 @@ public:
     // find(), trying first the way the line was last found or filled in: a hint kept per line
     // address, which the answer never depends on. Below an L1, hits land in ways as good as
     // random, and a search ends at a branch the host cannot predict; the hint's check mostly can
-    // be. For the L1's misses only: the L1's own hit path keeps the plain search.
+    // be. For lookups from the cache above (its misses and writebacks) only: an L1's own hit
+    // path keeps the plain search.
     int find_hinted(Addr line) {
         std::uint8_t& hint = m_hint[line & m_hint_mask];
         const std::uint64_t at = set_of(line) * m_ways + hint;
