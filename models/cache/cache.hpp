@@ -59,9 +59,6 @@ public:
         const Addr line = paddr >> m_line_bits;
         return hit_at(line, m_tags.find(line), store, ext, delay);
     }
-    // try_hit for the miss of a cache above, its lookup hinted (TagArray::find_hinted).
-    bool try_hit_from_above(Addr paddr, bool store, MemExt& ext, sc_core::sc_time& delay);
-    bool try_writeback(Addr paddr) override;
     bool coherent_uppers() const { return m_coherent_uppers; }
 
     const CacheConfig& config() const { return m_cfg; }
@@ -84,6 +81,14 @@ private:
     // A hit's effect, shared by b_transport and try_hit: the line's next state, the way made most
     // recent, and the answer (exclusive, served here).
     void hit(std::uint64_t set, std::uint32_t way, mesi::State next, bool exclusive, MemExt& ext);
+    // The cache above calls these two on the cache below it (m_below), for its miss and for its
+    // dirty victim; their lookups are hinted (TagArray::find_hinted).
+    // try_hit for the miss of a cache above.
+    bool try_hit_from_above(Addr paddr, bool store, MemExt& ext, sc_core::sc_time& delay);
+    // A posted writeback (PutM) of the line at paddr from the cache above, when this cache holds
+    // the line: changes what b_transport's PutM changes. Returns false, having changed nothing,
+    // when the line must be allocated (through b_transport).
+    bool try_writeback(Addr paddr);
     // try_hit's work once `line` is looked up (way: where, or -1).
     [[gnu::always_inline]] bool hit_at(Addr line, int way, bool store, MemExt& ext,
                                        sc_core::sc_time& delay) {

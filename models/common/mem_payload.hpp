@@ -74,10 +74,6 @@ public:
     // and stats updated, ext.served_by and ext.exclusive set, the hit time added to delay.
     // Returns false, having changed nothing, when the request must go through b_transport.
     virtual bool try_hit(Addr paddr, bool store, MemExt& ext, sc_core::sc_time& delay) = 0;
-    // A posted writeback (PutM) of the line at paddr from the cache above, when this cache holds
-    // the line: changes what b_transport's PutM changes. Returns false, having changed nothing,
-    // when the line must be allocated (through b_transport).
-    virtual bool try_writeback(Addr paddr) = 0;
 };
 
 // What TLM lacks: who asks, what for, and the coherence answer.
